@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: prepares the machine if needed (ci/provision.sh), then runs the
+# whole test suite on the provisioned interpreters.  Extra arguments go to pytest,
+# e.g. `ci/test.sh -m "not slow"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci/provision.sh >&2
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

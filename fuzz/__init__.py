@@ -1,0 +1,1 @@
+"""Making programs and driving campaigns; home of the `tandem` command."""

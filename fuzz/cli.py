@@ -1,0 +1,210 @@
+"""The `tandem` command: argument parsing and printing only; the work lives in the stages.
+
+Exit codes: 0 agree / success, 1 a finding (any verdict but agree), 2 usage or
+infrastructure error (never a finding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from oracle import interpreters as registry
+from oracle.diff import format_verdict
+from oracle.errors import TandemError
+from oracle.model import Case, Kind, Limits, to_jsonable
+
+EXIT_AGREE, EXIT_FINDING, EXIT_ERROR = 0, 1, 2
+
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _size(text: str) -> int:
+    """'4G', '512M', '0' -> bytes."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    text = text.strip().lower()
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(deadline=args.timeout, address_space=_size(args.memory_limit))
+
+
+def _config(args: argparse.Namespace) -> registry.Config:
+    return registry.load_config(explicit=Path(args.config) if args.config else None)
+
+
+def _pair(args: argparse.Namespace, config: registry.Config):
+    target = registry.resolve(args.target or config.target, config)
+    oracle = registry.resolve(args.oracle or config.oracle, config)
+    return target, oracle
+
+
+# -- interpreters ----------------------------------------------------------------------
+
+def cmd_interpreters_list(args: argparse.Namespace) -> int:
+    config = _config(args)
+    rows = []
+    for entry in registry.known(config):
+        try:
+            found = registry.probe(entry.path, name=entry.name, origin=entry.origin)
+            rows.append({"name": entry.name, "aliases": list(entry.aliases), "path": found.path, "version": found.version,
+                         "free_threaded": found.free_threaded, "debug": found.debug,
+                         "specializer": found.features.specializer, "origin": entry.origin,
+                         "features": to_jsonable(found.features), "status": "ok"})
+        except TandemError as exc:
+            rows.append({"name": entry.name, "aliases": list(entry.aliases), "path": entry.path, "version": "", "free_threaded": None,
+                         "debug": None, "specializer": None, "origin": entry.origin, "features": {},
+                         "status": f"missing: {exc}"})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_AGREE
+    if not rows:
+        err.print("no interpreters known: run `tandem interpreters provision` or `tandem interpreters add NAME PATH`")
+        return EXIT_AGREE
+    table = Table("name", "version", "free-threaded", "debug", "specializer", "origin", "status")
+    table.add_column("path", overflow="fold")
+    table.add_column("aliases", overflow="fold")
+    yes = lambda v: "" if v is None else ("yes" if v else "no")  # noqa: E731
+    for row in rows:
+        table.add_row(row["name"], row["version"], yes(row["free_threaded"]), yes(row["debug"]),
+                      yes(row["specializer"]), row["origin"],
+                      "ok" if row["status"] == "ok" else f"[red]{row['status']}[/red]", row["path"],
+                      ", ".join(row["aliases"]))
+    out.print(table)
+    out.print(f"defaults: target = {config.target}, oracle = {config.oracle}")
+    return EXIT_AGREE
+
+
+def cmd_interpreters_provision(args: argparse.Namespace) -> int:
+    from oracle import provision
+
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        err.print(f"[{time.monotonic() - started:6.1f}s] {message}")
+
+    builds = provision.provision(
+        variants=tuple(args.variant or ("ft-debug", "ft")),
+        tarball=Path(args.tarball) if args.tarball else None,
+        source_dir=Path(args.source) if args.source else None,
+        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version)
+    for build in builds:
+        out.print(f"{build.variant:<9} {build.key:<22} {build.python}")
+    return EXIT_AGREE
+
+
+def cmd_interpreters_add(args: argparse.Namespace) -> int:
+    config = _config(args)
+    _, interpreter = registry.add_interpreter(config, args.name, args.path)
+    out.print(f"added {args.name}: {interpreter.description} at {interpreter.path} (in {config.path})")
+    return EXIT_AGREE
+
+
+# -- run -------------------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from oracle.judge import judge
+
+    cases = []
+    for name in args.programs:
+        program = Path(name)
+        try:
+            source = program.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TandemError(f"cannot read program {program}: {exc}") from None
+        cases.append(Case(source=source, name=program.name, meta=(("origin", str(program)),)))
+    config = _config(args)
+    target, oracle = _pair(args, config)
+    if not args.json:
+        out.print(f"target: {target.name} ({target.description})")
+        out.print(f"oracle: {oracle.name} ({oracle.description})")
+    reports = []
+    findings = 0
+    for program, case in zip(args.programs, cases):
+        verdict = judge(case, target, oracle, _limits(args), confirm=args.confirm, feedback=args.feedback)
+        findings += verdict.kind is not Kind.AGREE
+        if args.json:
+            reports.append({"case": program, "verdict": to_jsonable(verdict)})
+        else:
+            if len(cases) > 1:
+                out.print(f"\n== {program}")
+            out.print(format_verdict(verdict, target.name, oracle.name), markup=False)
+    if args.json:
+        document = {"target": to_jsonable(target), "oracle": to_jsonable(oracle), "runs": reports}
+        print(json.dumps(document, indent=2))
+    elif len(cases) > 1:
+        out.print(f"\n{len(cases)} program(s): {len(cases) - findings} agree, {findings} not")
+    return EXIT_FINDING if findings else EXIT_AGREE
+
+
+# -- parser ----------------------------------------------------------------------------
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", help="interpreter under test (default: config or ft-debug)")
+    parser.add_argument("--oracle", help="reference interpreter (default: config or ft)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run before it is a hang")
+    parser.add_argument("--memory-limit", default="8G", help="address-space limit per run (0: none)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", help="tandem.toml to use (default: ./tandem.toml, [tool.tandem])")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    interp = commands.add_parser("interpreters", help="list, provision and register interpreters")
+    interp_commands = interp.add_subparsers(dest="interpreters_command", required=True, metavar="ACTION")
+    listing = interp_commands.add_parser("list", help="name, path, version, free-threaded, debug, status")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_interpreters_list)
+    prov = interp_commands.add_parser("provision", help="build CPython variants into the cache")
+    prov.add_argument("--variant", action="append", choices=registry.VARIANTS,
+                      help="variant to build (repeatable; default: ft-debug and ft)")
+    source = prov.add_mutually_exclusive_group()
+    source.add_argument("--tarball", help="a CPython source tarball")
+    source.add_argument("--source", help="a CPython source checkout (built out of tree)")
+    prov.add_argument("--version", help="apt only: the source version to use (prefix, e.g. 3.13.15)")
+    prov.add_argument("--refresh", action="store_true", help="look for a newer source even if built")
+    prov.add_argument("--force", action="store_true", help="rebuild even if the build exists")
+    prov.add_argument("--jobs", type=int, help="make -j (default: number of CPUs)")
+    prov.set_defaults(handler=cmd_interpreters_provision)
+    add = interp_commands.add_parser("add", help="register any interpreter under a name (in tandem.toml)")
+    add.add_argument("name")
+    add.add_argument("path")
+    add.set_defaults(handler=cmd_interpreters_add)
+
+    run = commands.add_parser("run", help="run programs on target and oracle and judge each")
+    run.add_argument("programs", nargs="+", metavar="PROGRAM")
+    _add_run_options(run)
+    run.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    run.add_argument("--confirm", type=int, default=3,
+                     help="runs in all when the verdict is not agree (reproduction rate)")
+    run.add_argument("--feedback", action="store_true", help="record specialized instructions reached")
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except TandemError as exc:
+        err.print(f"tandem: error: {exc}", markup=False)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        err.print("tandem: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,417 @@
+"""The harness that runs INSIDE the interpreter under test (stdlib only, CPython >= 3.11).
+
+Gives a program emit/observe/check/threads, captures unraisable events and uncaught
+exceptions, and writes a JSON-lines report flushed per record, so a crash keeps
+everything recorded before it.
+
+    python -P -s -B _child.py --report REPORT.jsonl PROGRAM.py
+
+A program that uses none of the API runs unchanged.  The same file is inlined into
+standalone exports (see `install()` / `run_path()`), so it must stay importable and free
+of third-party imports.
+"""
+
+import builtins
+import faulthandler
+import json
+import os
+import signal
+import sys
+import threading
+import traceback
+import types
+
+HARNESS_VERSION = 1
+MAX_RECORDS_PER_KEY = 1000      # emits of one key kept; the rest are counted
+MAX_FAILURES_RECORDED = 5       # check() failures written per label; the rest counted
+MAX_TEXT = 20000                # characters of a repr/text kept in one record
+
+_report_fd = None
+_write_lock = threading.RLock()
+_tls = threading.local()
+_emit_counts = {}
+_emit_dropped = {}
+_seen_observations = set()
+_counter_tables = []            # one {label: [passed, failed]} per thread, merged at the end
+_failures_written = {}
+_real_stderr = sys.stderr
+
+
+def _clip(text):
+    text = str(text)
+    if len(text) > MAX_TEXT:
+        return text[:MAX_TEXT] + "...[%d chars clipped]" % (len(text) - MAX_TEXT)
+    return text
+
+
+def _safe_repr(value):
+    try:
+        return _clip(repr(value))
+    except BaseException as exc:  # a hostile __repr__ must not break the harness
+        return "<repr failed: %s>" % type(exc).__name__
+
+
+def _type_name(tp):
+    try:
+        module = getattr(tp, "__module__", "builtins")
+        name = getattr(tp, "__qualname__", None) or tp.__name__
+    except BaseException:
+        return "<unknown type>"
+    return name if module in ("builtins", "__main__", None) else "%s.%s" % (module, name)
+
+
+def _thread_name():
+    try:
+        return threading.current_thread().name
+    except BaseException:
+        return "?"
+
+
+def _write(record):
+    """Append one JSON line to the report; a no-op when there is no report."""
+    if _report_fd is None:
+        return
+    try:
+        line = json.dumps(record, ensure_ascii=False, default=_safe_repr) + "\n"
+    except BaseException:
+        line = json.dumps({"t": "unserializable", "kind": str(record.get("t"))}) + "\n"
+    data = line.encode("utf-8", "replace")
+    with _write_lock:
+        try:
+            while data:
+                written = os.write(_report_fd, data)
+                data = data[written:]
+        except OSError:
+            pass
+
+
+# -- the API ---------------------------------------------------------------------------
+
+def emit(key, value):
+    """Record a result that must be identical on every interpreter and every schedule."""
+    key = str(key)
+    with _write_lock:
+        count = _emit_counts.get(key, 0)
+        _emit_counts[key] = count + 1
+        if count >= MAX_RECORDS_PER_KEY:
+            _emit_dropped[key] = _emit_dropped.get(key, 0) + 1
+            return
+    _write({"t": "emit", "k": key, "v": _safe_repr(value)})
+
+
+def observe(key, value, allowed=None):
+    """Record a schedule-dependent observation; outside `allowed` it is a violation."""
+    key = str(key)
+    shown = _safe_repr(value)
+    ok = True
+    if allowed is not None:
+        try:
+            ok = value in allowed
+        except BaseException:
+            ok = False
+        check(ok, "observe %s" % key, "%s not in %s" % (shown, _safe_repr(allowed)))
+    marker = (key, shown)
+    if marker not in _seen_observations:
+        _seen_observations.add(marker)
+        _write({"t": "observe", "k": key, "v": shown})
+    return ok
+
+
+def _counters():
+    table = getattr(_tls, "counters", None)
+    if table is None:
+        table = _tls.counters = {}
+        _counter_tables.append(table)
+    return table
+
+
+def check(condition, label, detail=None):
+    """An invariant that must hold in every interleaving; returns bool(condition)."""
+    label = str(label)
+    ok = bool(condition)
+    counts = _counters().setdefault(label, [0, 0])
+    if ok:
+        counts[0] += 1
+        return True
+    counts[1] += 1
+    with _write_lock:
+        written = _failures_written.get(label, 0)
+        _failures_written[label] = written + 1
+    if written < MAX_FAILURES_RECORDED:
+        _write({"t": "check", "label": label, "detail": _safe_repr(detail) if detail is not None else "",
+                "thread": _thread_name()})
+    return False
+
+
+def threads(*functions, timeout=None, names=None):
+    """Run each function in its own thread, all released at once by a barrier.
+
+    Returns the functions' return values in order (None for one that raised; its
+    exception is recorded like any uncaught thread exception).  With a timeout, threads
+    still running after it are reported and the run ends as a hang.
+    """
+    barrier = threading.Barrier(len(functions)) if functions else None
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        barrier.wait()
+        try:
+            results[index] = function()
+        except BaseException:
+            _record_thread_exception(*sys.exc_info())
+
+    workers = []
+    for index, function in enumerate(functions):
+        name = names[index] if names else "worker-%d" % index
+        worker = threading.Thread(target=runner, args=(index, function), name=name, daemon=True)
+        workers.append(worker)
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout)
+        if worker.is_alive():
+            _write({"t": "join_timeout", "thread": worker.name, "timeout": timeout})
+            faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
+            _finish("hang")
+            os._exit(124)
+    return results
+
+
+# -- capture ---------------------------------------------------------------------------
+
+class _StderrRouter:
+    """sys.stderr stand-in: writes from a thread that is formatting an unraisable event
+    go to that thread's buffer, everything else to the real stream."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        buffer = getattr(_tls, "capture", None)
+        if buffer is not None:
+            buffer.append(text)
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _format_with_default_hook(unraisable):
+    """The exact text CPython's default unraisable hook prints for this event."""
+    router = sys.stderr if isinstance(sys.stderr, _StderrRouter) else None
+    buffer = []
+    _tls.capture = buffer
+    try:
+        if router is None:  # the program replaced sys.stderr: swap it for the call
+            saved, sys.stderr = sys.stderr, _StderrRouter(_real_stderr)
+            try:
+                sys.__unraisablehook__(unraisable)
+            finally:
+                sys.stderr = saved
+        else:
+            sys.__unraisablehook__(unraisable)
+    except BaseException as exc:
+        buffer.append("<default unraisable hook failed: %s>\n" % type(exc).__name__)
+    finally:
+        _tls.capture = None
+    return "".join(buffer)
+
+
+def _unraisable_hook(unraisable):
+    text = _format_with_default_hook(unraisable)
+    try:
+        _real_stderr.write(text)
+        _real_stderr.flush()
+    except BaseException:
+        pass
+    exc_type = unraisable.exc_type
+    _write({
+        "t": "unraisable",
+        "exc_type": _type_name(exc_type) if exc_type is not None else "",
+        "exc_message": _clip(_safe_str(unraisable.exc_value)),
+        "err_msg": _clip(unraisable.err_msg) if unraisable.err_msg is not None else "",
+        "object": _safe_repr(unraisable.object) if unraisable.object is not None else "",
+        "text": _clip(text),
+        "thread": _thread_name(),
+    })
+
+
+def _safe_str(value):
+    if value is None:
+        return ""
+    try:
+        return str(value)
+    except BaseException as exc:
+        return "<str failed: %s>" % type(exc).__name__
+
+
+def _record_thread_exception(exc_type, exc_value, exc_tb, thread_name=None):
+    if exc_type is SystemExit:
+        return
+    text = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
+    name = thread_name or _thread_name()
+    try:
+        _real_stderr.write("Exception in thread %s:\n%s" % (name, text))
+    except BaseException:
+        pass
+    _write({"t": "thread_exception", "type": _type_name(exc_type),
+            "msg": _clip(_safe_str(exc_value)), "thread": name, "tb": _clip(text)})
+
+
+def _thread_excepthook(args):
+    name = args.thread.name if args.thread is not None else None
+    _record_thread_exception(args.exc_type, args.exc_value, args.exc_traceback, name)
+
+
+# -- feedback --------------------------------------------------------------------------
+
+def _specialized_names():
+    import dis
+    table = getattr(dis, "_specializations", None)
+    if not table:
+        return set()
+    return {name for names in table.values() for name in names}
+
+
+def _code_objects(namespace):
+    seen = set()
+    stack = []
+    for value in list(namespace.values()):
+        stack.append(value)
+        if isinstance(value, type):
+            stack.extend(vars(value).values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        elif isinstance(value, property):
+            stack.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
+            continue
+        code = getattr(value, "__code__", None)
+        if isinstance(value, types.CodeType):
+            code = value
+        if not isinstance(code, types.CodeType) or id(code) in seen:
+            continue
+        seen.add(id(code))
+        yield code
+        stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+def specializations(namespace):
+    """Names of specialized instructions present in the code reachable from namespace."""
+    try:
+        import dis
+        wanted = _specialized_names()
+        if not wanted:
+            return []
+        found = set()
+        for code in _code_objects(namespace):
+            try:
+                for instruction in dis.get_instructions(code, adaptive=True):
+                    if instruction.opname in wanted:
+                        found.add(instruction.opname)
+            except Exception:
+                continue
+        return sorted(found)
+    except BaseException:
+        return []
+
+
+# -- driver ----------------------------------------------------------------------------
+
+_finished = False
+
+
+def _finish(status, namespace=None):
+    global _finished
+    if _finished:
+        return
+    _finished = True
+    merged = {}
+    for table in list(_counter_tables):
+        for label, (passed, failed) in list(table.items()):
+            total = merged.setdefault(label, [0, 0])
+            total[0] += passed
+            total[1] += failed
+    record = {"t": "end", "status": status, "checks": merged, "emit_dropped": dict(_emit_dropped)}
+    if namespace is not None and os.environ.get("TANDEM_SPECIALIZATIONS") == "1":
+        record["specializations"] = specializations(namespace)
+    _write(record)
+
+
+def install(report_path=None):
+    """Install hooks and the API.  With no report path, records go nowhere (standalone)."""
+    global _report_fd
+    if report_path:
+        _report_fd = os.open(report_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    faulthandler.enable(file=sys.__stderr__, all_threads=True)
+    if hasattr(faulthandler, "register") and hasattr(signal, "SIGUSR1"):
+        # The executor sends SIGUSR1 before killing a hung run: all stacks, then SIGKILL.
+        faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True, chain=False)
+    sys.stderr = _StderrRouter(sys.stderr)
+    sys.unraisablehook = _unraisable_hook
+    threading.excepthook = _thread_excepthook
+    api = types.ModuleType("tandem_harness")
+    api.emit, api.observe, api.check, api.threads = emit, observe, check, threads
+    sys.modules["tandem_harness"] = api
+    import sysconfig
+    _write({
+        "t": "start",
+        "harness": HARNESS_VERSION,
+        "version": "%d.%d.%d" % sys.version_info[:3],
+        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)(),
+        "debug": hasattr(sys, "gettotalrefcount"),
+        "prefix": sys.prefix,
+        "stdlib": sysconfig.get_path("stdlib"),
+        "platstdlib": sysconfig.get_path("platstdlib"),
+        "pid": os.getpid(),
+    })
+
+
+def run_path(path):
+    """Run the program at `path` as __main__; return the process exit status."""
+    with open(path, "rb") as handle:
+        source = handle.read()
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = builtins
+    main.emit, main.observe, main.check, main.threads = emit, observe, check, threads
+    sys.modules["__main__"] = main
+    sys.argv = [path]
+    try:
+        code = compile(source, path, "exec")
+        exec(code, main.__dict__)
+    except SystemExit as exc:
+        code = exc.code
+        status = code if isinstance(code, int) else (0 if code is None else 1)
+        if not isinstance(code, int) and code is not None:
+            _real_stderr.write("%s\n" % (code,))
+        _write({"t": "exit", "code": status})
+        _finish("exit", main.__dict__)
+        return status
+    except BaseException as exc:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        _write({"t": "exception", "type": _type_name(type(exc)), "msg": _clip(_safe_str(exc)),
+                "tb": _clip(text), "phase": "compile" if isinstance(exc, SyntaxError) else "run"})
+        try:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        except BaseException:
+            pass
+        _finish("exception", main.__dict__)
+        return 1
+    _finish("ok", main.__dict__)
+    return 0
+
+
+def main(argv):
+    if len(argv) != 3 or argv[0] != "--report":
+        _real_stderr.write("usage: _child.py --report REPORT PROGRAM\n")
+        return 2
+    install(argv[1])
+    return run_path(argv[2])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

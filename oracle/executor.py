@@ -1,0 +1,233 @@
+"""Run one Case on one Interpreter in a sandboxed subprocess -> RawRun.
+
+Each run gets a fresh temporary directory, a scrubbed environment with a fixed hash
+seed, resource limits, a deadline (all thread stacks dumped before the kill) and bounded
+capture of stdout/stderr.  Nothing here judges the result.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import HarnessError, InterpreterError
+from .model import Captured, Case, Interpreter, Limits, RawRun
+
+HARNESS = Path(__file__).with_name("_child.py")
+PROGRAM_NAME = "case.py"
+REPORT_NAME = "report.jsonl"
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "PYTHONHASHSEED": "0",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONUNBUFFERED": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONNOUSERSITE": "1",
+}
+READ_CHUNK = 1 << 16
+
+
+class _Bounded:
+    """Keep the first `head` and last `tail` bytes of a stream, and count all of them."""
+
+    def __init__(self, head: int, tail: int):
+        self.head_limit, self.tail_limit = head, tail
+        self.head = bytearray()
+        self.tail: collections.deque[bytes] = collections.deque()
+        self.tail_size = 0
+        self.total = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.head_limit - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if not data or self.tail_limit <= 0:
+            return
+        self.tail.append(data)
+        self.tail_size += len(data)
+        while self.tail and self.tail_size - len(self.tail[0]) >= self.tail_limit:
+            self.tail_size -= len(self.tail.popleft())
+
+    def captured(self) -> Captured:
+        tail = b"".join(self.tail)[-self.tail_limit:] if self.tail_limit > 0 else b""
+        return Captured(head=bytes(self.head), tail=tail, total=self.total)
+
+
+def scrubbed_env(workdir: Path, extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
+    env = dict(BASE_ENV)
+    env["HOME"] = str(workdir)
+    env["TMPDIR"] = str(workdir)
+    env.update(extra)
+    return env
+
+
+def _limit_setter(limits: Limits):
+    def apply() -> None:
+        def set_limit(which: int, value: int) -> None:
+            if value <= 0:
+                return
+            soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            try:
+                resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
+            except (ValueError, OSError):
+                resource.setrlimit(which, (value, hard))
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        set_limit(resource.RLIMIT_AS, limits.address_space)
+        set_limit(resource.RLIMIT_FSIZE, limits.file_size)
+        set_limit(resource.RLIMIT_NPROC, limits.processes)
+        # A program that writes past RLIMIT_FSIZE should see EFBIG, not die of SIGXFSZ.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    return apply
+
+
+def harness_argv(interpreter: Interpreter, report: Path, program: Path) -> list[str]:
+    return [interpreter.path, "-P", "-s", "-B", str(HARNESS), "--report", str(report), str(program)]
+
+
+def parse_report(data: bytes) -> tuple[tuple[dict, ...], bool]:
+    """JSON lines -> records; a line that does not parse (a crash mid-write, garbage
+    written by the program) is skipped and flagged."""
+    records = []
+    damaged = False
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            damaged = True
+            continue
+        if isinstance(record, dict) and "t" in record:
+            records.append(record)
+        else:
+            damaged = True
+    return tuple(records), damaged
+
+
+def _kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
+        *, feedback: bool = False) -> RawRun:
+    """Run `case` on `interpreter`; never raises for anything the program does."""
+    if not os.access(interpreter.path, os.X_OK):
+        raise InterpreterError(f"interpreter {interpreter.name!r} is not executable: {interpreter.path}")
+    root = Path(tempfile.mkdtemp(prefix="tandem-run-"))
+    try:
+        return _run_in(root, case, interpreter, limits, feedback)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, feedback: bool) -> RawRun:
+    workdir = root / "work"
+    workdir.mkdir()
+    program = root / PROGRAM_NAME
+    program.write_text(case.source, encoding="utf-8")
+    report = root / REPORT_NAME
+    report.touch()
+    env = scrubbed_env(workdir, case.env)
+    if feedback:
+        env["TANDEM_SPECIALIZATIONS"] = "1"
+    argv = harness_argv(interpreter, report, program)
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_limit_setter(limits),
+        )
+    except OSError as exc:
+        raise HarnessError(f"could not start {interpreter.path}: {exc}") from exc
+    out = _Bounded(limits.output_head, limits.output_tail)
+    err = _Bounded(limits.output_head, limits.output_tail)
+    timed_out = _pump(process, out, err, limits, started)
+    duration = time.monotonic() - started
+    _kill_group(process.pid)  # stray children and daemons of the run die with it
+    returncode = process.returncode
+    records, damaged = parse_report(report.read_bytes())
+    signal_number = -returncode if returncode is not None and returncode < 0 else None
+    if timed_out:
+        signal_number = None
+    return RawRun(
+        interpreter=interpreter.name, version=interpreter.version, argv=tuple(argv),
+        returncode=None if timed_out else returncode, signal=signal_number, timed_out=timed_out,
+        duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
+        report_damaged=damaged, workdir=str(root),
+    )
+
+
+def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limits,
+          started: float) -> bool:
+    """Read both pipes until the process ends; enforce the deadline. True on a hang."""
+    selector = selectors.DefaultSelector()
+    for stream, sink in ((process.stdout, out), (process.stderr, err)):
+        os.set_blocking(stream.fileno(), False)
+        selector.register(stream, selectors.EVENT_READ, sink)
+    open_streams = 2
+    deadline = started + limits.deadline if limits.deadline > 0 else None
+    kill_at = None
+    exited_at = None
+    timed_out = False
+    try:
+        while True:
+            now = time.monotonic()
+            if process.poll() is not None and exited_at is None:
+                exited_at = now
+                # A grandchild may hold the pipes open: kill the group, drain briefly.
+                _kill_group(process.pid)
+            if open_streams == 0 and process.returncode is not None:
+                break
+            if exited_at is not None and now - exited_at > 1.0:
+                break
+            if deadline is not None and now >= deadline and kill_at is None and exited_at is None:
+                timed_out = True
+                try:
+                    process.send_signal(signal.SIGUSR1)  # faulthandler: dump all stacks
+                except ProcessLookupError:
+                    pass
+                kill_at = now + limits.grace
+            if kill_at is not None and now >= kill_at:
+                _kill_group(process.pid)
+                process.wait()
+                kill_at = float("inf")
+            for key, _ in selector.select(timeout=0.05):
+                try:
+                    data = os.read(key.fd, READ_CHUNK)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if data:
+                    key.data.feed(data)
+                else:
+                    selector.unregister(key.fileobj)
+                    open_streams -= 1
+    finally:
+        selector.close()
+        process.stdout.close()
+        process.stderr.close()
+        if process.returncode is None:
+            _kill_group(process.pid)
+            process.wait()
+    return timed_out

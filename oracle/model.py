@@ -1,0 +1,259 @@
+"""The data model every stage passes along: frozen dataclasses and the Kind enum.
+
+Stages are functions from one of these to the next (Case -> RawRun -> Observation ->
+Verdict); nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+
+class Kind(str, enum.Enum):
+    """Verdict kinds, most severe first (see DESIGN.md, "Verdict kinds")."""
+
+    ASSERTION = "assertion"
+    FATAL_ERROR = "fatal_error"
+    CRASH = "crash"
+    HANG = "hang"
+    INVARIANT_VIOLATION = "invariant_violation"
+    EXCEPTION_DIVERGENCE = "exception_divergence"
+    RESULT_DIVERGENCE = "result_divergence"
+    UNRAISABLE_DIVERGENCE = "unraisable_divergence"
+    INVALID_CASE = "invalid_case"
+    AGREE = "agree"
+
+    @property
+    def is_finding(self) -> bool:
+        return self not in (Kind.AGREE, Kind.INVALID_CASE)
+
+    @property
+    def severity(self) -> int:
+        """Lower is more severe; the order of declaration above."""
+        return list(Kind).index(self)
+
+
+# Process-level misbehaviour kinds: the program did not finish on its own.
+PROCESS_KINDS = (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH, Kind.HANG)
+
+
+class Side(str, enum.Enum):
+    """Which run misbehaved."""
+
+    TARGET = "target"
+    ORACLE = "oracle"
+    BOTH = "both"
+    NONE = "none"
+
+    @staticmethod
+    def of(target: bool, oracle: bool) -> "Side":
+        if target and oracle:
+            return Side.BOTH
+        if target:
+            return Side.TARGET
+        if oracle:
+            return Side.ORACLE
+        return Side.NONE
+
+
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """What an interpreter offers that later stages may use."""
+
+    specializer: bool = False          # adaptive specialization observed at run time
+    testinternalcapi: bool = False     # `import _testinternalcapi` works
+    testcapi: bool = False             # `import _testcapi` works
+    stack_trampoline: bool = False     # sys.activate_stack_trampoline("perf") works
+    monitoring: bool = False           # sys.monitoring exists (3.12+)
+    setprofile_all_threads: bool = False  # threading.setprofile_all_threads (3.12+)
+    ctypes: bool = False               # `import ctypes` works
+    eval_frame_hook: bool = False      # _testinternalcapi.set_eval_frame_* (PEP 523)
+
+
+@dataclasses.dataclass(frozen=True)
+class Interpreter:
+    """A probed interpreter: a name tandem knows it by and what it is."""
+
+    name: str
+    path: str
+    version: str                       # "3.13.15"
+    version_info: tuple[int, int, int]
+    free_threaded: bool                # built with Py_GIL_DISABLED
+    debug: bool                        # built with Py_DEBUG
+    implementation: str = "cpython"
+    abiflags: str = ""
+    features: Features = Features()
+    origin: str = "user"               # "provisioned", "config", "path"
+
+    @property
+    def minor(self) -> tuple[int, int]:
+        return self.version_info[:2]
+
+    @property
+    def description(self) -> str:
+        flags = []
+        if self.free_threaded:
+            flags.append("free-threaded")
+        if self.debug:
+            flags.append("debug")
+        return f"{self.implementation} {self.version}" + (f" ({', '.join(flags)})" if flags else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Resource limits for one run. A limit of 0 means "no limit"."""
+
+    deadline: float = 60.0             # seconds of wall time before the run is a hang
+    address_space: int = 8 << 30       # RLIMIT_AS bytes
+    file_size: int = 256 << 20         # RLIMIT_FSIZE bytes
+    processes: int = 256               # RLIMIT_NPROC
+    output_head: int = 1 << 20         # bytes kept from the start of stdout/stderr
+    output_tail: int = 64 << 10        # bytes kept from the end of stdout/stderr
+    grace: float = 2.0                 # seconds between the stack dump and SIGKILL
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """A program to run: its source and where it came from."""
+
+    source: str
+    name: str = "case"
+    scenario: dict[str, Any] | None = None      # the IR, when generated
+    env: tuple[tuple[str, str], ...] = ()       # extra environment (e.g. PYTHON_LLTRACE)
+    meta: tuple[tuple[str, str], ...] = ()      # origin, family, seed, ...
+
+    @property
+    def meta_dict(self) -> dict[str, str]:
+        return dict(self.meta)
+
+
+@dataclasses.dataclass(frozen=True)
+class Captured:
+    """One output stream captured up to a bound: head, tail and the true size."""
+
+    head: bytes = b""
+    tail: bytes = b""
+    total: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.head) + len(self.tail)
+
+    def text(self) -> str:
+        body = self.head.decode("utf-8", "replace")
+        if self.truncated:
+            skipped = self.total - len(self.head) - len(self.tail)
+            body += f"\n[... {skipped} bytes not kept ...]\n"
+        return body + self.tail.decode("utf-8", "replace")
+
+
+@dataclasses.dataclass(frozen=True)
+class RawRun:
+    """Everything one subprocess run recorded, before any interpretation."""
+
+    interpreter: str                   # Interpreter.name
+    version: str
+    argv: tuple[str, ...]
+    returncode: int | None             # None when killed by us after a hang
+    signal: int | None                 # terminating signal number, if any
+    timed_out: bool
+    duration: float
+    stdout: Captured
+    stderr: Captured
+    records: tuple[dict[str, Any], ...]  # the harness report, one dict per JSON line
+    report_damaged: bool = False       # a line of the report did not parse
+    workdir: str = ""                  # the run's temporary directory (gone afterwards)
+
+
+@dataclasses.dataclass(frozen=True)
+class CrashInfo:
+    """Why a process did not finish on its own."""
+
+    kind: Kind                         # one of PROCESS_KINDS
+    headline: str                      # "SIGSEGV", "Fatal Python error: ...", ...
+    assertion: tuple[str, str, str] | None = None   # (file, function, condition)
+    python_frames: tuple[str, ...] = ()             # top Python frames of the dump
+    native_frames: tuple[str, ...] = ()             # top C frames, when the build dumps them
+
+
+@dataclasses.dataclass(frozen=True)
+class Unraisable:
+    """One unraisable-exception event, normalized."""
+
+    exc_type: str
+    exc_message: str
+    err_msg: str
+    object: str
+    text: str                          # what the default hook printed, normalized
+    canonical: str                     # version-independent form (see normalize.WORDING_RULES)
+    thread: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Observation:
+    """A RawRun interpreted: the facts the diff compares, all normalized."""
+
+    interpreter: str
+    version: str
+    outcome: str                       # "exit", "signal", "hang"
+    exit_code: int | None
+    signal: str | None
+    crash: CrashInfo | None
+    finished: bool                     # the harness saw the program body complete
+    results: tuple[tuple[str, tuple[str, ...]], ...]        # emit(): key -> values in order
+    observations: tuple[tuple[str, tuple[str, ...]], ...]   # observe(): key -> sorted distinct
+    violations: tuple[tuple[str, int, str], ...]            # check(): label, failures, first detail
+    exception: tuple[str, str] | None                       # uncaught: (type, message)
+    thread_exceptions: tuple[tuple[str, str], ...]          # sorted (type, message)
+    unraisable: tuple[Unraisable, ...]
+    stdout: str
+    stderr_tail: str
+    specializations: tuple[str, ...] = ()                   # specialized instructions reached
+    report_damaged: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """One way the two observations differ, readable by humans."""
+
+    what: str                          # "result 'total'", "exception", "unraisable", ...
+    target: str
+    oracle: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """The judgement on one case: a kind, who misbehaved, and the evidence."""
+
+    kind: Kind
+    side: Side
+    summary: str
+    differences: tuple[Difference, ...] = ()
+    target: Observation | None = None
+    oracle: Observation | None = None
+    runs: int = 1                      # how many times the pair was run
+    reproductions: int = 1             # how many of those gave this kind and side
+
+    @property
+    def reproduction_rate(self) -> float:
+        return self.reproductions / self.runs if self.runs else 0.0
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, enums and tuples -> plain JSON types (for --json and the store)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, Verdict):
+            out["reproduction_rate"] = value.reproduction_rate
+        return out
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (tuple, list)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value

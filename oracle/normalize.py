@@ -1,0 +1,252 @@
+"""Pure rules RawRun -> Observation: classify how the process ended and normalize away
+addresses, ids, paths and version wording, so that only real differences remain.
+"""
+
+from __future__ import annotations
+
+import re
+import signal as signal_module
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import CrashInfo, Kind, Observation, RawRun, Unraisable
+
+HARNESS_DIR = str(Path(__file__).parent)
+
+# -- text normalization ----------------------------------------------------------------
+
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+THREAD_IDENT = re.compile(r"\b(started |ident=|ident: |Thread )\d{5,}\b")
+HARNESS_LINE = re.compile(r'(File "<harness>/[^"]+", line )\d+')
+
+
+def normalize_text(text: str, replacements: tuple[tuple[str, str], ...] = ()) -> str:
+    """Addresses -> 0x?, thread idents -> ?, known paths -> <names>."""
+    for old, new in replacements:
+        if old:
+            text = text.replace(old, new)
+    text = ADDRESS.sub("0x?", text)
+    text = THREAD_IDENT.sub(r"\1?", text)
+    return HARNESS_LINE.sub(r"\1?", text)
+
+
+def path_replacements(raw: RawRun) -> tuple[tuple[str, str], ...]:
+    """Longest first, so a stdlib path inside the prefix becomes <stdlib>, not <prefix>/..."""
+    start = next((r for r in raw.records if r.get("t") == "start"), {})
+    pairs = [(HARNESS_DIR, "<harness>")]
+    if raw.workdir:
+        pairs.append((raw.workdir, "<run>"))
+    for key, label in (("stdlib", "<stdlib>"), ("platstdlib", "<stdlib>"), ("prefix", "<prefix>")):
+        value = start.get(key)
+        if isinstance(value, str) and len(value) > 1:
+            pairs.append((value, label))
+    pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
+    return tuple(pairs)
+
+
+# -- unraisable wording across versions ------------------------------------------------
+
+@dataclass(frozen=True)
+class WordingRule:
+    """A change in how CPython words the first line of an unraisable report.
+
+    `pattern` matches the newer first line; `canonical` is the older wording, which is
+    what every version's first line is rewritten to before a cross-version comparison.
+    """
+
+    name: str
+    introduced: str
+    pattern: re.Pattern[str]
+    canonical: str
+
+
+WORDING_RULES: tuple[WordingRule, ...] = (
+    WordingRule("deallocator", "3.14",
+                re.compile(r"^Exception ignored while calling deallocator (?P<obj>.+):$"),
+                "Exception ignored in: {obj}"),
+    WordingRule("weakref-callback", "3.14",
+                re.compile(r"^Exception ignored while calling weakref callback (?P<obj>.+):$"),
+                "Exception ignored in: {obj}"),
+    WordingRule("generator-close", "3.14",
+                re.compile(r"^Exception ignored while (?:closing|finalizing) generator (?P<obj>.+):$"),
+                "Exception ignored in: {obj}"),
+    WordingRule("gc-callback", "3.14",
+                re.compile(r"^Exception ignored (?:while calling|in) (?:GC|garbage collector) callback (?P<obj>.+):$"),
+                "Exception ignored in: {obj}"),
+    WordingRule("atexit-callback", "3.13",
+                re.compile(r"^Exception ignored in atexit callback (?P<obj>[^:].*):$"),
+                "Exception ignored in atexit callback: {obj}"),
+)
+
+
+def canonical_unraisable(text: str) -> str:
+    """First line rewritten by WORDING_RULES, plus the final `Type: message` line.
+
+    Traceback bodies are dropped: their layout (carets, frames of the stdlib) legitimately
+    changes between versions.  Same-version comparisons use the full text instead.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    head = lines[0]
+    for rule in WORDING_RULES:
+        match = rule.pattern.match(head)
+        if match:
+            head = rule.canonical.format(**match.groupdict())
+            break
+    last = lines[-1] if len(lines) > 1 else ""
+    return f"{head}\n{last}" if last else head
+
+
+# -- crash classification --------------------------------------------------------------
+
+GLIBC_ASSERT = re.compile(
+    r"^(?:[^:\n]*: )?(?P<file>[^:\n]+):(?P<line>\d+): (?P<func>[^:\n]+): Assertion [`'](?P<cond>.*)' failed\.\s*$",
+    re.M)
+CPYTHON_ASSERT = re.compile(
+    r'^(?P<file>[^:\n]+):(?P<line>\d+): (?:(?P<func>\w+): )?Assertion (?:"(?P<cond>.*)" )?failed(?:: (?P<msg>.*))?$',
+    re.M)
+FATAL = re.compile(r"^Fatal Python error: (?P<msg>.*)$", re.M)
+SIGNAL_FATAL_MESSAGES = {"Segmentation fault", "Aborted", "Bus error", "Illegal instruction",
+                         "Floating-point exception", "Floating point exception"}
+PY_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)', re.M)
+C_STACK_HEADER = re.compile(r"^Current thread's C stack trace.*:$", re.M)
+C_FRAME = re.compile(r"^\s+Binary file \"[^\"]+\", at (?P<func>[^+\s]+)", re.M)
+FRAMES_KEPT = 8
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal_module.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _python_frames(stderr: str, replacements: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Top frames of the first thread faulthandler dumped (the current thread first)."""
+    marker = stderr.find("Current thread")
+    if marker < 0:
+        marker = stderr.find("Thread 0x")
+    if marker < 0:
+        return ()
+    block = stderr[marker:]
+    block = block.split("\n\n", 1)[0]
+    frames = []
+    for match in PY_FRAME.finditer(block):
+        location = normalize_text(match.group("file"), replacements)
+        frames.append(f"{location}:{match.group('func')}")
+        if len(frames) == FRAMES_KEPT:
+            break
+    return tuple(frames)
+
+
+def _native_frames(stderr: str) -> tuple[str, ...]:
+    header = C_STACK_HEADER.search(stderr)
+    if not header:
+        return ()
+    block = stderr[header.end():].split("\n\n", 1)[0]
+    return tuple(m.group("func") for m in C_FRAME.finditer(block))[:FRAMES_KEPT]
+
+
+def classify_crash(raw: RawRun, stderr: str, finished: bool,
+                   replacements: tuple[tuple[str, str], ...]) -> CrashInfo | None:
+    """Why the process did not end on its own, or None if it did."""
+    python_frames = _python_frames(stderr, replacements)
+    native_frames = _native_frames(stderr)
+    join_timeout = any(r.get("t") == "join_timeout" for r in raw.records)
+    if raw.timed_out or join_timeout:
+        headline = ("threads() join deadline exceeded" if join_timeout and not raw.timed_out
+                    else "deadline exceeded; stacks dumped before the kill")
+        return CrashInfo(Kind.HANG, headline, python_frames=python_frames, native_frames=native_frames)
+    abnormal = raw.signal is not None or (not finished and raw.returncode not in (0, 1, None))
+    if not abnormal:
+        return None
+    for pattern in (GLIBC_ASSERT, CPYTHON_ASSERT):
+        match = pattern.search(stderr)
+        if match:
+            file = Path(match.group("file")).name if "/" in match.group("file") else match.group("file")
+            condition = match.group("cond") or match.groupdict().get("msg") or ""
+            func = match.group("func") or ""
+            return CrashInfo(Kind.ASSERTION, normalize_text(match.group(0).strip(), replacements),
+                             assertion=(file, func, normalize_text(condition, replacements)),
+                             python_frames=python_frames, native_frames=native_frames)
+    for match in FATAL.finditer(stderr):
+        message = match.group("msg").strip()
+        if message not in SIGNAL_FATAL_MESSAGES:
+            return CrashInfo(Kind.FATAL_ERROR, normalize_text(f"Fatal Python error: {message}", replacements),
+                             python_frames=python_frames, native_frames=native_frames)
+    if raw.signal is not None:
+        return CrashInfo(Kind.CRASH, signal_name(raw.signal), python_frames=python_frames,
+                         native_frames=native_frames)
+    return CrashInfo(Kind.CRASH, f"exit status {raw.returncode} before the program finished",
+                     python_frames=python_frames, native_frames=native_frames)
+
+
+# -- RawRun -> Observation -------------------------------------------------------------
+
+def observe(raw: RawRun) -> Observation:
+    """Interpret one run.  Pure: the same RawRun always gives the same Observation."""
+    replacements = path_replacements(raw)
+    norm = lambda text: normalize_text(str(text), replacements)  # noqa: E731
+    records = raw.records
+    finished = any(r.get("t") == "end" for r in records)
+    stderr = raw.stderr.text()
+    results: OrderedDict[str, list[str]] = OrderedDict()
+    observed: dict[str, set[str]] = {}
+    failure_details: dict[str, str] = {}
+    exception = None
+    thread_exceptions = []
+    unraisable = []
+    specializations: tuple[str, ...] = ()
+    check_totals: dict[str, int] = {}
+    for record in records:
+        kind = record.get("t")
+        if kind == "emit":
+            results.setdefault(str(record.get("k")), []).append(norm(record.get("v")))
+        elif kind == "observe":
+            observed.setdefault(str(record.get("k")), set()).add(norm(record.get("v")))
+        elif kind == "check":
+            label = str(record.get("label"))
+            failure_details.setdefault(label, norm(record.get("detail", "")))
+            check_totals[label] = check_totals.get(label, 0) + 1
+        elif kind == "exception":
+            exception = (str(record.get("type")), norm(record.get("msg", "")))
+        elif kind == "thread_exception":
+            thread_exceptions.append((str(record.get("type")), norm(record.get("msg", ""))))
+        elif kind == "unraisable":
+            text = norm(record.get("text", ""))
+            unraisable.append(Unraisable(
+                exc_type=str(record.get("exc_type", "")), exc_message=norm(record.get("exc_message", "")),
+                err_msg=norm(record.get("err_msg", "")), object=norm(record.get("object", "")),
+                text=text, canonical=canonical_unraisable(text), thread=str(record.get("thread", ""))))
+        elif kind == "end":
+            # The end record's counters are authoritative: they count every failure,
+            # including those past the per-label recording bound.
+            for label, counts in (record.get("checks") or {}).items():
+                if isinstance(counts, list) and len(counts) == 2 and counts[1]:
+                    check_totals[str(label)] = max(check_totals.get(str(label), 0), int(counts[1]))
+            specializations = tuple(sorted(record.get("specializations") or ()))
+    crash = classify_crash(raw, stderr, finished, replacements)
+    if crash is None:
+        outcome = "exit"
+    elif crash.kind is Kind.HANG:
+        outcome = "hang"
+    else:
+        outcome = "signal" if raw.signal is not None else "exit"
+    violations = tuple(sorted((label, count, failure_details.get(label, ""))
+                              for label, count in check_totals.items()))
+    return Observation(
+        interpreter=raw.interpreter, version=raw.version, outcome=outcome,
+        exit_code=raw.returncode, signal=signal_name(raw.signal) if raw.signal is not None else None,
+        crash=crash, finished=finished,
+        results=tuple((key, tuple(values)) for key, values in results.items()),
+        observations=tuple(sorted((key, tuple(sorted(values))) for key, values in observed.items())),
+        violations=violations, exception=exception,
+        thread_exceptions=tuple(sorted(thread_exceptions)),
+        unraisable=tuple(unraisable),
+        stdout=norm(raw.stdout.text()),
+        stderr_tail=norm(stderr[-4000:]),
+        specializations=specializations,
+        report_damaged=raw.report_damaged,
+    )

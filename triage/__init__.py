@@ -1,0 +1,1 @@
+"""Turning findings into bugs: signatures, buckets, minimization, reports."""
