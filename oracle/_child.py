@@ -288,6 +288,9 @@ def _code_objects(namespace):
         elif isinstance(value, property):
             stack.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
             continue
+        wrapped = getattr(value, "__wrapped__", None)  # functools.wraps decorators
+        if wrapped is not None and not isinstance(value, type):
+            stack.append(wrapped)
         code = getattr(value, "__code__", None)
         if isinstance(value, types.CodeType):
             code = value
@@ -296,6 +299,21 @@ def _code_objects(namespace):
         seen.add(id(code))
         yield code
         stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+_specializations_seen = set()
+_feedback = os.environ.get("TANDEM_SPECIALIZATIONS") == "1"
+
+
+def record_specializations():
+    """Snapshot the specialized instructions present now (a no-op without feedback).
+
+    Specializations come and go as caches deoptimize; programs call this inside their
+    hot loops so that what was reached is kept even if it is gone by the end."""
+    if _feedback:
+        main = sys.modules.get("__main__")
+        if main is not None:
+            _specializations_seen.update(specializations(vars(main)))
 
 
 def specializations(namespace):
@@ -335,8 +353,9 @@ def _finish(status, namespace=None):
             total[0] += passed
             total[1] += failed
     record = {"t": "end", "status": status, "checks": merged, "emit_dropped": dict(_emit_dropped)}
-    if namespace is not None and os.environ.get("TANDEM_SPECIALIZATIONS") == "1":
-        record["specializations"] = specializations(namespace)
+    if namespace is not None and _feedback:
+        _specializations_seen.update(specializations(namespace))
+        record["specializations"] = sorted(_specializations_seen)
     _write(record)
 
 
@@ -354,6 +373,7 @@ def install(report_path=None):
     threading.excepthook = _thread_excepthook
     api = types.ModuleType("tandem_harness")
     api.emit, api.observe, api.check, api.threads = emit, observe, check, threads
+    api.record_specializations = record_specializations
     sys.modules["tandem_harness"] = api
     import sysconfig
     _write({
