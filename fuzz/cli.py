@@ -147,6 +147,53 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FINDING if findings else EXIT_AGREE
 
 
+# -- generate ------------------------------------------------------------------------
+
+def _capabilities(args: argparse.Namespace, config: registry.Config):
+    """What the generated programs may use: the target's (and oracle's) capabilities."""
+    from fuzz.scenario import Capabilities
+
+    name = args.target or config.target
+    try:
+        interpreters = [registry.resolve(name, config)]
+        if args.oracle or config.oracle:
+            interpreters.append(registry.resolve(args.oracle or config.oracle, config))
+    except TandemError as exc:
+        if args.target:
+            raise
+        err.print(f"note: generating for default capabilities ({exc})", markup=False)
+        return Capabilities()
+    return Capabilities.common(*interpreters)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from fuzz.generators import FAMILIES, build
+    from fuzz.render import render
+    from oracle.store import atomic_write_text
+
+    families = sorted(FAMILIES) if args.family in (None, ["all"]) else args.family
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        raise TandemError(f"unknown family {', '.join(unknown)}; known: {', '.join(sorted(FAMILIES))}")
+    caps = _capabilities(args, _config(args))
+    out_dir = Path(args.out) if args.out else None
+    written = 0
+    for family in families:
+        for seed in range(args.seed, args.seed + args.count):
+            scenario = build(family, seed, caps)
+            source = render(scenario)
+            if out_dir is None:
+                print(source, end="" if len(families) * args.count == 1 else "\n# " + "-" * 70 + "\n")
+                continue
+            stem = out_dir / f"{family}-{seed}"
+            atomic_write_text(stem.with_suffix(".json"), scenario.dumps() + "\n")
+            atomic_write_text(stem.with_suffix(".py"), source)
+            written += 1
+    if out_dir is not None:
+        err.print(f"wrote {written} program(s) with their scenarios to {out_dir}")
+    return EXIT_AGREE
+
+
 # -- parser ----------------------------------------------------------------------------
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -190,6 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="runs in all when the verdict is not agree (reproduction rate)")
     run.add_argument("--feedback", action="store_true", help="record specialized instructions reached")
     run.set_defaults(handler=cmd_run)
+    generate = commands.add_parser("generate", help="write generated programs (and their scenario IR)")
+    generate.add_argument("--family", action="append", help="family (repeatable; default: all)")
+    generate.add_argument("--seed", type=int, default=0, help="first seed")
+    generate.add_argument("--count", type=int, default=1, help="programs per family")
+    generate.add_argument("--out", help="directory for <family>-<seed>.py/.json (default: print)")
+    generate.add_argument("--target", help="capabilities of this interpreter (default: config target)")
+    generate.add_argument("--oracle", help="and of this one")
+    generate.set_defaults(handler=cmd_generate)
     return parser
 
 

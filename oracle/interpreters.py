@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 from .errors import ConfigError, InterpreterError
 from .model import Features, Interpreter
+from .store import atomic_write_text
 
 VARIANTS = ("ft", "ft-debug", "gil")
 DEFAULT_TARGET = "ft-debug"
@@ -153,7 +154,7 @@ def probe(path: str | os.PathLike, name: str | None = None, origin: str = "path"
             info = None
     if info is None:
         info = _run_probe(resolved)
-        _atomic_write_text(cache, json.dumps(info))
+        atomic_write_text(cache, json.dumps(info))
     if info["implementation"] == "cpython" and tuple(info["version_info"][:2]) < MIN_VERSION:
         raise InterpreterError(f"{resolved}: Python {'.'.join(map(str, info['version_info']))} "
                                f"is too old; tandem's harness needs >= 3.11")
@@ -166,13 +167,6 @@ def probe(path: str | os.PathLike, name: str | None = None, origin: str = "path"
         implementation=info["implementation"], abiflags=info.get("abiflags", ""), features=features,
         origin=origin,
     )
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -248,7 +242,7 @@ def save_config(config: Config) -> Path:
              "[interpreters]"]
     for name in sorted(config.interpreters):
         lines.append(f"{_toml_string(name)} = {_toml_string(config.interpreters[name])}")
-    _atomic_write_text(config.path, "\n".join(lines) + "\n")
+    atomic_write_text(config.path, "\n".join(lines) + "\n")
     return config.path
 
 

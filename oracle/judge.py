@@ -20,6 +20,13 @@ def judge_once(case: Case, target: Interpreter, oracle: Interpreter, limits: Lim
     return diff.compare(normalize.observe(target_run), normalize.observe(oracle_run))
 
 
+def same_finding(first: Verdict, again: Verdict) -> bool:
+    """A re-run reproduces a verdict when kind, side and what differed are the same
+    (a different result key differing is a different finding)."""
+    return ((again.kind, again.side) == (first.kind, first.side)
+            and {d.what for d in again.differences} == {d.what for d in first.differences})
+
+
 def judge(case: Case, target: Interpreter, oracle: Interpreter, limits: Limits = Limits(),
           confirm: int = 3, feedback: bool = False) -> Verdict:
     """The first verdict, with runs/reproductions counted over `confirm` runs in all
@@ -29,7 +36,6 @@ def judge(case: Case, target: Interpreter, oracle: Interpreter, limits: Limits =
         return first
     reproductions = 1
     for _ in range(confirm - 1):
-        again = judge_once(case, target, oracle, limits)
-        if (again.kind, again.side) == (first.kind, first.side):
+        if same_finding(first, judge_once(case, target, oracle, limits)):
             reproductions += 1
     return dataclasses.replace(first, runs=confirm, reproductions=reproductions)
