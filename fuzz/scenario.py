@@ -127,6 +127,7 @@ class Worker:
     targets: list[str]             # class names it works on
     iterations: int
     copies: int = 1                # threads running this worker
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)   # family-specific
 
 
 @dataclasses.dataclass
@@ -154,6 +155,8 @@ class Scenario:
     workers: list[Worker] = dataclasses.field(default_factory=list)
     mutators: list[Mutator] = dataclasses.field(default_factory=list)
     gc_between: bool = False
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)  # family-specific plan
+    hostile: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # hostile objects used
     notes: list[str] = dataclasses.field(default_factory=list)            # what the program does
 
     # -- JSON -------------------------------------------------------------------------

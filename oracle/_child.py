@@ -13,13 +13,26 @@ of third-party imports.
 
 import builtins
 import faulthandler
-import json
 import os
-import signal
+import _signal as signal  # not `signal`: it imports enum, slow at start-up
 import sys
 import threading
-import traceback
 import types
+
+try:  # the C half of json: string escaping without importing json (and re, enum)
+    from _json import encode_basestring as _encode_string
+except ImportError:  # pragma: no cover - every CPython has _json
+    def _encode_string(text):
+        out = ['"']
+        for char in text:
+            if char in '"\\':
+                out.append("\\" + char)
+            elif ord(char) < 0x20:
+                out.append("\\u%04x" % ord(char))
+            else:
+                out.append(char)
+        out.append('"')
+        return "".join(out)
 
 HARNESS_VERSION = 1
 MAX_RECORDS_PER_KEY = 1000      # emits of one key kept; the rest are counted
@@ -67,14 +80,32 @@ def _thread_name():
         return "?"
 
 
+def _dumps(value):
+    """JSON for the report's value shapes (str, int, float, bool, None, list, tuple, dict);
+    anything else is written as its repr.  Avoids importing json at start-up."""
+    if isinstance(value, str):
+        return _encode_string(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return float.__repr__(value) if value == value and value not in (float("inf"), float("-inf")) else '"%r"' % value
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_dumps(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(_encode_string(str(k)) + ": " + _dumps(v) for k, v in value.items()) + "}"
+    return _encode_string(_safe_repr(value))
+
+
 def _write(record):
     """Append one JSON line to the report; a no-op when there is no report."""
     if _report_fd is None:
         return
     try:
-        line = json.dumps(record, ensure_ascii=False, default=_safe_repr) + "\n"
+        line = _dumps(record) + "\n"
     except BaseException:
-        line = json.dumps({"t": "unserializable", "kind": str(record.get("t"))}) + "\n"
+        line = '{"t": "unserializable", "kind": %s}\n' % _encode_string(str(record.get("t")))
     data = line.encode("utf-8", "replace")
     with _write_lock:
         try:
@@ -249,6 +280,7 @@ def _safe_str(value):
 def _record_thread_exception(exc_type, exc_value, exc_tb, thread_name=None):
     if exc_type is SystemExit:
         return
+    import traceback
     text = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
     name = thread_name or _thread_name()
     try:
@@ -375,17 +407,18 @@ def install(report_path=None):
     api.emit, api.observe, api.check, api.threads = emit, observe, check, threads
     api.record_specializations = record_specializations
     sys.modules["tandem_harness"] = api
-    import sysconfig
+    # Paths the normalizer replaces: the stdlib (where os lives) and the directory of
+    # compiled modules (where _json lives); sysconfig is not imported, it is slow.
+    compiled = sys.modules.get("_json")
     _write({
         "t": "start",
         "harness": HARNESS_VERSION,
         "version": "%d.%d.%d" % sys.version_info[:3],
-        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
         "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)(),
         "debug": hasattr(sys, "gettotalrefcount"),
         "prefix": sys.prefix,
-        "stdlib": sysconfig.get_path("stdlib"),
-        "platstdlib": sysconfig.get_path("platstdlib"),
+        "stdlib": os.path.dirname(os.__file__),
+        "platstdlib": os.path.dirname(getattr(compiled, "__file__", None) or os.__file__),
         "pid": os.getpid(),
     })
 
@@ -412,6 +445,7 @@ def run_path(path):
         _finish("exit", main.__dict__)
         return status
     except BaseException as exc:
+        import traceback
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         _write({"t": "exception", "type": _type_name(type(exc)), "msg": _clip(_safe_str(exc)),
                 "tb": _clip(text), "phase": "compile" if isinstance(exc, SyntaxError) else "run"})
