@@ -1,0 +1,48 @@
+"""Family `faults`: the interpreter under resource faults while threads run.
+
+`memory`: a lowered address-space limit (the soft RLIMIT_AS set just above what the
+process uses) so that allocations and mmap fail inside the interpreter while several
+threads allocate instances, buffers, dicts and strings: MemoryError must be clean, a
+crash is a finding.  `recursion`: recursion-limit exhaustion on constructor paths
+(recursive __init__, deep super() chains).  `lltrace`: on debug targets, the low-level
+tracer (`__lltrace__`) switched on while threads run constructors (tracing over shim
+and other non-standard frames); its output goes to /dev/null.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ..scenario import Capabilities, Scenario, Worker
+from ._sizing import iterations, thread_copies
+
+NAME = "faults"
+DESCRIPTION = "memory limits, recursion-limit exhaustion and lltrace under threads"
+
+ALLOCATIONS = ("instances", "buffers", "dict_growth", "strings", "big_list", "nested")
+
+
+def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
+    kinds = ["memory", "memory", "recursion"] + (["lltrace"] if caps.debug else [])
+    kind = rng.choice(kinds)
+    workers = []
+    settings: dict = {"kind": kind}
+    if kind == "memory":
+        settings["headroom_mb"] = rng.choice([8, 16, 32, 64] if caps.debug else [8, 16, 32, 64, 128])
+        settings["rounds"] = rng.randint(1, 3)
+        for index, pattern in enumerate(rng.sample(ALLOCATIONS, rng.randint(1, 4))):
+            workers.append(Worker(f"allocate_{pattern}", "allocate", [], rng.randint(2_000, 8_000),
+                                  thread_copies(rng, caps, 2), params={"pattern": pattern}))
+    elif kind == "recursion":
+        settings["limit"] = rng.randint(60, 400)
+        for index in range(rng.randint(1, 3)):
+            depth = rng.randint(20, 800)
+            workers.append(Worker(f"recurse_{index}", rng.choice(["recursive_init", "super_chain"]), [],
+                                  iterations(rng, caps, 20, 120), thread_copies(rng, caps, 2),
+                                  params={"depth": depth}))
+    else:
+        for index in range(rng.randint(1, 3)):
+            workers.append(Worker(f"traced_{index}", "traced_construct", [], rng.randint(5, 30),
+                                  thread_copies(rng, caps, 2)))
+    notes = [f"fault: {kind}; " + ", ".join(f"{w.action}{w.params or ''} x{w.copies}" for w in workers)]
+    return Scenario(family=NAME, seed=seed, caps=caps, workers=workers, settings=settings, notes=notes)
