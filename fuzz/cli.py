@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from oracle import interpreters as registry
+from oracle import store
 from oracle.diff import format_verdict
 from oracle.errors import TandemError
 from oracle.model import Case, Kind, Limits, to_jsonable
@@ -169,7 +170,6 @@ def _capabilities(args: argparse.Namespace, config: registry.Config):
 def cmd_generate(args: argparse.Namespace) -> int:
     from fuzz.generators import FAMILIES, build
     from fuzz.render import render
-    from oracle.store import atomic_write_text
 
     families = sorted(FAMILIES) if args.family in (None, ["all"]) else args.family
     unknown = [f for f in families if f not in FAMILIES]
@@ -186,12 +186,109 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 print(source, end="" if len(families) * args.count == 1 else "\n# " + "-" * 70 + "\n")
                 continue
             stem = out_dir / f"{family}-{seed}"
-            atomic_write_text(stem.with_suffix(".json"), scenario.dumps() + "\n")
-            atomic_write_text(stem.with_suffix(".py"), source)
+            store.atomic_write_text(stem.with_suffix(".json"), scenario.dumps() + "\n")
+            store.atomic_write_text(stem.with_suffix(".py"), source)
             written += 1
     if out_dir is not None:
         err.print(f"wrote {written} program(s) with their scenarios to {out_dir}")
     return EXIT_AGREE
+
+
+# -- corpus, export, replay --------------------------------------------------------------
+
+DEFAULT_CORPUS = Path("corpus")
+
+
+def _find_case(reference: str) -> store.CorpusCase:
+    """A case by path (.py or .json) or by id (searched under ./corpus)."""
+    path = Path(reference)
+    if path.suffix in (".py", ".json") and path.exists():
+        if path.with_suffix(".json").exists():
+            return store.load_case(path.with_suffix(".json"))
+        source = path.read_text(encoding="utf-8")
+        return store.CorpusCase(store.case_id(source), source, store.Expectation(), origin=str(path), path=None)
+    for json_path in store.case_files([DEFAULT_CORPUS]) if DEFAULT_CORPUS.is_dir() else []:
+        if json_path.stem == reference or json_path.stem.startswith(reference):
+            return store.load_case(json_path)
+    raise TandemError(f"no case {reference!r}: give a .py/.json path or the id of a case under {DEFAULT_CORPUS}/")
+
+
+def cmd_corpus_add(args: argparse.Namespace) -> int:
+    case = _find_case(args.case)
+    expect = store.Expectation.from_json(
+        {"kind": args.expect, **({"side": args.side} if args.side else {})}, "--expect") \
+        if args.expect else case.expect
+    added = store.add_case(Path(args.to), case.source, expect=expect, origin=case.origin or args.case,
+                           description=args.description or case.description,
+                           tags=set(case.tags) | set(args.tag or ()), signature=case.signature,
+                           scenario=case.scenario, known_failures=case.known_failures)
+    out.print(f"added {added.id} ({expect.kind.value}) to {args.to}: {added.path}")
+    return EXIT_AGREE
+
+
+def cmd_corpus_list(args: argparse.Namespace) -> int:
+    table = Table("id", "expect", "tags", "origin", "description")
+    problems = 0
+    rows = []
+    for item in store.iter_cases(args.paths or [DEFAULT_CORPUS]):
+        if isinstance(item, TandemError):
+            problems += 1
+            err.print(f"tandem: error: {item}", markup=False)
+            continue
+        rows.append(item)
+        table.add_row(item.id, item.expect.kind.value, ", ".join(item.tags), item.origin, item.description[:60])
+    if args.json:
+        print(json.dumps([dict(c.metadata(), path=str(c.path)) for c in rows], indent=2))
+    else:
+        out.print(table)
+        out.print(f"{len(rows)} case(s)" + (f", {problems} unreadable" if problems else ""))
+    return EXIT_FINDING if problems else EXIT_AGREE
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    case = _find_case(args.case)
+    if not args.standalone:
+        text = case.source
+    else:
+        header = [f"tandem case {case.id}", f"expected: {case.expect.kind.value}"]
+        if case.description:
+            header.append(case.description)
+        if case.origin:
+            header.append(f"origin: {case.origin}")
+        text = store.export_standalone(case.source, "\n".join(header), f"{case.id}.py")
+    if args.out:
+        store.atomic_write_text(Path(args.out), text)
+        Path(args.out).chmod(0o755)
+        err.print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_AGREE
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from oracle.replay import junit_xml, replay
+
+    config = _config(args)
+    oracle = registry.resolve(args.oracle or config.oracle, config)
+    names = [n for n in (args.interpreters or "").split(",") if n] or [args.target or config.target]
+    targets = [registry.resolve(name, config) for name in names]
+    results = replay(args.paths or [DEFAULT_CORPUS], targets, oracle, _limits(args), runs=args.runs, jobs=args.jobs)
+    if args.junit:
+        store.atomic_write_text(Path(args.junit), junit_xml(results))
+    table = Table("case", "target", "expected", "observed", "status")
+    colours = {"pass": "green", "known": "yellow", "fail": "red", "error": "red"}
+    for result in sorted(results, key=lambda r: (r.status not in ("fail", "error"), r.path, r.target)):
+        table.add_row(result.case_id, result.target, result.expected, result.observed,
+                      f"[{colours[result.status]}]{result.status}[/]")
+    out.print(table)
+    for result in results:
+        if result.status in ("fail", "error"):
+            out.print(f"\n{result.status.upper()} {result.path or result.case_id} on {result.target}:", markup=False)
+            out.print(result.detail, markup=False)
+    counts = {status: sum(r.status == status for r in results) for status in colours}
+    out.print(f"\n{len(results)} replayed: {counts['pass']} pass, {counts['known']} known failures, "
+              f"{counts['fail']} fail, {counts['error']} unreadable")
+    return EXIT_AGREE if counts["fail"] == counts["error"] == 0 else EXIT_FINDING
 
 
 # -- parser ----------------------------------------------------------------------------
@@ -237,6 +334,37 @@ def build_parser() -> argparse.ArgumentParser:
                      help="runs in all when the verdict is not agree (reproduction rate)")
     run.add_argument("--feedback", action="store_true", help="record specialized instructions reached")
     run.set_defaults(handler=cmd_run)
+    corpus = commands.add_parser("corpus", help="add to and list the regression corpus")
+    corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
+    add_case = corpus_commands.add_parser("add", help="store a program or finding as a corpus case")
+    add_case.add_argument("case", help="a .py program, a case/finding .json, or a case id")
+    add_case.add_argument("--expect", choices=[k.value for k in Kind], help="expected verdict (default: agree, "
+                          "or the finding's own expectation)")
+    add_case.add_argument("--side", choices=["target", "oracle", "both"], help="expected side of a finding")
+    add_case.add_argument("--to", default="corpus/regressions", help="corpus directory")
+    add_case.add_argument("--tag", action="append", help="tag (repeatable)")
+    add_case.add_argument("--description", help="what the case exercises and why")
+    add_case.set_defaults(handler=cmd_corpus_add)
+    list_cases = corpus_commands.add_parser("list", help="list cases (and unreadable files)")
+    list_cases.add_argument("paths", nargs="*", help="corpus directories or files (default: corpus/)")
+    list_cases.add_argument("--json", action="store_true")
+    list_cases.set_defaults(handler=cmd_corpus_list)
+
+    export = commands.add_parser("export", help="write a case as a program (standalone: harness inlined)")
+    export.add_argument("case", help="a .py/.json path or a case id")
+    export.add_argument("--standalone", action="store_true", help="inline the harness: runs on a bare python")
+    export.add_argument("--out", help="file to write (default: stdout)")
+    export.set_defaults(handler=cmd_export)
+
+    replay = commands.add_parser("replay", help="replay corpus cases and check their expected verdicts")
+    replay.add_argument("paths", nargs="*", help="corpus directories or case files (default: corpus/)")
+    _add_run_options(replay)
+    replay.add_argument("--interpreters", help="comma-separated targets to replay on (each against the oracle)")
+    replay.add_argument("-n", "--runs", type=int, default=1, help="runs per case")
+    replay.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
+    replay.add_argument("--junit", help="write a JUnit XML report here")
+    replay.set_defaults(handler=cmd_replay)
+
     generate = commands.add_parser("generate", help="write generated programs (and their scenario IR)")
     generate.add_argument("--family", action="append", help="family (repeatable; default: all)")
     generate.add_argument("--seed", type=int, default=0, help="first seed")

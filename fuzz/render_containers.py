@@ -5,7 +5,7 @@ exactly; reads during the race are checked against what any interleaving allows.
 
 from __future__ import annotations
 
-from .generators import hostile
+from .generators.hostile import mode_of
 from .render_base import Code
 from .scenario import Scenario, Worker
 
@@ -26,7 +26,7 @@ MODE_SNIPPETS = {
 def render_hostile_classes(code: Code, objects: list[dict[str, str]]) -> None:
     """HKey, HValue, HIndex and _hostile_factory with the scenario's hostile modes."""
     def snippet(role: str, method: str) -> list[str]:
-        return MODE_SNIPPETS[hostile.mode_of(objects, role, method)]
+        return MODE_SNIPPETS[mode_of(objects, role, method)]
 
     code("class HostileError(Exception):").indent()
     code("pass").dedent().blank()
@@ -62,7 +62,7 @@ def render_hostile_classes(code: Code, objects: list[dict[str, str]]) -> None:
     code("return isinstance(other, HValue) and self.v == other.v").dedent()
     code("", "__hash__ = None", "", "def __repr__(self):").indent()
     code(*snippet("value", "__repr__"), "return 'HValue(%d)' % self.v").dedent()
-    if hostile.mode_of(objects, "value", "__del__"):
+    if mode_of(objects, "value", "__del__"):
         code("", "def __del__(self):").indent()
         code(*snippet("value", "__del__")).dedent()
     code.dedent().blank()
@@ -135,8 +135,11 @@ def _render_worker(code: Code, worker: Worker, index: int, scenario: Scenario) -
         code(f"for j in range(0, {n}, 5):").indent()
         code(f"SHARED_LIST += [base + i for i in range(j, min(j + 5, {n}))]").dedent()
     elif action == "insert":
+        # A producer must not fail: a raising __index__ is used by readers and poppers only.
+        index_mode = mode_of(scenario.hostile, "index", "__index__")
+        position = "0" if index_mode == "raise" else "HIndex(0)"
         code(f"for i in range({min(n, 400)}):").indent()
-        code("SHARED_LIST.insert(HIndex(0), base + i)").dedent()
+        code(f"SHARED_LIST.insert({position}, base + i)").dedent()
     elif action == "pop":
         code("mine = []", f"for i in range({n}):").indent()
         code("try:").indent()

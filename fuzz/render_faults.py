@@ -160,9 +160,15 @@ def _render_lltrace(code: Code, scenario: Scenario) -> None:
         code("obj = _TracedChild(i) if i % 2 else _Traced(i)", "total += obj.square").dedent()
         code("return total").dedent().blank()
     # The tracer writes to the C stdout: send it to /dev/null for the traced part only.
-    code("sys.stdout.flush()", "_saved_stdout = os.dup(1)", "_null = os.open(os.devnull, os.O_WRONLY)",
-         "os.dup2(_null, 1)", "__lltrace__ = True", "try:").indent()
-    code(f"_results = threads({', '.join(w.name for w in scenario.workers for _ in range(w.copies))})").dedent()
+    # A frame re-reads __lltrace__ when it is entered or resumed after a call, so the
+    # switch happens inside _run_traced and stdout is restored from a fresh frame.
+    code("def _restore_stdout():").indent()
+    code("os.dup2(_saved_stdout, 1)", "os.close(_null)", "os.close(_saved_stdout)").dedent().blank()
+    code("def _run_traced():").indent()
+    code("global __lltrace__", "__lltrace__ = True", "try:").indent()
+    code(f"return threads({', '.join(w.name for w in scenario.workers for _ in range(w.copies))})").dedent()
     code("finally:").indent()
-    code("del __lltrace__", "os.dup2(_saved_stdout, 1)", "os.close(_null)", "os.close(_saved_stdout)").dedent()
+    code("del __lltrace__", "_restore_stdout()").dedent().dedent().blank()
+    code("sys.stdout.flush()", "_saved_stdout = os.dup(1)", "_null = os.open(os.devnull, os.O_WRONLY)",
+         "os.dup2(_null, 1)", "_results = _run_traced()")
     code("emit('traced results', _results)")

@@ -40,6 +40,7 @@ MAX_FAILURES_RECORDED = 5       # check() failures written per label; the rest c
 MAX_TEXT = 20000                # characters of a repr/text kept in one record
 
 _report_fd = None
+_standalone = False             # set by install() when there is no report file
 _write_lock = threading.RLock()
 _tls = threading.local()
 _emit_counts = {}
@@ -98,9 +99,18 @@ def _dumps(value):
     return _encode_string(_safe_repr(value))
 
 
+_STANDALONE_SHOWN = ("emit", "check", "thread_exception", "exception", "join_timeout")
+
+
 def _write(record):
-    """Append one JSON line to the report; a no-op when there is no report."""
+    """Append one JSON line to the report.  Without a report (a standalone export run
+    by hand) results and failures are printed to stderr instead, one line each."""
     if _report_fd is None:
+        if _standalone and record.get("t") in _STANDALONE_SHOWN:
+            try:
+                _real_stderr.write("[tandem] %s\n" % _dumps({k: v for k, v in record.items() if k != "tb"}))
+            except BaseException:
+                pass
         return
     try:
         line = _dumps(record) + "\n"
@@ -393,9 +403,11 @@ def _finish(status, namespace=None):
 
 def install(report_path=None):
     """Install hooks and the API.  With no report path, records go nowhere (standalone)."""
-    global _report_fd
+    global _report_fd, _standalone
     if report_path:
         _report_fd = os.open(report_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    else:
+        _standalone = True
     faulthandler.enable(file=sys.__stderr__, all_threads=True)
     if hasattr(faulthandler, "register") and hasattr(signal, "SIGUSR1"):
         # The executor sends SIGUSR1 before killing a hung run: all stacks, then SIGKILL.
@@ -427,6 +439,11 @@ def run_path(path):
     """Run the program at `path` as __main__; return the process exit status."""
     with open(path, "rb") as handle:
         source = handle.read()
+    return run_source(source, path)
+
+
+def run_source(source, path):
+    """Run `source` (compiled as file `path`) as __main__; return the exit status."""
     main = types.ModuleType("__main__")
     main.__file__ = path
     main.__builtins__ = builtins

@@ -1,15 +1,29 @@
-"""Files on disk: atomic writes now; the corpus and findings store grow here.
+"""Files on disk: atomic writes, the corpus format, standalone exports.
 
-Every file tandem writes goes through atomic_write_*: a temporary file in the same
-directory, fsync, rename.  A reader never sees a partial file, and a crash leaves either
-the old file or the new one.
+A corpus case is `<id>.py` (the program) and `<id>.json` (metadata, see
+corpus/README.md); the id is a short hash of the program, so the same program is the
+same case wherever it comes from.  Every write goes through atomic_write_*: a temporary
+file in the same directory, fsync, rename; the .json is written last, so a case exists
+only once both files are complete.  A malformed or newer-schema file raises CorpusError
+naming the file; `iter_cases` yields such errors instead of stopping, so the rest of a
+corpus still replays.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import CorpusError
+from .model import Kind, Side
+
+SCHEMA_VERSION = 1
+HARNESS = Path(__file__).with_name("_child.py")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -32,3 +46,199 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def case_id(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclasses.dataclass(frozen=True)
+class Expectation:
+    """What replaying a case must give: a verdict kind (and side), and for a finding the
+    lowest acceptable reproduction rate over the runs."""
+
+    kind: Kind = Kind.AGREE
+    side: Side | None = None
+    min_rate: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind.value}
+        if self.side is not None:
+            data["side"] = self.side.value
+        if self.min_rate:
+            data["min_rate"] = self.min_rate
+        return data
+
+    @staticmethod
+    def from_json(data: Any, where: str) -> "Expectation":
+        if isinstance(data, str):
+            data = {"kind": data}
+        if not isinstance(data, dict) or "kind" not in data:
+            raise CorpusError(f"{where}: 'expect' must be a verdict kind or {{\"kind\": ...}}")
+        try:
+            kind = Kind(data["kind"])
+            side = Side(data["side"]) if data.get("side") else None
+        except ValueError as exc:
+            raise CorpusError(f"{where}: {exc}") from None
+        return Expectation(kind, side, float(data.get("min_rate", 0.0)))
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownFailure:
+    """A bug the case reproduces on some interpreters (an upstream issue not yet fixed
+    there): on a target matching `versions` (minor versions, "3.13") and
+    `free_threaded`, the verdict may be `kind` instead of the expectation."""
+
+    kind: Kind
+    versions: tuple[str, ...]
+    free_threaded: bool | None = None
+    note: str = ""
+
+    def matches(self, version: str, free_threaded: bool) -> bool:
+        minor = ".".join(version.split(".")[:2])
+        return (minor in self.versions or not self.versions) and (
+            self.free_threaded is None or self.free_threaded == free_threaded)
+
+
+@dataclasses.dataclass(frozen=True)
+class CorpusCase:
+    """One stored case: program, metadata, and where it lives."""
+
+    id: str
+    source: str
+    expect: Expectation
+    origin: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    signature: str = ""
+    scenario: dict[str, Any] | None = None
+    known_failures: tuple[KnownFailure, ...] = ()
+    path: Path | None = None          # the .json file
+
+    def metadata(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema": SCHEMA_VERSION, "id": self.id, "expect": self.expect.to_json(), "origin": self.origin,
+            "description": self.description, "tags": list(self.tags), "signature": self.signature,
+        }
+        if self.known_failures:
+            data["known_failures"] = [
+                {"kind": k.kind.value, "versions": list(k.versions), "free_threaded": k.free_threaded,
+                 "note": k.note} for k in self.known_failures]
+        if self.scenario is not None:
+            data["scenario"] = self.scenario
+        return data
+
+
+def load_case(json_path: Path) -> CorpusCase:
+    """Read one case; every problem is a CorpusError that names the file."""
+    json_path = Path(json_path)
+    where = str(json_path)
+    try:
+        data = json.loads(json_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CorpusError(f"{where}: no such file") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f"{where}: the metadata must be a JSON object")
+    schema = data.get("schema")
+    if not isinstance(schema, int):
+        raise CorpusError(f"{where}: missing or invalid 'schema' (expected an integer)")
+    if schema > SCHEMA_VERSION:
+        raise CorpusError(f"{where}: schema version {schema} is newer than this tandem understands "
+                          f"({SCHEMA_VERSION}); upgrade tandem to replay it")
+    program = json_path.with_suffix(".py")
+    try:
+        source = program.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusError(f"{where}: its program {program.name} is missing") from None
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{program}: not UTF-8 ({exc})") from None
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise CorpusError(f"{where}: 'tags' must be a list of strings")
+    known = []
+    for entry in data.get("known_failures", []):
+        try:
+            known.append(KnownFailure(Kind(entry["kind"]), tuple(entry.get("versions", [])),
+                                      entry.get("free_threaded"), entry.get("note", "")))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise CorpusError(f"{where}: malformed known_failures entry ({exc})") from None
+    return CorpusCase(
+        id=str(data.get("id") or json_path.stem), source=source,
+        expect=Expectation.from_json(data.get("expect", "agree"), where),
+        origin=str(data.get("origin", "")), description=str(data.get("description", "")),
+        tags=tuple(tags), signature=str(data.get("signature", "")), scenario=data.get("scenario"),
+        known_failures=tuple(known), path=json_path)
+
+
+def case_files(paths: Iterable[Path]) -> list[Path]:
+    """The .json files of the given corpus directories and files, sorted; a .py given
+    directly stands for its .json."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(p for p in path.rglob("*.json") if not p.name.startswith("."))
+            # a program whose metadata is missing is reported, not silently skipped
+            found.extend(p.with_suffix(".json") for p in path.rglob("*.py")
+                         if not p.with_suffix(".json").exists() and not p.name.startswith("."))
+        elif path.suffix == ".py":
+            found.append(path.with_suffix(".json"))
+        else:
+            found.append(path)
+    return sorted(set(found))
+
+
+def iter_cases(paths: Iterable[Path]) -> Iterator[CorpusCase | CorpusError]:
+    for json_path in case_files(paths):
+        try:
+            yield load_case(json_path)
+        except CorpusError as exc:
+            yield exc
+
+
+def add_case(directory: Path, source: str, *, expect: Expectation = Expectation(), origin: str = "",
+             description: str = "", tags: Iterable[str] = (), signature: str = "",
+             scenario: dict[str, Any] | None = None,
+             known_failures: Iterable[KnownFailure] = ()) -> CorpusCase:
+    """Store a case (idempotent: the same program gets the same id and file names)."""
+    identifier = case_id(source)
+    json_path = Path(directory) / f"{identifier}.json"
+    case = CorpusCase(identifier, source, expect, origin, description, tuple(sorted(set(tags))), signature,
+                      scenario, tuple(known_failures), json_path)
+    atomic_write_text(json_path.with_suffix(".py"), source)
+    atomic_write_text(json_path, json.dumps(case.metadata(), indent=2, sort_keys=True) + "\n")
+    return case
+
+
+# -- standalone export -----------------------------------------------------------------
+
+STANDALONE_MAIN = '''
+
+PROGRAM = {program!r}
+
+if __name__ == "__main__":
+    _outer = sys.modules.get("tandem_harness")
+    if _outer is not None:  # already running under tandem's harness: use it
+        _namespace = {{"__name__": "__main__", "__file__": __file__, "__builtins__": builtins}}
+        for _name in ("emit", "observe", "check", "threads"):
+            _namespace[_name] = getattr(_outer, _name)
+        exec(compile(PROGRAM, {filename!r}, "exec"), _namespace)
+    else:
+        install(os.environ.get("TANDEM_REPORT"))
+        sys.exit(run_source(PROGRAM, {filename!r}))
+'''
+
+
+def export_standalone(source: str, header: str = "", filename: str = "case.py") -> str:
+    """One file that runs on a bare interpreter: the harness inlined, then the program.
+
+    Run by hand, results and failed checks are printed to stderr as `[tandem] {...}`
+    lines; run under tandem, it reports like any program."""
+    harness = HARNESS.read_text(encoding="utf-8")
+    harness = harness[: harness.index('\ndef main(argv):')]
+    lines = ["#!/usr/bin/env python3"]
+    lines += [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines.append("# The tandem harness is inlined below; the program under test is PROGRAM.")
+    return "\n".join(lines) + "\n" + harness.rstrip() + "\n" + STANDALONE_MAIN.format(
+        program=source, filename=filename)

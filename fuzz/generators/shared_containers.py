@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 from ..scenario import Capabilities, Scenario, Worker
-from . import hostile
+from .hostile import choose as choose_hostile
 from ._sizing import iterations, thread_copies
 
 NAME = "shared_containers"
@@ -46,7 +46,7 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
             workers.append(Worker(f"{action}_{len(workers)}", action, [container],
                                   iterations(rng, caps, 300, 3000), thread_copies(rng, caps)))
             workers[-1].params = params
-    objects = hostile.choose(rng, caps) if rng.random() < 0.6 else []
+    objects = choose_hostile(rng, caps) if rng.random() < 0.6 else []
     settings = {"containers": sorted(chosen), "inject_loss": False}
     notes = [f"containers: {', '.join(sorted(chosen))}; workers: "
              + ", ".join(f"{w.action} x{w.copies}" for w in workers)]
