@@ -8,7 +8,7 @@ shared pieces are in render_base.py, each family's body in a render_*.py module.
 
 from __future__ import annotations
 
-from . import render_classes, render_containers, render_faults
+from . import render_classes, render_containers, render_faults, render_hooks, render_unraisable
 from .render_base import MISSING, BodyRenderer, Code, literal, render_program
 from .render_classes import allowed_init_outcomes, init_outcomes
 from .scenario import Scenario
@@ -24,6 +24,8 @@ BODIES: dict[str, BodyRenderer] = {
     "type_mutation": render_classes._render_type_mutation,
     "shared_containers": render_containers.render_body,
     "faults": render_faults.render_body,
+    "unraisable": render_unraisable.render_body,
+    "hooks": render_hooks.render_body,
 }
 
 

@@ -43,9 +43,22 @@ MUTATION_OPS = (
     # type and instance mutations
     "set_class_attr", "del_class_attr", "set_bases", "set_class", "set_name", "set_qualname",
     "set_func_name", "dict_replace", "dict_clear", "dict_update", "gc_collect",
+    # hooks switched while threads run
+    "setprofile_all_threads", "settrace_all_threads", "monitoring_use", "monitoring_events",
+    "monitoring_local", "monitoring_restart", "monitoring_off", "monitoring_free", "trampoline",
+    "eval_frame_record", "gc_freeze", "gc_unfreeze",
 )
 
-WORKER_ACTIONS = ("construct", "read", "isinstance", "repr", "write_read", "cold_call")
+WORKER_ACTIONS = (
+    "construct", "read", "isinstance", "repr", "write_read",                       # class families
+    "append", "extend_comprehension", "iadd", "insert", "pop", "read_slices", "sort_snapshot",
+    "dict_write", "dict_delete_own", "dict_iterate", "dict_copy_compare", "dict_hostile_lookup",
+    "set_add", "set_discard_own", "set_iterate", "set_compare",
+    "dd_shared_append", "dd_own_append", "dd_assign_scratch",
+    "deque_append", "deque_appendleft", "deque_pop", "deque_popleft", "deque_rotate",  # containers
+    "unraisable", "hooked_work",                                                     # unraisable, hooks
+    "allocate", "recursive_init", "super_chain", "traced_construct",                 # faults
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -121,6 +121,15 @@ def parse_report(data: bytes) -> tuple[tuple[dict, ...], bool]:
     return tuple(records), damaged
 
 
+def _remove_perf_map(pid: int) -> None:
+    """sys.activate_stack_trampoline("perf") writes /tmp/perf-<pid>.map (always /tmp);
+    a run that died before cleaning up must not leave it behind."""
+    try:
+        os.unlink(f"/tmp/perf-{pid}.map")
+    except OSError:
+        pass
+
+
 def _kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
     try:
         os.killpg(pgid, sig)
@@ -164,6 +173,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     timed_out = _pump(process, out, err, limits, started)
     duration = time.monotonic() - started
     _kill_group(process.pid)  # stray children and daemons of the run die with it
+    _remove_perf_map(process.pid)
     returncode = process.returncode
     records, damaged = parse_report(report.read_bytes())
     signal_number = -returncode if returncode is not None and returncode < 0 else None

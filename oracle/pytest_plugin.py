@@ -15,7 +15,7 @@ from . import interpreters as registry
 from .errors import CorpusError
 from .model import Limits
 from .replay import replay_case
-from .store import case_files, load_case
+from .store import load_case
 
 
 def pytest_addoption(parser):

@@ -10,10 +10,10 @@ import random
 from types import ModuleType
 
 from ..scenario import Capabilities, Scenario
-from . import cold_start, faults, hierarchy, init_race, shared_containers, type_mutation
+from . import cold_start, faults, hierarchy, hooks, init_race, shared_containers, type_mutation, unraisable
 
 FAMILIES: dict[str, ModuleType] = {
-    module.NAME: module for module in (hierarchy, init_race, type_mutation, cold_start, shared_containers, faults)
+    module.NAME: module for module in (hierarchy, init_race, type_mutation, cold_start, shared_containers, unraisable, hooks, faults)
 }
 
 

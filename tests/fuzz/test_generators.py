@@ -132,3 +132,16 @@ def test_any_drawn_scenario_renders_and_round_trips(scenario):
     source = render(scenario)
     compile(source, scenario.family, "exec")
     assert Scenario.from_json(json.loads(scenario.dumps())) == scenario
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_op_and_action_is_declared(family):
+    from fuzz.scenario import MUTATION_OPS, WORKER_ACTIONS
+
+    for seed in range(60):
+        scenario = build(family, seed, Capabilities(debug=True))
+        for worker in scenario.workers:
+            assert worker.action in WORKER_ACTIONS, worker.action
+        for mutator in scenario.mutators:
+            for mutation in mutator.plan + mutator.final:
+                assert mutation.op in MUTATION_OPS, mutation.op
