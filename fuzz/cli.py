@@ -291,6 +291,81 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_AGREE if counts["fail"] == counts["error"] == 0 else EXIT_FINDING
 
 
+# -- fuzz ----------------------------------------------------------------------------
+
+def _duration(text: str) -> float:
+    """'90', '90s', '15m', '1h', '2d' -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    try:
+        return float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
+    except ValueError:
+        raise TandemError(f"invalid duration {text!r}: use e.g. 90s, 15m, 1h") from None
+
+
+def _campaign_table(campaign) -> Table:
+    record = campaign.stats_record()
+    table = Table(title=f"tandem fuzz: {campaign.config.target.name} vs {campaign.config.oracle.name} -> "
+                        f"{campaign.out}", show_header=False)
+    table.add_row("elapsed", f"{record['elapsed']:.0f}s")
+    table.add_row("runs", f"{record['runs']} ({record['runs_per_second']:.2f}/s)")
+    table.add_row("families", ", ".join(f"{k} {v}" for k, v in sorted(record["per_family"].items())))
+    table.add_row("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(record["verdicts"].items())))
+    table.add_row("findings", f"{record['buckets']} bucket(s): " +
+                  ", ".join(f"{k} {v}" for k, v in sorted(record["findings"].items())))
+    table.add_row("coverage", f"{record['coverage']} outcomes, {record['specializations']} specializations")
+    table.add_row("feedback", f"queue {record['queue']}, mutated share {record['mutated_share']:.0%}, "
+                              f"confirmations {record['confirmations']}")
+    return table
+
+
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from rich.live import Live
+
+    from fuzz.campaign import Campaign, CampaignConfig
+    from fuzz.generators import FAMILIES
+    from triage.signature import signature, signature_id
+
+    config = _config(args)
+    target, oracle = _pair(args, config)
+    families = tuple(sorted(FAMILIES)) if not args.families else tuple(args.families.split(","))
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown:
+        raise TandemError(f"unknown family {', '.join(unknown)}; known: {', '.join(sorted(FAMILIES))}")
+    if args.time is None and args.runs is None:
+        raise TandemError("give a budget: --time (e.g. 10m) or --runs N")
+    settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
+                              jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
+                              confirm=args.confirm, limits=_limits(args), resume=args.resume)
+    live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
+    last_line = [0.0]
+
+    def progress(campaign) -> None:
+        if live is not None:
+            live.update(_campaign_table(campaign))
+        elif time.monotonic() - last_line[0] >= 10:
+            last_line[0] = time.monotonic()
+            record = campaign.stats_record()
+            err.print(f"[{record['elapsed']:.0f}s] runs {record['runs']} ({record['runs_per_second']:.2f}/s), "
+                      f"buckets {record['buckets']}, coverage {record['coverage']}, queue {record['queue']}",
+                      markup=False)
+
+    campaign = Campaign(settings, signature, signature_id, progress)
+    if live is not None:
+        with live:
+            state = campaign.run()
+    else:
+        state = campaign.run()
+    out.print(_campaign_table(campaign))
+    for identifier, bucket in sorted(campaign.buckets.items(), key=lambda kv: kv[1]["first_seen"]):
+        out.print(f"  {identifier}  {bucket['kind']:<22} x{bucket['count']:<4} rate {bucket['reproduction_rate']:.0%}  "
+                  f"{bucket['signature'][:100]}", markup=False)
+    if campaign.errors:
+        err.print(f"tandem: {len(campaign.errors)} infrastructure error(s); first: {campaign.errors[0]}", markup=False)
+        return EXIT_ERROR
+    return EXIT_FINDING if state.findings else EXIT_AGREE
+
+
 # -- parser ----------------------------------------------------------------------------
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -364,6 +439,18 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
     replay.add_argument("--junit", help="write a JUnit XML report here")
     replay.set_defaults(handler=cmd_replay)
+
+    fuzz = commands.add_parser("fuzz", help="run a fuzzing campaign into an output directory")
+    fuzz.add_argument("--out", required=True, help="campaign directory (findings/, queue/, stats.jsonl)")
+    fuzz.add_argument("--time", help="time budget (90s, 15m, 1h)")
+    fuzz.add_argument("--runs", type=int, help="number of cases")
+    fuzz.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
+    fuzz.add_argument("--seed", type=int, default=0, help="campaign seed")
+    fuzz.add_argument("--families", help="comma-separated families (default: all)")
+    fuzz.add_argument("--confirm", type=int, default=3, help="runs in all to confirm a finding")
+    fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out")
+    _add_run_options(fuzz)
+    fuzz.set_defaults(handler=cmd_fuzz)
 
     generate = commands.add_parser("generate", help="write generated programs (and their scenario IR)")
     generate.add_argument("--family", action="append", help="family (repeatable; default: all)")

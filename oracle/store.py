@@ -172,13 +172,18 @@ def load_case(json_path: Path) -> CorpusCase:
         known_failures=tuple(known), path=json_path)
 
 
+# Metadata files of campaigns and finding buckets that live next to cases.
+NOT_CASES = {"bucket.json", "verdict.json", "campaign.json", "state.json"}
+
+
 def case_files(paths: Iterable[Path]) -> list[Path]:
     """The .json files of the given corpus directories and files, sorted; a .py given
     directly stands for its .json."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(p for p in path.rglob("*.json") if not p.name.startswith("."))
+            found.extend(p for p in path.rglob("*.json") if not p.name.startswith(".") and p.name not in NOT_CASES
+                         and p.parent.name != "queue")
             # a program whose metadata is missing is reported, not silently skipped
             found.extend(p.with_suffix(".json") for p in path.rglob("*.py")
                          if not p.with_suffix(".json").exists() and not p.name.startswith("."))
@@ -195,6 +200,15 @@ def iter_cases(paths: Iterable[Path]) -> Iterator[CorpusCase | CorpusError]:
             yield load_case(json_path)
         except CorpusError as exc:
             yield exc
+
+
+def remove_case(json_path: Path) -> None:
+    """Delete a case: the .json first, so a half-removed case is never listed as one."""
+    for path in (Path(json_path), Path(json_path).with_suffix(".py")):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def add_case(directory: Path, source: str, *, expect: Expectation = Expectation(), origin: str = "",

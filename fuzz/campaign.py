@@ -1,0 +1,354 @@
+"""Continuous fuzzing: workers, scheduling, feedback, confirmation, stats, resume.
+
+A campaign lives in one output directory:
+  campaign.json    what was asked (target, oracle, families, seed), written once
+  state.json       counters, coverage and the next seed; rewritten atomically every few
+                   seconds, so a SIGKILL loses at most the runs in flight
+  stats.jsonl      one record every few seconds (runs, rate, findings, coverage)
+  queue/           scenarios that reached a new outcome, mutated alongside fresh work
+  findings/<sig>/  one bucket per signature: the first reproducer as a corpus case
+                   (<id>.py, <id>.json with expect = the finding), bucket.json (count,
+                   first seen, reproduction rate, smallest reproducer), verdict.json
+Findings are confirmed by re-running in fresh processes (reproduction rate kept) and
+written atomically the moment they are confirmed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+from oracle import store
+from oracle.errors import TandemError
+from oracle.executor import run as execute
+from oracle.judge import same_finding
+from oracle.diff import compare
+from oracle.model import Case, Interpreter, Kind, Limits, Verdict, to_jsonable
+from oracle.normalize import observe
+
+from .generators import FAMILIES, build
+from .mutate import mutate
+from .render import render
+from .scenario import Capabilities, Scenario
+
+STATE_VERSION = 1
+STATS_EVERY = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignConfig:
+    out: Path
+    target: Interpreter
+    oracle: Interpreter
+    families: tuple[str, ...] = tuple(sorted(FAMILIES))
+    seed: int = 0
+    jobs: int = 2
+    runs: int | None = None
+    seconds: float | None = None
+    confirm: int = 3
+    limits: Limits = Limits(deadline=60.0)
+    resume: bool = False
+
+
+@dataclasses.dataclass
+class CampaignState:
+    """Everything needed to continue a campaign; saved atomically."""
+
+    runs: int = 0
+    next_seed: int = 0
+    elapsed: float = 0.0
+    per_family: Counter = dataclasses.field(default_factory=Counter)
+    verdicts: Counter = dataclasses.field(default_factory=Counter)
+    findings: Counter = dataclasses.field(default_factory=Counter)      # by kind, new buckets only
+    hits: Counter = dataclasses.field(default_factory=Counter)          # by kind, every confirmed hit
+    features: set = dataclasses.field(default_factory=set)             # outcomes seen (coverage)
+    specializations: set = dataclasses.field(default_factory=set)
+    fresh: list = dataclasses.field(default_factory=lambda: [0, 0])    # [runs, new features]
+    mutated: list = dataclasses.field(default_factory=lambda: [0, 0])
+    confirmations: int = 0
+    infrastructure_errors: int = 0
+
+    def to_json(self) -> dict:
+        return {"version": STATE_VERSION, "runs": self.runs, "next_seed": self.next_seed, "elapsed": self.elapsed,
+                "per_family": dict(self.per_family), "verdicts": dict(self.verdicts),
+                "findings": dict(self.findings), "hits": dict(self.hits), "features": sorted(self.features),
+                "specializations": sorted(self.specializations), "fresh": self.fresh, "mutated": self.mutated,
+                "confirmations": self.confirmations, "infrastructure_errors": self.infrastructure_errors}
+
+    @staticmethod
+    def from_json(data: dict) -> "CampaignState":
+        if data.get("version") != STATE_VERSION:
+            raise TandemError(f"campaign state version {data.get('version')!r} is not {STATE_VERSION}")
+        return CampaignState(
+            runs=data["runs"], next_seed=data["next_seed"], elapsed=data["elapsed"],
+            per_family=Counter(data["per_family"]), verdicts=Counter(data["verdicts"]),
+            findings=Counter(data["findings"]), hits=Counter(data.get("hits", {})), features=set(data["features"]),
+            specializations=set(data["specializations"]), fresh=list(data["fresh"]), mutated=list(data["mutated"]),
+            confirmations=data["confirmations"], infrastructure_errors=data.get("infrastructure_errors", 0))
+
+
+def features_of(verdict: Verdict) -> set[str]:
+    """The outcomes a run reached, as coverage features for feedback."""
+    found = set()
+    for observation in (verdict.target, verdict.oracle):
+        if observation is None:
+            continue
+        found.update(f"spec:{name}" for name in observation.specializations)
+        found.update(f"exc:{t}" for t, _ in observation.thread_exceptions)
+        found.update(f"unraisable:{u.exc_type}" for u in observation.unraisable)
+        found.update(f"observe:{key}={value}" for key, values in observation.observations for value in values)
+        found.update(f"check:{label}" for label, _, _ in observation.violations)
+        if observation.exception:
+            found.add(f"uncaught:{observation.exception[0]}")
+    found.add(f"verdict:{verdict.kind.value}")
+    return found
+
+
+class Campaign:
+    """One campaign; `run()` until the budget is spent or `stop()` is called."""
+
+    def __init__(self, config: CampaignConfig, signature: Callable[[Verdict], str],
+                 signature_id: Callable[[str], str], progress: Callable[["Campaign"], None] | None = None):
+        self.config = config
+        self.signature = signature
+        self.signature_id = signature_id
+        self.progress = progress
+        self.caps = Capabilities.common(config.target, config.oracle)
+        self.lock = threading.Lock()
+        self.findings_lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.started = time.monotonic()
+        self.state = CampaignState()
+        self.queue: list[Scenario] = []
+        self.buckets: dict[str, dict] = {}
+        self.last_stats = 0.0
+        self.out = config.out
+        self._prepare()
+
+    # -- directory ----------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        config, out = self.config, self.config.out
+        description = {"target": config.target.name, "target_path": config.target.path,
+                       "target_version": config.target.version, "oracle": config.oracle.name,
+                       "oracle_path": config.oracle.path, "oracle_version": config.oracle.version,
+                       "families": list(config.families), "seed": config.seed}
+        if (out / "campaign.json").exists():
+            if not config.resume:
+                raise TandemError(f"{out} already holds a campaign: pass --resume to continue it, "
+                                  "or choose another --out")
+            previous = json.loads((out / "campaign.json").read_text())
+            if (previous.get("target_path"), previous.get("oracle_path")) != (config.target.path, config.oracle.path):
+                raise TandemError(f"{out} is a campaign of {previous.get('target')} against {previous.get('oracle')}; "
+                                  "resume it with the same interpreters")
+            if (out / "state.json").exists():
+                self.state = CampaignState.from_json(json.loads((out / "state.json").read_text()))
+            for path in sorted((out / "queue").glob("*.json")):
+                try:
+                    self.queue.append(Scenario.loads(path.read_text()))
+                except TandemError:
+                    continue
+            for bucket in sorted((out / "findings").glob("*/bucket.json")):
+                try:
+                    self.buckets[bucket.parent.name] = json.loads(bucket.read_text())
+                except ValueError:
+                    continue
+        else:
+            if config.resume:
+                raise TandemError(f"nothing to resume in {out}: no campaign.json")
+            out.mkdir(parents=True, exist_ok=True)
+            store.atomic_write_text(out / "campaign.json", json.dumps(description, indent=2) + "\n")
+            self.state.next_seed = config.seed * 1_000_000
+        (out / "findings").mkdir(exist_ok=True)
+        (out / "queue").mkdir(exist_ok=True)
+
+    def save(self) -> None:
+        with self.lock:
+            self.state.elapsed = self.elapsed
+            text = json.dumps(self.state.to_json()) + "\n"
+        store.atomic_write_text(self.out / "state.json", text)
+
+    @property
+    def elapsed(self) -> float:
+        return self._base_elapsed + time.monotonic() - self.started
+
+    # -- scheduling ---------------------------------------------------------------------
+
+    def _mutation_share(self) -> float:
+        """How much work goes to mutating queued scenarios: what pays, within [0.2, 0.8]."""
+        if not self.queue:
+            return 0.0
+        fresh_yield = (self.state.fresh[1] + 1) / (self.state.fresh[0] + 2)
+        mutated_yield = (self.state.mutated[1] + 1) / (self.state.mutated[0] + 2)
+        return min(0.8, max(0.2, mutated_yield / (fresh_yield + mutated_yield)))
+
+    def _next_work(self, rng: random.Random) -> tuple[Scenario, str] | None:
+        with self.lock:
+            if self.config.runs is not None and self.state.next_seed - self.config.seed * 1_000_000 >= self.config.runs:
+                return None
+            seed = self.state.next_seed
+            self.state.next_seed += 1
+            queue = list(self.queue)
+            share = self._mutation_share()
+        rng = random.Random(f"{self.config.seed}:{seed}")
+        if queue and rng.random() < share:
+            parent = rng.choice(queue)
+            other = rng.choice(queue)
+            return mutate(parent, rng, other), "mutated"
+        family = self.config.families[seed % len(self.config.families)]
+        return build(family, seed, self.caps), "fresh"
+
+    def _budget_left(self) -> bool:
+        if self.stopping.is_set():
+            return False
+        if self.config.seconds is not None and self.elapsed >= self.config.seconds:
+            return False
+        return True
+
+    # -- one case -----------------------------------------------------------------------
+
+    def _judge(self, case: Case) -> Verdict:
+        limits = self.config.limits
+        target = observe(execute(case, self.config.target, limits, feedback=True))
+        oracle = observe(execute(case, self.config.oracle, limits, feedback=True))
+        return compare(target, oracle)
+
+    def _one(self, scenario: Scenario, origin: str) -> None:
+        case = Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json())
+        try:
+            verdict = self._judge(case)
+        except TandemError:
+            with self.lock:
+                self.state.infrastructure_errors += 1
+            raise
+        new = features_of(verdict)
+        with self.lock:
+            self.state.runs += 1
+            self.state.per_family[scenario.family] += 1
+            self.state.verdicts[verdict.kind.value] += 1
+            novel = new - self.state.features
+            self.state.features |= new
+            for observation in (verdict.target, verdict.oracle):
+                if observation is not None:
+                    self.state.specializations.update(observation.specializations)
+            bucket = self.state.mutated if origin == "mutated" else self.state.fresh
+            bucket[0] += 1
+            bucket[1] += bool(novel)
+        if novel and verdict.kind in (Kind.AGREE,):
+            identifier = store.case_id(case.source)
+            store.atomic_write_text(self.out / "queue" / f"{identifier}.json", scenario.dumps() + "\n")
+            with self.lock:
+                self.queue.append(scenario)
+        if verdict.kind.is_finding:
+            self._confirm_and_keep(case, scenario, verdict)
+
+    def _confirm_and_keep(self, case: Case, scenario: Scenario, first: Verdict) -> None:
+        reproductions = 1
+        for _ in range(self.config.confirm - 1):
+            if same_finding(first, self._judge(case)):
+                reproductions += 1
+        verdict = dataclasses.replace(first, runs=max(1, self.config.confirm), reproductions=reproductions)
+        text = self.signature(verdict)
+        identifier = self.signature_id(text)
+        directory = self.out / "findings" / identifier
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        lines = case.source.count("\n")
+        with self.findings_lock:  # one writer per finding: two workers on one bug make one bucket
+            self._keep(case, scenario, verdict, text, identifier, directory, now, lines)
+
+    def _keep(self, case: Case, scenario: Scenario, verdict: Verdict, text: str, identifier: str,
+              directory: Path, now: str, lines: int) -> None:
+        with self.lock:
+            self.state.confirmations += 1
+            self.state.hits[verdict.kind.value] += 1
+            bucket = self.buckets.get(identifier)
+            is_new = bucket is None
+            if is_new:
+                self.state.findings[verdict.kind.value] += 1
+                bucket = {"signature": text, "kind": verdict.kind.value, "side": verdict.side.value, "count": 0,
+                          "first_seen": now, "first_seen_run": self.state.runs, "family": scenario.family,
+                          "reproduction_rate": verdict.reproduction_rate, "smallest": None, "smallest_lines": None}
+            bucket = dict(bucket, count=bucket["count"] + 1, last_seen=now)
+            smaller = bucket["smallest_lines"] is None or lines < bucket["smallest_lines"]
+            self.buckets[identifier] = bucket
+        if smaller:
+            previous = bucket.get("smallest")
+            expect = store.Expectation(verdict.kind, verdict.side, min_rate=0.0)
+            kept = store.add_case(directory, case.source, expect=expect, signature=text,
+                                  origin=f"tandem fuzz {self.out} ({scenario.family}, seed {scenario.seed})",
+                                  description=verdict.summary, tags=[scenario.family, verdict.kind.value],
+                                  scenario=scenario.to_json())
+            store.atomic_write_text(directory / "verdict.json",
+                                    json.dumps(to_jsonable(verdict), indent=1) + "\n")
+            if previous and previous != kept.id:
+                store.remove_case(directory / f"{previous}.json")
+            bucket.update(smallest=kept.id, smallest_lines=lines, reproduction_rate=verdict.reproduction_rate)
+        store.atomic_write_text(directory / "bucket.json", json.dumps(bucket, indent=2) + "\n")
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def _worker(self, index: int) -> None:
+        rng = random.Random(f"{self.config.seed}:worker:{index}")
+        while self._budget_left():
+            work = self._next_work(rng)
+            if work is None:
+                return
+            try:
+                self._one(*work)
+            except TandemError as exc:  # infrastructure: counted and reported, never a finding
+                self.errors.append(str(exc))
+                if len(self.errors) >= 5:
+                    self.stopping.set()
+
+    def stats_record(self) -> dict:
+        with self.lock:
+            state = self.state
+            return {"time": time.time(), "elapsed": round(self.elapsed, 2), "runs": state.runs,
+                    "runs_per_second": round(state.runs / max(self.elapsed, 1e-9), 3) if state.runs else 0.0,
+                    "per_family": dict(state.per_family), "verdicts": dict(state.verdicts),
+                    "findings": dict(state.findings), "buckets": len(self.buckets), "coverage": len(state.features),
+                    "specializations": len(state.specializations), "queue": len(self.queue),
+                    "mutated_share": round(self._mutation_share(), 3), "confirmations": state.confirmations}
+
+    def _write_stats(self) -> None:
+        record = self.stats_record()
+        with open(self.out / "stats.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def run(self) -> CampaignState:
+        self._base_elapsed = self.state.elapsed
+        self.started = time.monotonic()
+        self.errors: list[str] = []
+        workers = [threading.Thread(target=self._worker, args=(i,), name=f"tandem-worker-{i}", daemon=True)
+                   for i in range(self.config.jobs)]
+        for worker in workers:
+            worker.start()
+        try:
+            while any(w.is_alive() for w in workers):
+                for worker in workers:
+                    worker.join(0.5)
+                now = time.monotonic()
+                if self.progress is not None:
+                    self.progress(self)
+                if now - self.last_stats >= STATS_EVERY:
+                    self.last_stats = now
+                    self._write_stats()
+                    self.save()
+        except KeyboardInterrupt:
+            self.stopping.set()
+            for worker in workers:  # runs in flight finish (each is bounded by its deadline)
+                worker.join()
+        self._write_stats()
+        self.save()
+        if self.errors and self.state.runs == 0:
+            raise TandemError(f"the campaign could not run: {self.errors[0]}")
+        return self.state
+
+    def stop(self) -> None:
+        self.stopping.set()

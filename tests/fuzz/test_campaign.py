@@ -1,0 +1,125 @@
+"""`tandem fuzz`: a real (short) campaign, its directory, resume, and findings on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fuzz import mutate
+from fuzz.campaign import Campaign, CampaignConfig
+from fuzz.generators import FAMILIES, build
+from fuzz.render import render
+from fuzz.scenario import Capabilities, Scenario
+from oracle import store
+from oracle.errors import TandemError
+from oracle.model import Limits
+from triage.signature import signature, signature_id
+
+ROOT = Path(__file__).resolve().parents[2]
+TANDEM = str(Path(sys.executable).with_name("tandem"))
+
+
+def _campaign(out, target, oracle, **overrides):
+    config = CampaignConfig(out=out, target=target, oracle=oracle, families=("init_race", "shared_containers"),
+                            jobs=2, runs=6, limits=Limits(deadline=60.0), **overrides)
+    return Campaign(config, signature, signature_id)
+
+
+def test_campaign_writes_its_directory_and_resumes(tmp_path, ft):
+    out = tmp_path / "campaign"
+    state = _campaign(out, ft, ft).run()
+    assert state.runs == 6 and state.verdicts["agree"] == 6
+    assert sum(state.per_family.values()) == 6 and set(state.per_family) <= {"init_race", "shared_containers"}
+    assert json.loads((out / "campaign.json").read_text())["target"] == "ft"
+    records = [json.loads(line) for line in (out / "stats.jsonl").read_text().splitlines()]
+    assert records[-1]["runs"] == 6 and records[-1]["coverage"] > 0
+    assert any((out / "queue").iterdir()), "new outcomes are kept for mutation"
+    with pytest.raises(TandemError, match="already holds a campaign"):
+        _campaign(out, ft, ft)
+    resumed = _campaign(out, ft, ft, resume=True)
+    assert resumed.state.runs == 6
+    resumed.config = resumed.config.__class__(**{**resumed.config.__dict__, "runs": 10})
+    state = resumed.run()
+    assert state.runs == 10  # continued from seed 6, not from the beginning
+
+
+def test_findings_are_confirmed_deduplicated_and_replayable(tmp_path, ft_debug, ft, monkeypatch):
+    # A family whose programs diverge between debug and release stands in for a bug.
+    from fuzz import campaign as campaign_module
+
+    monkeypatch.setattr(campaign_module, "render",
+                        lambda scenario: "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
+                                         f"# {scenario.seed}\n")
+    out = tmp_path / "campaign"
+    state = _campaign(out, ft_debug, ft, confirm=2).run()
+    assert state.findings == {"result_divergence": 1}  # six hits, one bucket
+    (bucket_dir,) = (out / "findings").iterdir()
+    bucket = json.loads((bucket_dir / "bucket.json").read_text())
+    assert bucket["count"] == 6 and bucket["reproduction_rate"] == 1.0
+    assert bucket["signature"] == "result_divergence|target|result 'debug'"
+    case = store.load_case(bucket_dir / f"{bucket['smallest']}.json")
+    assert case.expect.kind.value == "result_divergence"
+    replayed = subprocess.run([TANDEM, "replay", str(bucket_dir)], capture_output=True, text=True, cwd=ROOT)
+    assert replayed.returncode == 0, replayed.stdout
+
+
+def test_mutations_keep_programs_valid(ft):
+    caps = Capabilities.of(ft)
+    import random
+
+    from oracle.executor import run
+    from oracle.normalize import observe
+    from oracle.model import Case
+
+    rng = random.Random(7)
+    pool = [build(family, seed, caps) for family in ("init_race", "shared_containers", "type_mutation")
+            for seed in range(3)]
+    for round_ in range(6):
+        parent, other = rng.choice(pool), rng.choice(pool)
+        child = mutate.mutate(parent, rng, other)
+        assert Scenario.loads(child.dumps()) == child
+        assert any(n.startswith("mutated:") for n in child.notes)
+        observation = observe(run(Case(render(child)), ft, Limits(deadline=60.0)))
+        assert observation.finished and not observation.violations and not observation.thread_exceptions, (
+            child.notes, observation.violations, observation.thread_exceptions)
+
+
+def test_sigkill_loses_nothing_and_resume_continues(tmp_path):
+    out = tmp_path / "campaign"
+    command = [TANDEM, "fuzz", "--out", str(out), "--time", "10m", "--target", "ft", "--oracle", "ft",
+               "--families", "hierarchy", "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out / "state.json").exists():
+        time.sleep(0.5)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    state = json.loads((out / "state.json").read_text())  # complete JSON: written atomically
+    assert state["runs"] >= 1
+    resumed = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "2", "--resume", "--target", "ft",
+                              "--oracle", "ft", "--families", "hierarchy"], capture_output=True, text=True, cwd=ROOT)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    after = json.loads((out / "state.json").read_text())
+    assert after["runs"] >= state["runs"]
+
+
+def test_fuzz_command_errors(tmp_path):
+    bad = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "x"), "--runs", "1", "--families", "nope"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "unknown family nope" in bad.stderr
+    nothing = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "y"), "--runs", "1", "--resume"],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert nothing.returncode == 2 and "nothing to resume" in nothing.stderr
+
+
+def test_every_family_is_reachable_from_the_campaign():
+    assert set(CampaignConfig.__dataclass_fields__["families"].default) == set(FAMILIES)
