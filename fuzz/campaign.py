@@ -26,7 +26,7 @@ from typing import Callable
 
 from oracle import store
 from oracle.errors import TandemError
-from oracle.executor import run as execute
+from oracle.executor import ForkServer, run as execute
 from oracle.judge import same_finding
 from oracle.diff import compare
 from oracle.model import Case, Interpreter, Kind, Limits, Verdict, to_jsonable
@@ -54,6 +54,7 @@ class CampaignConfig:
     confirm: int = 3
     limits: Limits = Limits(deadline=60.0)
     resume: bool = False
+    forkserver: bool = True       # fork servers for the first run of each case
 
 
 @dataclasses.dataclass
@@ -213,16 +214,25 @@ class Campaign:
 
     # -- one case -----------------------------------------------------------------------
 
-    def _judge(self, case: Case) -> Verdict:
+    def _judge(self, case: Case, servers: tuple[ForkServer, ForkServer] | None = None) -> Verdict:
+        """Target and oracle runs of `case`: through the worker's fork servers when given
+        (and the case needs no start-up environment), else as fresh processes."""
         limits = self.config.limits
-        target = observe(execute(case, self.config.target, limits, feedback=True))
-        oracle = observe(execute(case, self.config.oracle, limits, feedback=True))
+        if servers is not None and not case.env:
+            target = observe(servers[0].run(case, limits, feedback=True))
+            oracle = observe(servers[1].run(case, limits, feedback=True))
+        else:
+            target = observe(execute(case, self.config.target, limits, feedback=True))
+            oracle = observe(execute(case, self.config.oracle, limits, feedback=True))
         return compare(target, oracle)
 
-    def _one(self, scenario: Scenario, origin: str) -> None:
+    def _one(self, scenario: Scenario, origin: str, servers=None) -> None:
         case = Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json())
         try:
-            verdict = self._judge(case)
+            verdict = self._judge(case, servers)
+            if verdict.kind.is_finding and servers is not None:
+                # A finding is always re-established in fresh processes before it is kept.
+                verdict = self._judge(case)
         except TandemError:
             with self.lock:
                 self.state.infrastructure_errors += 1
@@ -249,6 +259,7 @@ class Campaign:
             self._confirm_and_keep(case, scenario, verdict)
 
     def _confirm_and_keep(self, case: Case, scenario: Scenario, first: Verdict) -> None:
+        """Re-run in fresh processes for the reproduction rate, then keep the finding."""
         reproductions = 1
         for _ in range(self.config.confirm - 1):
             if same_finding(first, self._judge(case)):
@@ -295,16 +306,26 @@ class Campaign:
 
     def _worker(self, index: int) -> None:
         rng = random.Random(f"{self.config.seed}:worker:{index}")
-        while self._budget_left():
-            work = self._next_work(rng)
-            if work is None:
-                return
-            try:
-                self._one(*work)
-            except TandemError as exc:  # infrastructure: counted and reported, never a finding
-                self.errors.append(str(exc))
-                if len(self.errors) >= 5:
-                    self.stopping.set()
+        servers = ((ForkServer(self.config.target), ForkServer(self.config.oracle))
+                   if self.config.forkserver else None)
+        try:
+            while self._budget_left():
+                work = self._next_work(rng)
+                if work is None:
+                    return
+                try:
+                    self._one(*work, servers=servers)
+                except TandemError as exc:  # infrastructure: counted and reported, never a finding
+                    self.errors.append(str(exc))
+                    if servers is not None:  # fall back to plain subprocesses for this worker
+                        for server in servers:
+                            server.close()
+                        servers = None
+                    if len(self.errors) >= 5:
+                        self.stopping.set()
+        finally:
+            for server in servers or ():
+                server.close()
 
     def stats_record(self) -> dict:
         with self.lock:

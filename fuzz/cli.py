@@ -336,7 +336,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         raise TandemError("give a budget: --time (e.g. 10m) or --runs N")
     settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
                               jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
-                              confirm=args.confirm, limits=_limits(args), resume=args.resume)
+                              confirm=args.confirm, limits=_limits(args), resume=args.resume,
+                              forkserver=not args.no_forkserver)
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -449,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--families", help="comma-separated families (default: all)")
     fuzz.add_argument("--confirm", type=int, default=3, help="runs in all to confirm a finding")
     fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out")
+    fuzz.add_argument("--no-forkserver", action="store_true", help="one fresh process per run (slower)")
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
 

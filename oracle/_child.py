@@ -476,9 +476,84 @@ def run_source(source, path):
     return 0
 
 
+# -- fork server ---------------------------------------------------------------------
+
+def serve():
+    """Fork-server mode: a warm interpreter that forks one child per request.
+
+    Requests arrive on stdin as a 4-byte length and a marshal-encoded dict (marshal is
+    built in: no import the fresh process would not do).  For each, the server answers
+    "pid N" once the child exists and "exit STATUS" when it is gone (STATUS as
+    subprocess's returncode: negative for a signal).  The child becomes what a fresh
+    harness process would be: own session, stdin from /dev/null, stdout/stderr to the
+    given files, the given cwd, environment and limits, then the program."""
+    import marshal
+    read = sys.stdin.buffer.read
+    while True:
+        header = read(4)
+        if len(header) < 4:
+            return 0
+        request = marshal.loads(read(int.from_bytes(header, "little")))
+        pid = os.fork()
+        if pid == 0:
+            _serve_child(request)  # does not return
+        os.write(1, ("pid %d\n" % pid).encode())
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        os.write(1, ("exit %d\n" % code).encode())
+
+
+def _serve_child(request):
+    global _real_stderr, _feedback
+    try:
+        import io
+        import resource
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        for fd, target in ((null, 0), (out, 1), (err, 2)):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for name, value in request["limits"].items():
+            if value > 0:
+                which = getattr(resource, name)
+                hard = resource.getrlimit(which)[1]
+                value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+                resource.setrlimit(which, (value, hard))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        for fd, name in ((1, "stdout"), (2, "stderr")):
+            stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                                      errors="backslashreplace", write_through=True)
+            setattr(sys, name, stream)
+            setattr(sys, "__%s__" % name, stream)
+        sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        _real_stderr = sys.stderr
+        _feedback = request["env"].get("TANDEM_SPECIALIZATIONS") == "1"
+        install(request["report"])
+        status = run_path(request["program"])
+    except BaseException as exc:  # the child must never fall back into the server loop
+        try:
+            os.write(2, ("tandem fork server child failed: %r\n" % (exc,)).encode())
+        finally:
+            os._exit(125)
+    sys.exit(status)
+
+
 def main(argv):
+    if argv == ["--server"]:
+        return serve()
     if len(argv) != 3 or argv[0] != "--report":
-        _real_stderr.write("usage: _child.py --report REPORT PROGRAM\n")
+        _real_stderr.write("usage: _child.py --report REPORT PROGRAM | --server\n")
         return 2
     install(argv[1])
     return run_path(argv[2])

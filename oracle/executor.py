@@ -187,6 +187,131 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     )
 
 
+# -- fork server -----------------------------------------------------------------------
+
+def _read_bounded(path: Path, limits: Limits) -> Captured:
+    """Head and tail of a file, and its true size, without reading the middle."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(limits.output_head)
+            tail = b""
+            if size > len(head) and limits.output_tail > 0:
+                handle.seek(max(len(head), size - limits.output_tail))
+                tail = handle.read()
+    except FileNotFoundError:
+        return Captured()
+    return Captured(head=head, tail=tail, total=size)
+
+
+class ForkServer:
+    """A warm interpreter that forks one child per case (see _child.serve).
+
+    Start-up is paid once per server, not once per case.  Isolation is that of a fresh
+    harness process for what a verdict depends on: own session and process group, fresh
+    __main__, the same hash seed, cwd, environment and limits.  Output goes to files
+    (bounded by the file-size limit) instead of pipes.  Cases that need start-up
+    environment variables (Case.env) run as plain subprocesses instead, and every
+    finding is re-confirmed in fresh processes before it is kept."""
+
+    def __init__(self, interpreter: Interpreter):
+        self.interpreter = interpreter
+        self.process: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        if self.process is None or self.process.poll() is not None:
+            env = scrubbed_env(Path("/"))
+            self.process = subprocess.Popen(
+                [self.interpreter.path, "-P", "-s", "-B", str(HARNESS), "--server"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/", start_new_session=True)
+        return self.process
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.stdin.close()
+            _kill_group(self.process.pid)
+            self.process.wait()
+        self.process = None
+
+    def _line(self, process: subprocess.Popen, timeout: float | None) -> str | None:
+        ready = selectors.DefaultSelector()
+        ready.register(process.stdout, selectors.EVENT_READ)
+        try:
+            if not ready.select(timeout):
+                return None
+        finally:
+            ready.close()
+        return process.stdout.readline().decode(errors="replace").strip()
+
+    def run(self, case: Case, limits: Limits, feedback: bool) -> RawRun:
+        root = Path(tempfile.mkdtemp(prefix="tandem-run-"))
+        try:
+            return self._run_in(root, case, limits, feedback)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def _run_in(self, root: Path, case: Case, limits: Limits, feedback: bool) -> RawRun:
+        import marshal
+
+        workdir = root / "work"
+        workdir.mkdir()
+        program = root / PROGRAM_NAME
+        program.write_text(case.source, encoding="utf-8")
+        report = root / REPORT_NAME
+        report.touch()
+        env = scrubbed_env(workdir, case.env)
+        if feedback:
+            env["TANDEM_SPECIALIZATIONS"] = "1"
+        request = {"program": str(program), "report": str(report), "cwd": str(workdir), "env": env,
+                   "stdout": str(root / "stdout"), "stderr": str(root / "stderr"),
+                   "limits": {"RLIMIT_AS": limits.address_space, "RLIMIT_FSIZE": limits.file_size,
+                              "RLIMIT_NPROC": limits.processes}}
+        payload = marshal.dumps(request, 4)
+        process = self._start()
+        started = time.monotonic()
+        try:
+            process.stdin.write(len(payload).to_bytes(4, "little") + payload)
+            process.stdin.flush()
+            answer = self._line(process, 30.0)
+        except (BrokenPipeError, OSError):
+            answer = None
+        if not answer or not answer.startswith("pid "):
+            self.close()
+            raise HarnessError(f"the fork server of {self.interpreter.name} did not answer")
+        pid = int(answer.split()[1])
+        timed_out = False
+        answer = self._line(process, limits.deadline if limits.deadline > 0 else None)
+        if answer is None:  # the deadline passed: dump the stacks, then kill the group
+            timed_out = True
+            try:
+                os.kill(pid, signal.SIGUSR1)
+            except ProcessLookupError:
+                pass
+            answer = self._line(process, limits.grace)
+            if answer is None:
+                _kill_group(pid)
+                answer = self._line(process, 10.0)
+        duration = time.monotonic() - started
+        _kill_group(pid)
+        _remove_perf_map(pid)
+        if not answer or not answer.startswith("exit "):
+            self.close()
+            raise HarnessError(f"the fork server of {self.interpreter.name} lost its child")
+        returncode = int(answer.split()[1])
+        if returncode == 125 and b"tandem fork server child failed" in (root / "stderr").read_bytes()[:4096]:
+            raise HarnessError(f"the fork server of {self.interpreter.name} could not set up a child: "
+                               + (root / "stderr").read_text(errors="replace")[:500])
+        records, damaged = parse_report(report.read_bytes())
+        return RawRun(
+            interpreter=self.interpreter.name, version=self.interpreter.version,
+            argv=tuple(harness_argv(self.interpreter, report, program)),
+            returncode=None if timed_out else returncode,
+            signal=-returncode if returncode < 0 and not timed_out else None, timed_out=timed_out,
+            duration=duration, stdout=_read_bounded(root / "stdout", limits),
+            stderr=_read_bounded(root / "stderr", limits), records=records, report_damaged=damaged,
+            workdir=str(root))
+
+
 def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limits,
           started: float) -> bool:
     """Read both pipes until the process ends; enforce the deadline. True on a hang."""

@@ -1,0 +1,163 @@
+"""Cases per second: fork servers against fresh processes and bare in-process execution.
+
+    .venv/bin/python bench/campaign_speed.py [--count 60] [--jobs 2] [--short]
+
+The same generated programs (default family mix, or --short: the fast families with
+their iterations cut to a tenth, where start-up dominates) are judged three ways, each
+with --jobs workers, target and oracle from the config:
+  forkserver  the campaign's path: one warm fork server per interpreter and worker
+  fresh       one fresh subprocess per case per interpreter (oracle.executor.run)
+  bare        the programs exec'd one after another inside one already-running target
+              and one oracle interpreter (no isolation, no harness: the floor)
+It also runs `tandem fuzz --runs N` with --jobs 1 and 2 and prints the scaling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fuzz.generators import FAMILIES, build  # noqa: E402
+from fuzz.render import render  # noqa: E402
+from fuzz.scenario import Capabilities  # noqa: E402
+from oracle import interpreters as registry  # noqa: E402
+from oracle.diff import compare  # noqa: E402
+from oracle.executor import ForkServer, run  # noqa: E402
+from oracle.model import Case, Limits  # noqa: E402
+from oracle.normalize import observe  # noqa: E402
+
+BARE_RUNNER = r'''
+import sys, threading, time
+def emit(k, v): pass
+def observe(k, v, allowed=None): return True
+def check(c, label, detail=None): return bool(c)
+def threads(*fns, timeout=None, names=None):
+    results = [None] * len(fns)
+    barrier = threading.Barrier(len(fns))
+    def go(i, f):
+        barrier.wait()
+        try:
+            results[i] = f()
+        except BaseException:
+            pass
+    ts = [threading.Thread(target=go, args=(i, f)) for i, f in enumerate(fns)]
+    [t.start() for t in ts]; [t.join() for t in ts]
+    return results
+started = time.perf_counter()
+for path in sys.argv[1:]:
+    namespace = {"__name__": "__main__", "emit": emit, "observe": observe, "check": check, "threads": threads}
+    try:
+        exec(compile(open(path).read(), path, "exec"), namespace)
+    except BaseException:
+        pass
+print(time.perf_counter() - started)
+'''
+
+
+def programs(count: int, caps: Capabilities, short: bool) -> list[str]:
+    families = ["hierarchy", "init_race", "type_mutation", "cold_start", "shared_containers", "unraisable",
+                "hooks"] if short else sorted(FAMILIES)
+    sources = []
+    for index in range(count):
+        scenario = build(families[index % len(families)], index, caps)
+        if short:
+            for worker in scenario.workers:
+                worker.iterations = max(5, worker.iterations // 10)
+            for mutator in scenario.mutators:
+                mutator.rounds = max(5, mutator.rounds // 10)
+        sources.append(render(scenario))
+    return sources
+
+
+def timed(jobs: int, sources: list[str], judge) -> float:
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(judge, range(len(sources))))
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=60)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--short", action="store_true")
+    parser.add_argument("--skip-fuzz", action="store_true", help="skip the tandem fuzz scaling runs")
+    args = parser.parse_args()
+    config = registry.load_config(ROOT)
+    target, oracle = registry.resolve(config.target, config), registry.resolve(config.oracle, config)
+    sources = programs(args.count, Capabilities.common(target, oracle), args.short)
+    limits = Limits(deadline=120.0)
+    servers = {}
+
+    def with_servers(index: int):
+        import threading
+        key = threading.get_ident()
+        if key not in servers:
+            servers[key] = (ForkServer(target), ForkServer(oracle))
+        pair = servers[key]
+        case = Case(sources[index])
+        return compare(observe(pair[0].run(case, limits, False)), observe(pair[1].run(case, limits, False)))
+
+    def fresh(index: int):
+        case = Case(sources[index])
+        return compare(observe(run(case, target, limits)), observe(run(case, oracle, limits)))
+
+    forkserver_seconds = timed(args.jobs, sources, with_servers)
+    for pair in servers.values():
+        for server in pair:
+            server.close()
+    fresh_seconds = timed(args.jobs, sources, fresh)
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = []
+        for index, source in enumerate(sources):
+            path = Path(scratch) / f"p{index}.py"
+            path.write_text(source)
+            paths.append(str(path))
+        chunks = [paths[k::args.jobs] for k in range(args.jobs)]
+
+        def bare(chunk):
+            total = 0.0
+            for interpreter in (target, oracle):
+                out = subprocess.run([interpreter.path, "-c", BARE_RUNNER, *chunk], capture_output=True, text=True,
+                                     cwd=scratch)
+                total += float(out.stdout.strip().splitlines()[-1])
+            return total
+
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(bare, chunks))
+        bare_seconds = time.monotonic() - started
+    n = len(sources)
+    print(f"{n} programs ({'short' if args.short else 'default mix'}), --jobs {args.jobs}, "
+          f"target {target.name}, oracle {oracle.name}")
+    print(f"  forkserver  {n / forkserver_seconds:7.2f} cases/s  ({forkserver_seconds:6.1f}s)")
+    print(f"  fresh       {n / fresh_seconds:7.2f} cases/s  ({fresh_seconds:6.1f}s)")
+    print(f"  bare        {n / bare_seconds:7.2f} cases/s  ({bare_seconds:6.1f}s, no isolation, no harness)")
+    print(f"  forkserver vs fresh: {fresh_seconds / forkserver_seconds:.2f}x faster; "
+          f"vs bare: {forkserver_seconds / bare_seconds:.2f}x the time")
+    if args.skip_fuzz:
+        return
+    tandem = str(Path(sys.executable).with_name("tandem"))
+    rates = {}
+    for jobs in (1, 2):
+        with tempfile.TemporaryDirectory() as scratch:
+            subprocess.run([tandem, "fuzz", "--out", f"{scratch}/c", "--runs", str(args.count), "--jobs", str(jobs)],
+                           cwd=ROOT, capture_output=True)
+            record = json.loads(Path(f"{scratch}/c/stats.jsonl").read_text().splitlines()[-1])
+            rates[jobs] = record["runs_per_second"]
+    print(f"  tandem fuzz --runs {args.count}: --jobs 1 {rates[1]:.2f} runs/s, --jobs 2 {rates[2]:.2f} runs/s "
+          f"({rates[2] / rates[1]:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
