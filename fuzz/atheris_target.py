@@ -1,6 +1,7 @@
 """OSS-Fuzz-shaped differential target: bytes -> scenario -> run on target and oracle.
 
-    python -m fuzz.atheris_target [libFuzzer flags: -runs=N -max_total_time=S -fork=N ...]
+    tandem-atheris [libFuzzer flags: -runs=N -max_total_time=S -fork=N ...]
+    (python -m fuzz.atheris_target works too, except for -fork/-jobs, which re-execute argv[0])
 
 `TestOneInput(data)` is the fuzz target: the bytes drive every generator choice (the
 family first), the program runs on the target and the oracle (TANDEM_TARGET /
@@ -59,12 +60,27 @@ class ByteRandom(random.Random):
 _pair = None
 
 
+def _bundled(name: str) -> str | None:
+    """An interpreter shipped next to the fuzzer (the OSS-Fuzz build puts the builds in
+    $OUT/tandem-interpreters/<name>/, see ci/oss-fuzz/build.sh)."""
+    base = os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])), "tandem-interpreters", name, "bin")
+    for candidate in ("python3", "python"):
+        path = os.path.join(base, candidate)
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
 def _interpreters():
+    """TANDEM_TARGET / TANDEM_ORACLE, else builds bundled next to the fuzzer, else the
+    tandem configuration (ft-debug against ft)."""
     global _pair
     if _pair is None:
         config = registry.load_config()
-        target = registry.resolve(os.environ.get("TANDEM_TARGET", config.target), config)
-        oracle = registry.resolve(os.environ.get("TANDEM_ORACLE", config.oracle), config)
+        target_name = os.environ.get("TANDEM_TARGET") or _bundled("ft-debug") or config.target
+        oracle_name = os.environ.get("TANDEM_ORACLE") or _bundled("ft") or config.oracle
+        target = registry.resolve(target_name, config)
+        oracle = registry.resolve(oracle_name, config)
         _pair = (target, oracle, Capabilities.common(target, oracle))
     return _pair
 
@@ -90,6 +106,8 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name libFuzzer/atheri
 def main(argv: list[str] | None = None) -> None:
     import atheris  # only needed to run under libFuzzer, not to import this module
 
+    # Coverage of the generators' own branches guides libFuzzer toward new scenarios.
+    atheris.instrument_all()
     atheris.Setup(list(argv if argv is not None else sys.argv), TestOneInput)
     atheris.Fuzz()
 

@@ -107,6 +107,17 @@ def test_atheris_runs_under_libfuzzer(tmp_path, ft):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Done 4 runs" in proc.stderr
+    assert "cov: 0 " not in proc.stderr.split("Done")[0].splitlines()[-1]  # generator coverage guides it
+
+
+def test_atheris_fork_mode(tmp_path, ft):
+    pytest.importorskip("atheris")
+    env = dict(os.environ, TANDEM_TARGET="ft", TANDEM_ORACLE="ft")
+    proc = subprocess.run([str(Path(sys.executable).with_name("tandem-atheris")), "-fork=2", "-runs=4",
+                           f"-artifact_prefix={tmp_path}/"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "-fork=2: fuzzing in separate process(s)" in proc.stderr and "exiting: 0" in proc.stderr
 
 
 def test_generate_command_writes_programs_and_scenarios(tmp_path):
