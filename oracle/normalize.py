@@ -19,6 +19,8 @@ HARNESS_DIR = str(Path(__file__).parent)
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 THREAD_IDENT = re.compile(r"\b(started |ident=|ident: |Thread )\d{5,}\b")
 HARNESS_LINE = re.compile(r'(File "<harness>/[^"]+", line )\d+')
+# "/root/.cache/tandem/src/Python-3.13.15/Include/internal/pycore_dict.h" -> "Include/internal/pycore_dict.h"
+SOURCE_TREE = re.compile(r"(?:\.\./|/)[^\s:'\"]*?/(?=(?:Include|Objects|Python|Modules|Parser|Lib)/)")
 
 
 def normalize_text(text: str, replacements: tuple[tuple[str, str], ...] = ()) -> str:
@@ -28,6 +30,7 @@ def normalize_text(text: str, replacements: tuple[tuple[str, str], ...] = ()) ->
             text = text.replace(old, new)
     text = ADDRESS.sub("0x?", text)
     text = THREAD_IDENT.sub(r"\1?", text)
+    text = SOURCE_TREE.sub("", text)
     return HARNESS_LINE.sub(r"\1?", text)
 
 

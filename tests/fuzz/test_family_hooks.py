@@ -17,6 +17,7 @@ from oracle.executor import run
 from oracle.judge import judge_once
 from oracle.model import Case, Kind, Limits
 from oracle.normalize import observe
+from tests.conftest import known_upstream_crash
 
 CAPS = Capabilities(testinternalcapi=True, stack_trampoline=True, monitoring=True, setprofile_all_threads=True)
 LIMITS = Limits(deadline=60.0)
@@ -24,9 +25,6 @@ LIMITS = Limits(deadline=60.0)
 # valid": free-threaded debug builds check `interp->eval_frame == NULL` again in
 # DISPATCH_INLINED after CALL checked it, so a thread installing the perf trampoline or a
 # PEP 523 hook in between trips the assertion (3.13.15).
-KNOWN_ASSERTIONS = ("tstate->interp->eval_frame == NULL",)
-
-
 def _build(seed: int, caps: Capabilities = CAPS) -> Scenario:
     return hooks.build(random.Random(f"{hooks.NAME}:{seed}"), caps, seed=seed)
 
@@ -93,12 +91,6 @@ def test_caps_decide_which_hooks_are_used():
             < sum(w.iterations for s in range(20) for w in _build(s).workers))
 
 
-def _known_bug(observation) -> bool:
-    crash = observation.crash
-    return (crash is not None and crash.kind is Kind.ASSERTION
-            and any(known in crash.headline for known in KNOWN_ASSERTIONS))
-
-
 @pytest.mark.parametrize("name", ["ft", "ft-debug", "gil"])
 def test_programs_are_valid_and_turn_every_hook_off(name, request):
     interpreter = request.getfixturevalue(name.replace("-", "_"))
@@ -106,7 +98,7 @@ def test_programs_are_valid_and_turn_every_hook_off(name, request):
     for seed in range(5):
         scenario = _build(seed, caps)
         observation = observe(run(Case(_source(scenario)), interpreter, LIMITS))
-        if interpreter.debug and interpreter.free_threaded and _known_bug(observation):
+        if interpreter.debug and interpreter.free_threaded and known_upstream_crash(observation):
             continue
         assert (observation.finished and observation.crash is None and not observation.violations
                 and observation.exception is None and not observation.thread_exceptions
