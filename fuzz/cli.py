@@ -7,6 +7,7 @@ infrastructure error (never a finding).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -367,6 +368,71 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return EXIT_FINDING if state.findings else EXIT_AGREE
 
 
+# -- triage ----------------------------------------------------------------------------
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from triage.buckets import load_buckets, merged
+
+    buckets = load_buckets(Path(args.campaign))
+    groups = merged(buckets)
+    if args.json:
+        print(json.dumps([[dict(dataclasses.asdict(b), path=str(b.path)) for b in group] for group in groups], indent=2))
+        return EXIT_AGREE
+    table = Table("bucket", "kind", "side", "count", "first seen", "rate", "smallest reproducer", "signature")
+    for group in groups:
+        for index, bucket in enumerate(group):
+            smallest = (f"{bucket.path / (bucket.smallest + '.py')} ({bucket.smallest_lines} lines)"
+                        if bucket.smallest else "-")
+            table.add_row(("" if index == 0 else "  ~ ") + bucket.identifier, bucket.kind, bucket.side,
+                          str(bucket.count), bucket.first_seen, f"{bucket.reproduction_rate:.0%}", smallest,
+                          bucket.signature[:90])
+    out.print(table)
+    out.print(f"{len(buckets)} bucket(s) in {len(groups)} group(s) of near duplicates")
+    return EXIT_AGREE
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from oracle.judge import judge_once, same_finding
+
+    case = _find_case(args.case)
+    config = _config(args)
+    oracle = registry.resolve(args.oracle or config.oracle, config)
+    names = [n for n in (args.interpreters or "").split(",") if n] or [args.target or config.target]
+    program = Case(source=case.source, name=f"{case.id}.py")
+    rates = {}
+    for name in names:
+        target = registry.resolve(name, config)
+        verdicts = [judge_once(program, target, oracle, _limits(args)) for _ in range(args.runs)]
+        expected = case.expect.kind
+        hits = sum(v.kind is expected and (case.expect.side is None or v.side is case.expect.side) for v in verdicts)
+        if expected is Kind.AGREE:  # a plain program: count its most common finding instead
+            findings = [v for v in verdicts if v.kind is not Kind.AGREE]
+            hits = sum(same_finding(findings[0], v) for v in findings) if findings else 0
+            expected = findings[0].kind if findings else Kind.AGREE
+        rates[name] = (hits, args.runs)
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(
+            {v.kind.value: sum(x.kind is v.kind for x in verdicts) for v in verdicts}.items()))
+        out.print(f"{name:<12} {expected.value:<22} reproduced {hits}/{args.runs} ({hits / args.runs:.0%})   [{kinds}]",
+                  markup=False)
+    return EXIT_FINDING if any(h for h, _ in rates.values()) else EXIT_AGREE
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from triage.report import load_verdict, markdown
+
+    case = _find_case(args.finding)
+    config = _config(args)
+    interpreters = [registry.resolve(args.target or config.target, config),
+                    registry.resolve(args.oracle or config.oracle, config)]
+    text = markdown(case, load_verdict(case), interpreters)
+    if args.out:
+        store.atomic_write_text(Path(args.out), text)
+        err.print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_AGREE
+
+
 # -- parser ----------------------------------------------------------------------------
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -453,6 +519,24 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--no-forkserver", action="store_true", help="one fresh process per run (slower)")
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
+
+    triage = commands.add_parser("triage", help="list a campaign's finding buckets, near duplicates grouped")
+    triage.add_argument("campaign", help="campaign directory (or its findings/)")
+    triage.add_argument("--json", action="store_true")
+    triage.set_defaults(handler=cmd_triage)
+
+    reproduce = commands.add_parser("reproduce", help="re-run a case in fresh processes: reproduction rate")
+    reproduce.add_argument("case", help="a .py/.json path (a finding's case) or a case id")
+    reproduce.add_argument("-n", "--runs", type=int, default=50)
+    reproduce.add_argument("--interpreters", help="comma-separated targets (each against the oracle)")
+    _add_run_options(reproduce)
+    reproduce.set_defaults(handler=cmd_reproduce)
+
+    report = commands.add_parser("report", help="a finding as a Markdown bug report")
+    report.add_argument("finding", help="a finding's case .json/.py, or a case id")
+    report.add_argument("--out", help="file to write (default: stdout)")
+    _add_run_options(report)
+    report.set_defaults(handler=cmd_report)
 
     generate = commands.add_parser("generate", help="write generated programs (and their scenario IR)")
     generate.add_argument("--family", action="append", help="family (repeatable; default: all)")

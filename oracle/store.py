@@ -256,3 +256,49 @@ def export_standalone(source: str, header: str = "", filename: str = "case.py") 
     lines.append("# The tandem harness is inlined below; the program under test is PROGRAM.")
     return "\n".join(lines) + "\n" + harness.rstrip() + "\n" + STANDALONE_MAIN.format(
         program=source, filename=filename)
+
+
+SHIM = '''# --- tandem harness shim: a bare interpreter runs this file as it is ---
+import sys as _sys
+import threading as _threading
+
+
+def emit(key, value):
+    print("emit %s = %r" % (key, value), file=_sys.stderr)
+
+
+def observe(key, value, allowed=None):
+    if allowed is not None and value not in allowed:
+        print("OBSERVATION NOT ALLOWED: %s = %r" % (key, value), file=_sys.stderr)
+    return allowed is None or value in allowed
+
+
+def check(condition, label, detail=None):
+    if not condition:
+        print("CHECK FAILED: %s (%r)" % (label, detail), file=_sys.stderr)
+    return bool(condition)
+
+
+def threads(*functions, timeout=None, names=None):
+    barrier, results = _threading.Barrier(len(functions)), [None] * len(functions)
+
+    def run(index, function):
+        barrier.wait()
+        results[index] = function()
+
+    workers = [_threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout)
+    return results
+# --- end of shim; the program follows ---
+
+'''
+
+
+def with_shim(source: str) -> str:
+    """The program with a 30-line stand-in for the harness API: the readable form for a
+    bug report (export_standalone gives the full harness, with unraisable capture)."""
+    return SHIM + source
+
