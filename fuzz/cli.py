@@ -417,6 +417,47 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return EXIT_FINDING if any(h for h, _ in rates.values()) else EXIT_AGREE
 
 
+def cmd_minimize(args: argparse.Namespace) -> int:
+    from fuzz.render import render
+    from fuzz.scenario import Scenario
+    from oracle.judge import judge_once
+    from triage.minimize import Reproduces, minimize
+    from triage.signature import signature
+
+    case = _find_case(args.case)
+    config = _config(args)
+    target, oracle = _pair(args, config)
+    limits = _limits(args)
+    program = Case(source=case.source)
+    expected, hits, tries = case.signature, 0, args.tries
+    for _ in range(tries):  # the original's signature (if not recorded) and its rate
+        verdict = judge_once(program, target, oracle, limits)
+        if not expected and verdict.kind is not Kind.AGREE:
+            expected = signature(verdict)
+        hits += bool(expected) and signature(verdict) == expected
+    if not expected or hits == 0:
+        raise TandemError(f"case {case.id} did not reproduce in {tries} runs on {target.name} vs {oracle.name}: "
+                          "nothing to minimize (raise --tries for a rare race)")
+    rate = hits / tries
+    err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {tries} runs)", markup=False)
+    predicate = Reproduces(target, oracle, signature, expected, rate, fraction=args.fraction, limits=limits)
+    scenario = Scenario.from_json(case.scenario) if case.scenario else None
+    result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time))
+    header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
+              f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
+              f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}")
+    text = store.export_standalone(result.source, header, f"{case.id}-min.py")
+    if args.out:
+        store.atomic_write_text(Path(args.out), text)
+        Path(args.out).chmod(0o755)
+    else:
+        sys.stdout.write(text)
+    err.print(f"lines {result.lines_before} -> {result.lines_after}, rate {result.rate:.0%}, "
+              f"{result.predicate_calls} runs, {result.seconds:.0f}s" + (f"; wrote {args.out}" if args.out else ""),
+              markup=False)
+    return EXIT_AGREE
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from triage.report import load_verdict, markdown
 
@@ -531,6 +572,16 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--interpreters", help="comma-separated targets (each against the oracle)")
     _add_run_options(reproduce)
     reproduce.set_defaults(handler=cmd_reproduce)
+
+    minimize = commands.add_parser("minimize", help="the smallest program with the same signature")
+    minimize.add_argument("case", help="a finding's case .json/.py, any program, or a case id")
+    minimize.add_argument("--out", help="file for the standalone reproducer (default: stdout)")
+    minimize.add_argument("--tries", type=int, default=6, help="runs to measure the original rate")
+    minimize.add_argument("--fraction", type=float, default=0.5,
+                          help="keep a candidate at >= this fraction of the original rate")
+    minimize.add_argument("--max-time", default="15m", help="time budget")
+    _add_run_options(minimize)
+    minimize.set_defaults(handler=cmd_minimize)
 
     report = commands.add_parser("report", help="a finding as a Markdown bug report")
     report.add_argument("finding", help="a finding's case .json/.py, or a case id")

@@ -65,3 +65,48 @@ def test_markdown_report_has_the_parts_of_a_bug_report(ft_debug, ft):
     for part in ("# crash in the init race", "--disable-gil --with-pydebug", "## Reproducer", "def check(",
                  "emit('x', 1)", "3/10 runs (30%)", "SIGSEGV", "`crash|target|SIGSEGV`"):
         assert part in text, part
+
+
+DIVERGING = """import sys
+def helper(x):
+    return x * 2
+emit('values', [helper(i) for i in range(10)])
+for i in range(3):
+    emit('loop', i)
+if hasattr(sys, 'gettotalrefcount'):
+    emit('flavour', 'debug')
+else:
+    emit('flavour', 'release')
+emit('end', True)
+"""
+
+
+def test_statement_minimization_keeps_the_signature(ft_debug, ft):
+    from triage.minimize import Reproduces, minimize
+
+    expected = "result_divergence|target|result 'flavour'"
+    predicate = Reproduces(ft_debug, ft, signature, expected, rate=1.0, max_tries=2)
+    result = minimize(DIVERGING, None, None, predicate, max_seconds=300)
+    assert result.lines_after < result.lines_before and "flavour" in result.source
+    assert "helper" not in result.source and "loop" not in result.source
+    assert result.rate == 1.0
+
+
+def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
+    from fuzz.generators import build
+    from fuzz.scenario import Capabilities
+    from triage.minimize import Reproduces, minimize_scenario
+    import time
+
+    scenario = build("shared_containers", 3, Capabilities())
+    assert len(scenario.workers) > 1 or scenario.workers[0].copies > 1
+
+    def render(s):  # stands in for a real render: one divergence plus one line per thread
+        lines = ["import sys", "emit('x', hasattr(sys, 'gettotalrefcount'))"]
+        lines += [f"emit('w{i}', {w.copies})" for i, w in enumerate(s.workers)]
+        return "\n".join(lines) + "\n"
+
+    predicate = Reproduces(ft_debug, ft, signature, "result_divergence|target|result 'x'", rate=1.0, max_tries=2)
+    smallest, source = minimize_scenario(scenario, render, predicate, time.monotonic() + 300)
+    assert len(smallest.workers) == 1 and smallest.workers[0].copies == 1
+    assert source.count("\n") == 3
