@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -458,6 +459,55 @@ def cmd_minimize(args: argparse.Namespace) -> int:
     return EXIT_AGREE
 
 
+def cmd_bisect(args: argparse.Namespace) -> int:
+    from oracle import provision
+    from triage.bisect import bisect_interpreters, bisect_revisions
+    from triage.signature import signature
+
+    case = _find_case(args.case)
+    config = _config(args)
+    expected = case.signature
+    if not expected:
+        raise TandemError(f"case {case.id} has no recorded signature: bisect a finding's case "
+                          "(from DIR/findings/) or one made by tandem minimize")
+    oracle = registry.resolve(args.oracle, config) if args.oracle else None
+    limits = _limits(args)
+
+    def progress(message: str) -> None:
+        err.print(message, markup=False)
+
+    if args.interpreters:
+        interpreters = [registry.resolve(name, config) for name in args.interpreters]
+        result = bisect_interpreters(case.source, interpreters, oracle, expected, signature, args.runs, limits)
+    else:
+        if not (args.source and args.good and args.bad):
+            raise TandemError("give --interpreters A B C ..., or --source DIR --good REV --bad REV")
+        checkout = Path(args.source).resolve()
+        builds = registry.cache_root() / "bisect"
+
+        def build(revision: str):
+            tree = builds / "trees" / revision[:12]
+            if not tree.exists():
+                tree.parent.mkdir(parents=True, exist_ok=True)
+                subprocess.run(["git", "-C", str(checkout), "worktree", "add", "--detach", str(tree), revision],
+                               check=True, capture_output=True)
+            source = provision.Source(f"rev-{revision[:12]}", tree, f"checkout:{checkout}@{revision}")
+            made = provision.build_variant(source, args.variant, progress, root=builds / "interpreters")
+            return registry.probe(made.python, name=revision[:12], origin="bisect")
+
+        result = bisect_revisions(case.source, checkout, args.good, args.bad, build, oracle, expected, signature,
+                                  args.runs, limits, progress)
+    table = Table("build", "version", "reproduced", "signature present")
+    for step in result.steps:
+        table.add_row(step.label, step.version, f"{step.hits}/{step.runs}", "yes" if step.present else "no")
+    out.print(table)
+    out.print(f"signature: {expected}", markup=False)
+    out.print(f"first build where it appears: {result.first_bad or 'none'}")
+    if args.interpreters:
+        out.print(f"first build where it is gone again (fixed): {result.first_fixed or 'none'}")
+    return EXIT_AGREE
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from triage.report import load_verdict, markdown
 
@@ -582,6 +632,19 @@ def build_parser() -> argparse.ArgumentParser:
     minimize.add_argument("--max-time", default="15m", help="time budget")
     _add_run_options(minimize)
     minimize.set_defaults(handler=cmd_minimize)
+
+    bisect = commands.add_parser("bisect", help="the first build where a finding appears (and is fixed)")
+    bisect.add_argument("case", help="a finding's case (it carries the signature) or a case id")
+    bisect.add_argument("--interpreters", nargs="+", help="ordered builds, oldest first")
+    bisect.add_argument("--source", help="a CPython git checkout")
+    bisect.add_argument("--good", help="a revision without the bug")
+    bisect.add_argument("--bad", help="a revision with the bug")
+    bisect.add_argument("--variant", default="ft-debug", choices=registry.VARIANTS, help="build of each revision")
+    bisect.add_argument("-n", "--runs", type=int, default=10, help="runs per build")
+    bisect.add_argument("--oracle", help="oracle for every step (default: each build against itself)")
+    bisect.add_argument("--timeout", type=float, default=60.0)
+    bisect.add_argument("--memory-limit", default="8G")
+    bisect.set_defaults(handler=cmd_bisect)
 
     report = commands.add_parser("report", help="a finding as a Markdown bug report")
     report.add_argument("finding", help="a finding's case .json/.py, or a case id")

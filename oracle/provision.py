@@ -364,13 +364,16 @@ SMOKE = ("import json, sys, sysconfig; print(json.dumps({'ft': bool(sysconfig.ge
 
 
 def build_variant(source: Source, variant: str, progress: Progress = _quiet, jobs: int | None = None,
-                  force: bool = False) -> Build:
-    """Configure, compile and install one variant; register it only when it works."""
+                  force: bool = False, root: Path | None = None) -> Build:
+    """Configure, compile and install one variant; register it only when it works.
+
+    `root` is where builds go (default: the interpreters cache; bisection keeps its
+    per-revision builds elsewhere so they never shadow the provisioned names)."""
     if variant not in CONFIGURE_FLAGS:
         raise ProvisionError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     if _version_key(source.version)[:2] < MIN_SOURCE_VERSION and variant != "gil":
         raise ProvisionError(f"CPython {source.version} has no free-threaded build (needs >= 3.13)")
-    root = interpreters_dir()
+    root = root or interpreters_dir()
     root.mkdir(parents=True, exist_ok=True)
     key = f"{source.version}-{variant}"
     final = root / key

@@ -110,3 +110,33 @@ def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
     smallest, source = minimize_scenario(scenario, render, predicate, time.monotonic() + 300)
     assert len(smallest.workers) == 1 and smallest.workers[0].copies == 1
     assert source.count("\n") == 3
+
+
+def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil):
+    import subprocess
+
+    from triage.bisect import bisect_revisions
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q")
+    revisions = []
+    for index in range(8):
+        (tmp_path / "file").write_text(str(index))
+        git("add", "file")
+        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", f"c{index}")
+        revisions.append(git("rev-parse", "HEAD"))
+    # The "build" of a revision: the free-threaded interpreter from commit 5 on.
+    built = []
+
+    def build(revision):
+        built.append(revision)
+        return ft if revisions.index(revision) >= 5 else gil
+
+    program = "import sysconfig\nemit('ft', bool(sysconfig.get_config_var('Py_GIL_DISABLED')))\n"
+    result = bisect_revisions(program, tmp_path, revisions[0], revisions[-1], build, gil,
+                              "result_divergence|target|result 'ft'", signature, runs=1)
+    assert result.first_bad == revisions[5]
+    assert len(built) <= 3  # a binary search, not a scan
