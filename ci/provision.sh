@@ -13,7 +13,8 @@ say() { printf '[provision] %s\n' "$*" >&2; }
 # 1. System packages needed to build CPython (Debian/Ubuntu).  Only installs what is
 #    missing, only as root, through the machine's own apt configuration.
 needed=(build-essential pkg-config libffi-dev zlib1g-dev libssl-dev libbz2-dev liblzma-dev
-        libsqlite3-dev libreadline-dev libncurses-dev uuid-dev dpkg-dev)
+        libsqlite3-dev libreadline-dev libncurses-dev uuid-dev dpkg-dev
+        chromium)   # chromium: the test that opens the HTML campaign report headless
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for package in "${needed[@]}"; do

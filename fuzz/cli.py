@@ -509,8 +509,18 @@ def cmd_bisect(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from triage.report import load_verdict, markdown
+    from triage.report import campaign_html, load_verdict, markdown
 
+    if Path(args.finding).is_dir():
+        if not (Path(args.finding) / "campaign.json").exists():
+            raise TandemError(f"{args.finding} is not a campaign directory (no campaign.json)")
+        if not args.html:
+            raise TandemError("a campaign directory makes an HTML page: add --html")
+        page = campaign_html(Path(args.finding))
+        target = Path(args.out) if args.out else Path(args.finding) / "report.html"
+        store.atomic_write_text(target, page)
+        out.print(f"wrote {target}")
+        return EXIT_AGREE
     case = _find_case(args.finding)
     config = _config(args)
     interpreters = [registry.resolve(args.target or config.target, config),
@@ -646,8 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     bisect.add_argument("--memory-limit", default="8G")
     bisect.set_defaults(handler=cmd_bisect)
 
-    report = commands.add_parser("report", help="a finding as a Markdown bug report")
-    report.add_argument("finding", help="a finding's case .json/.py, or a case id")
+    report = commands.add_parser("report", help="a finding as a Markdown bug report, or a campaign as HTML")
+    report.add_argument("finding", help="a finding's case .json/.py, a case id, or a campaign directory")
+    report.add_argument("--html", action="store_true", help="campaign directory: one static HTML page")
     report.add_argument("--out", help="file to write (default: stdout)")
     _add_run_options(report)
     report.set_defaults(handler=cmd_report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -58,3 +59,77 @@ def load_verdict(case: store.CorpusCase) -> dict | None:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+
+
+# -- campaign page -----------------------------------------------------------------------
+
+def _svg_chart(element_id: str, title: str, points: list[tuple[float, float]], unit: str) -> str:
+    """A self-contained SVG line chart (no scripts, no external resources)."""
+    width, height, pad = 560, 200, 40
+    if not points:
+        points = [(0.0, 0.0)]
+    max_x = max(x for x, _ in points) or 1.0
+    max_y = max(y for _, y in points) or 1.0
+    scaled = [(pad + (width - 2 * pad) * x / max_x, height - pad - (height - 2 * pad) * y / max_y) for x, y in points]
+    polyline = " ".join(f"{x:.1f},{y:.1f}" for x, y in scaled)
+    return (f'<figure id="{element_id}"><figcaption>{html.escape(title)}</figcaption>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="{html.escape(title)}">'
+            f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>'
+            f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#888"/>'
+            f'<polyline fill="none" stroke="#3465a4" stroke-width="2" points="{polyline}"/>'
+            f'<text x="{pad}" y="{pad - 8}" font-size="11">{max_y:.2f} {html.escape(unit)}</text>'
+            f'<text x="{width - pad}" y="{height - pad + 16}" font-size="11" text-anchor="end">'
+            f'{max_x:.0f} s</text></svg></figure>')
+
+
+def campaign_html(campaign: Path) -> str:
+    """One static HTML page for a campaign directory: summary, plots, buckets, families."""
+    from triage.buckets import load_buckets
+
+    description = json.loads((campaign / "campaign.json").read_text())
+    records = []
+    stats = campaign / "stats.jsonl"
+    if stats.exists():
+        for line in stats.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut by a kill
+    last = records[-1] if records else {}
+    buckets = load_buckets(campaign)
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(b.identifier)}</td><td>{esc(b.kind)}</td><td>{esc(b.side)}</td><td>{b.count}</td>"
+        f"<td>{esc(b.first_seen)}</td><td>{b.reproduction_rate:.0%}</td>"
+        f"<td>{esc(str(b.smallest or '-'))} ({b.smallest_lines or '-'} lines)</td><td><code>{esc(b.signature)}</code></td></tr>"
+        for b in sorted(buckets, key=lambda b: b.first_seen))
+    families = "".join(f"<tr><td>{esc(k)}</td><td>{v}</td></tr>"
+                       for k, v in sorted((last.get("per_family") or {}).items()))
+    verdicts = ", ".join(f"{esc(k)} {v}" for k, v in sorted((last.get("verdicts") or {}).items()))
+    charts = [
+        _svg_chart("runs-chart", "runs per second", [(r["elapsed"], r["runs_per_second"]) for r in records], "runs/s"),
+        _svg_chart("findings-chart", "finding buckets", [(r["elapsed"], r["buckets"]) for r in records], "buckets"),
+        _svg_chart("coverage-chart", "coverage (distinct outcomes)", [(r["elapsed"], r["coverage"]) for r in records],
+                   "outcomes"),
+    ]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>tandem campaign {esc(str(campaign.name))}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}}figure{{display:inline-block;margin:0 1em 1em 0}}
+code{{font-size:12px}}</style></head><body>
+<h1>tandem campaign</h1>
+<section id="summary"><p>target <b>{esc(description.get('target', ''))}</b> ({esc(description.get('target_version', ''))})
+against oracle <b>{esc(description.get('oracle', ''))}</b> ({esc(description.get('oracle_version', ''))});
+families {esc(', '.join(description.get('families', [])))}; seed {description.get('seed', 0)}.</p>
+<p>{last.get('runs', 0)} runs in {last.get('elapsed', 0):.0f} s ({last.get('runs_per_second', 0):.2f}/s);
+verdicts: {verdicts or 'none'}; {len(buckets)} finding bucket(s); coverage {last.get('coverage', 0)} outcomes,
+{last.get('specializations', 0)} specializations.</p></section>
+<section id="charts">{''.join(charts)}</section>
+<h2>Finding buckets</h2>
+<table id="buckets"><tr><th>bucket</th><th>kind</th><th>side</th><th>count</th><th>first seen</th><th>rate</th>
+<th>smallest reproducer</th><th>signature</th></tr>{rows}</table>
+<h2>Families</h2>
+<table id="families"><tr><th>family</th><th>runs</th></tr>{families}</table>
+</body></html>
+"""
