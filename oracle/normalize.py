@@ -126,22 +126,32 @@ def signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _python_frames(stderr: str, replacements: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    """Top frames of the first thread faulthandler dumped (the current thread first)."""
-    marker = stderr.find("Current thread")
-    if marker < 0:
-        marker = stderr.find("Thread 0x")
-    if marker < 0:
+THREAD_HEADER = re.compile(r"^(Current thread|Thread) [^\n]*\(most recent call first\):$", re.M)
+
+
+def _thread_blocks(stderr: str) -> list[tuple[bool, list[tuple[str, str]]]]:
+    """faulthandler's dump: per thread, (is the current thread, [(file, function)...])."""
+    blocks = []
+    headers = list(THREAD_HEADER.finditer(stderr))
+    for index, header in enumerate(headers):
+        end = headers[index + 1].start() if index + 1 < len(headers) else len(stderr)
+        body = stderr[header.end():end].split("\n\n", 1)[0]
+        frames = [(m.group("file"), m.group("func")) for m in PY_FRAME.finditer(body)]
+        blocks.append((header.group(1) == "Current thread", frames))
+    return blocks
+
+
+def _python_frames(stderr: str, replacements: tuple[tuple[str, str], ...], hang: bool = False) -> tuple[str, ...]:
+    """Top frames of the crashing thread (the current one, else the first dumped); for a
+    hang, the top frame of every thread, since the bug is in how they wait together."""
+    blocks = _thread_blocks(stderr)
+    if not blocks:
         return ()
-    block = stderr[marker:]
-    block = block.split("\n\n", 1)[0]
-    frames = []
-    for match in PY_FRAME.finditer(block):
-        location = normalize_text(match.group("file"), replacements)
-        frames.append(f"{location}:{match.group('func')}")
-        if len(frames) == FRAMES_KEPT:
-            break
-    return tuple(frames)
+    norm = lambda file, func: f"{normalize_text(file, replacements)}:{func}"  # noqa: E731
+    if hang:
+        return tuple(norm(*frames[0]) for _, frames in blocks if frames)[:FRAMES_KEPT]
+    current = next((frames for is_current, frames in blocks if is_current), blocks[0][1])
+    return tuple(norm(*frame) for frame in current[:FRAMES_KEPT])
 
 
 def _native_frames(stderr: str) -> tuple[str, ...]:
@@ -155,13 +165,14 @@ def _native_frames(stderr: str) -> tuple[str, ...]:
 def classify_crash(raw: RawRun, stderr: str, finished: bool,
                    replacements: tuple[tuple[str, str], ...]) -> CrashInfo | None:
     """Why the process did not end on its own, or None if it did."""
-    python_frames = _python_frames(stderr, replacements)
     native_frames = _native_frames(stderr)
     join_timeout = any(r.get("t") == "join_timeout" for r in raw.records)
     if raw.timed_out or join_timeout:
         headline = ("threads() join deadline exceeded" if join_timeout and not raw.timed_out
                     else "deadline exceeded; stacks dumped before the kill")
-        return CrashInfo(Kind.HANG, headline, python_frames=python_frames, native_frames=native_frames)
+        return CrashInfo(Kind.HANG, headline, python_frames=_python_frames(stderr, replacements, hang=True),
+                         native_frames=native_frames)
+    python_frames = _python_frames(stderr, replacements)
     abnormal = raw.signal is not None or (not finished and raw.returncode not in (0, 1, None))
     if not abnormal:
         return None

@@ -19,12 +19,17 @@ GENERATED_NAME = re.compile(r"\b(worker|mutator|builder|constructor|user|cold_bu
 
 
 def _frames(observation: Observation | None) -> list[str]:
+    """Top native frames, then the program's own frames (the harness and the stdlib's
+    threading machinery say nothing about the bug); generated names normalized."""
     if observation is None or observation.crash is None:
         return []
-    frames = [f for f in observation.crash.native_frames[:3]]
-    frames += [GENERATED_NAME.sub(r"\1_N", f.rsplit(":", 1)[-1]) for f in observation.crash.python_frames[:3]
-               if "<harness>" not in f and "<stdlib>/threading.py" not in f]
-    return frames
+    frames = list(observation.crash.native_frames[:3])
+    program = [f for f in observation.crash.python_frames
+               if "<harness>" not in f and not f.rsplit(":", 1)[0].endswith("threading.py")]
+    names = [GENERATED_NAME.sub(r"\1_N", f.rsplit(":", 1)[-1]) for f in program[:3]]
+    if observation.crash.kind is Kind.HANG:
+        names = sorted(set(names))  # thread order in a dump is not meaningful
+    return frames + names
 
 
 def evidence(verdict: Verdict) -> list[str]:
@@ -38,6 +43,9 @@ def evidence(verdict: Verdict) -> list[str]:
             file, function, condition = crash.assertion
             return [f"{file}:{function}", LINE_NUMBER.sub(r"\1?", condition)]
         head = [LINE_NUMBER.sub(r"\1?", crash.headline)]
+        if verdict.kind is Kind.FATAL_ERROR:
+            # The fatal message names the failing check; which thread hit it varies by run.
+            return head
         return head + _frames(side)
     if verdict.kind is Kind.INVARIANT_VIOLATION:
         observation = side or verdict.target
