@@ -315,6 +315,10 @@ class Campaign:
                     return
                 try:
                     self._one(*work, servers=servers)
+                except OSError as exc:  # the output directory cannot be written: stop, say where
+                    self.errors.append(f"cannot write to {self.out}: {exc.strerror or exc}")
+                    self.stopping.set()
+                    return
                 except TandemError as exc:  # infrastructure: counted and reported, never a finding
                     self.errors.append(str(exc))
                     if servers is not None:  # fall back to plain subprocesses for this worker
@@ -359,17 +363,23 @@ class Campaign:
                     self.progress(self)
                 if now - self.last_stats >= STATS_EVERY:
                     self.last_stats = now
-                    self._write_stats()
-                    self.save()
+                    self._checkpoint()
         except KeyboardInterrupt:
             self.stopping.set()
             for worker in workers:  # runs in flight finish (each is bounded by its deadline)
                 worker.join()
-        self._write_stats()
-        self.save()
+        self._checkpoint()
         if self.errors and self.state.runs == 0:
             raise TandemError(f"the campaign could not run: {self.errors[0]}")
         return self.state
+
+    def _checkpoint(self) -> None:
+        try:
+            self._write_stats()
+            self.save()
+        except OSError as exc:
+            self.errors.append(f"cannot write to {self.out}: {exc.strerror or exc}")
+            self.stopping.set()
 
     def stop(self) -> None:
         self.stopping.set()

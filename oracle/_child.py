@@ -514,6 +514,12 @@ def _serve_child(request):
         import io
         import resource
         os.setsid()
+        if request.get("cgroup"):  # the run's pids cgroup (see oracle/sandbox.py)
+            try:
+                with open(os.path.join(request["cgroup"], "cgroup.procs"), "w") as procs:
+                    procs.write(str(os.getpid()))
+            except OSError:
+                pass
         null = os.open(os.devnull, os.O_RDONLY)
         out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .errors import HarnessError, InterpreterError
 from .model import Captured, Case, Interpreter, Limits, RawRun
+from .sandbox import Box
 
 HARNESS = Path(__file__).with_name("_child.py")
 PROGRAM_NAME = "case.py"
@@ -74,8 +75,10 @@ def scrubbed_env(workdir: Path, extra: tuple[tuple[str, str], ...] = ()) -> dict
     return env
 
 
-def _limit_setter(limits: Limits):
+def _limit_setter(limits: Limits, box: Box | None = None):
     def apply() -> None:
+        if box is not None:
+            box.join()
         def set_limit(which: int, value: int) -> None:
             if value <= 0:
                 return
@@ -99,6 +102,14 @@ def _limit_setter(limits: Limits):
 
 def harness_argv(interpreter: Interpreter, report: Path, program: Path) -> list[str]:
     return [interpreter.path, "-P", "-s", "-B", str(HARNESS), "--report", str(report), str(program)]
+
+
+def read_report(path: Path) -> tuple[tuple[dict, ...], bool]:
+    """The run's records; a report the program deleted or replaced is damaged, not fatal."""
+    try:
+        return parse_report(path.read_bytes())
+    except OSError:
+        return (), True
 
 
 def parse_report(data: bytes) -> tuple[tuple[dict, ...], bool]:
@@ -156,7 +167,9 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     program.write_text(case.source, encoding="utf-8")
     report = root / REPORT_NAME
     report.touch()
+    box = Box(limits.processes)
     env = scrubbed_env(workdir, case.env)
+    env.update(box.env)
     if feedback:
         env["TANDEM_SPECIALIZATIONS"] = "1"
     argv = harness_argv(interpreter, report, program)
@@ -164,18 +177,22 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     try:
         process = subprocess.Popen(
             argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_limit_setter(limits),
+            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_limit_setter(limits, box),
         )
     except OSError as exc:
+        box.close()
         raise HarnessError(f"could not start {interpreter.path}: {exc}") from exc
     out = _Bounded(limits.output_head, limits.output_tail)
     err = _Bounded(limits.output_head, limits.output_tail)
-    timed_out = _pump(process, out, err, limits, started)
-    duration = time.monotonic() - started
-    _kill_group(process.pid)  # stray children and daemons of the run die with it
-    _remove_perf_map(process.pid)
+    try:
+        timed_out = _pump(process, out, err, limits, started)
+    finally:
+        duration = time.monotonic() - started
+        _kill_group(process.pid)  # stray children and daemons of the run die with it,
+        box.close()               # and so do those that left the process group
+        _remove_perf_map(process.pid)
     returncode = process.returncode
-    records, damaged = parse_report(report.read_bytes())
+    records, damaged = read_report(report)
     signal_number = -returncode if returncode is not None and returncode < 0 else None
     if timed_out:
         signal_number = None
@@ -251,18 +268,28 @@ class ForkServer:
             shutil.rmtree(root, ignore_errors=True)
 
     def _run_in(self, root: Path, case: Case, limits: Limits, feedback: bool) -> RawRun:
-        import marshal
-
         workdir = root / "work"
         workdir.mkdir()
         program = root / PROGRAM_NAME
         program.write_text(case.source, encoding="utf-8")
         report = root / REPORT_NAME
         report.touch()
+        box = Box(limits.processes)
+        try:
+            return self._run_boxed(root, case, limits, feedback, box, workdir, program, report)
+        finally:
+            box.close()
+
+    def _run_boxed(self, root: Path, case: Case, limits: Limits, feedback: bool, box: Box, workdir: Path,
+                   program: Path, report: Path) -> RawRun:
+        import marshal
+
         env = scrubbed_env(workdir, case.env)
+        env.update(box.env)
         if feedback:
             env["TANDEM_SPECIALIZATIONS"] = "1"
         request = {"program": str(program), "report": str(report), "cwd": str(workdir), "env": env,
+                   "cgroup": str(box.cgroup) if box.cgroup else "",
                    "stdout": str(root / "stdout"), "stderr": str(root / "stderr"),
                    "limits": {"RLIMIT_AS": limits.address_space, "RLIMIT_FSIZE": limits.file_size,
                               "RLIMIT_NPROC": limits.processes}}
@@ -298,10 +325,11 @@ class ForkServer:
             self.close()
             raise HarnessError(f"the fork server of {self.interpreter.name} lost its child")
         returncode = int(answer.split()[1])
-        if returncode == 125 and b"tandem fork server child failed" in (root / "stderr").read_bytes()[:4096]:
+        stderr_head = _read_bounded(root / "stderr", Limits(output_head=4096, output_tail=0)).head
+        if returncode == 125 and b"tandem fork server child failed" in stderr_head:
             raise HarnessError(f"the fork server of {self.interpreter.name} could not set up a child: "
                                + (root / "stderr").read_text(errors="replace")[:500])
-        records, damaged = parse_report(report.read_bytes())
+        records, damaged = read_report(report)
         return RawRun(
             interpreter=self.interpreter.name, version=self.interpreter.version,
             argv=tuple(harness_argv(self.interpreter, report, program)),

@@ -173,7 +173,10 @@ def classify_crash(raw: RawRun, stderr: str, finished: bool,
         return CrashInfo(Kind.HANG, headline, python_frames=_python_frames(stderr, replacements, hang=True),
                          native_frames=native_frames)
     python_frames = _python_frames(stderr, replacements)
-    abnormal = raw.signal is not None or (not finished and raw.returncode not in (0, 1, None))
+    # A process that exited by itself (os._exit, sys.exit in a thread, ...) did not crash
+    # unless the interpreter said so on the way out: its status is compared as a result.
+    said_so = bool(GLIBC_ASSERT.search(stderr) or CPYTHON_ASSERT.search(stderr) or FATAL.search(stderr))
+    abnormal = raw.signal is not None or (not finished and raw.returncode not in (0, 1, None) and said_so)
     if not abnormal:
         return None
     for pattern in (GLIBC_ASSERT, CPYTHON_ASSERT):
@@ -190,10 +193,8 @@ def classify_crash(raw: RawRun, stderr: str, finished: bool,
         if message not in SIGNAL_FATAL_MESSAGES:
             return CrashInfo(Kind.FATAL_ERROR, normalize_text(f"Fatal Python error: {message}", replacements),
                              python_frames=python_frames, native_frames=native_frames)
-    if raw.signal is not None:
-        return CrashInfo(Kind.CRASH, signal_name(raw.signal), python_frames=python_frames,
-                         native_frames=native_frames)
-    return CrashInfo(Kind.CRASH, f"exit status {raw.returncode} before the program finished",
+    return CrashInfo(Kind.CRASH, signal_name(raw.signal) if raw.signal is not None
+                     else f"exit status {raw.returncode} after a fatal report",
                      python_frames=python_frames, native_frames=native_frames)
 
 

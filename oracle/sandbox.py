@@ -1,0 +1,132 @@
+"""Process containment for one run: every process it starts is found and killed after it.
+
+Two mechanisms, the stronger first:
+  - a pids cgroup (v1 `/sys/fs/cgroup/pids` or a v2 hierarchy with the pids controller)
+    when this user may create one: the run's processes join it, `pids.max` caps a fork
+    bomb, and everything listed in it is killed at the end, including descendants that
+    called setsid() to leave the process group;
+  - always, a marker in the environment (TANDEM_RUN=<id>): after the run, every process
+    of this user whose environment carries the marker is killed.
+Neither is a security boundary: a program can clear its environment, and the cgroup is
+used only where the machine allows it without further privileges.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+MARKER = "TANDEM_RUN"
+CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
+
+
+def _cgroup_parent() -> Path | None:
+    for root in CGROUP_ROOTS:
+        controllers = root / "cgroup.controllers"
+        is_v1_pids = root.name == "pids" and (root / "tasks").exists()
+        is_v2 = controllers.exists() and "pids" in controllers.read_text().split()
+        if not (is_v1_pids or is_v2) or not os.access(root, os.W_OK):
+            continue
+        parent = root / "tandem"
+        try:
+            parent.mkdir(exist_ok=True)
+            if is_v2 and (root / "cgroup.subtree_control").exists():
+                try:
+                    (root / "cgroup.subtree_control").write_text("+pids")
+                except OSError:
+                    pass
+            return parent
+        except OSError:
+            continue
+    return None
+
+
+_PARENT: Path | None | bool = False
+
+
+def cgroup_parent() -> Path | None:
+    global _PARENT
+    if _PARENT is False:
+        _PARENT = _cgroup_parent()
+    return _PARENT  # type: ignore[return-value]
+
+
+class Box:
+    """The containment of one run."""
+
+    def __init__(self, max_processes: int = 0):
+        self.id = uuid.uuid4().hex[:16]
+        self.cgroup: Path | None = None
+        parent = cgroup_parent()
+        if parent is not None:
+            try:
+                directory = parent / self.id
+                directory.mkdir()
+                if max_processes > 0 and (directory / "pids.max").exists():
+                    (directory / "pids.max").write_text(str(max_processes))
+                self.cgroup = directory
+            except OSError:
+                self.cgroup = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {MARKER: self.id}
+
+    def join(self) -> None:
+        """Called in the child before exec: move this process into the cgroup."""
+        if self.cgroup is not None:
+            try:
+                (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
+            except OSError:
+                pass
+
+    def _cgroup_pids(self) -> list[int]:
+        if self.cgroup is None:
+            return []
+        try:
+            return [int(p) for p in (self.cgroup / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return []
+
+    def _marked_pids(self) -> list[int]:
+        needle = f"{MARKER}={self.id}".encode()
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        return found
+
+    def kill_all(self) -> int:
+        """Kill every process of the run; returns how many were still alive."""
+        killed = 0
+        for _ in range(50):
+            pids = set(self._cgroup_pids()) | set(self._marked_pids())
+            pids.discard(os.getpid())
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed += 1
+                except (ProcessLookupError, PermissionError):
+                    pass
+            time.sleep(0.01)
+        return killed
+
+    def close(self) -> None:
+        self.kill_all()
+        if self.cgroup is not None:
+            for _ in range(100):
+                try:
+                    self.cgroup.rmdir()
+                    break
+                except OSError:  # processes still exiting
+                    time.sleep(0.01)

@@ -1,0 +1,138 @@
+"""The harness survives anything a program can do, classifies it, and leaves nothing.
+
+One row per hostile behaviour, on real interpreters: the verdict kind is right (target =
+ft-debug misbehaving, oracle = ft clean, so the side is known), the host keeps going, no
+process of the run survives it, and its temporary directory is gone.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from oracle.diff import compare
+from oracle.executor import run
+from oracle.model import Case, Kind, Limits, Side
+from oracle.normalize import observe
+
+DEBUG_ONLY = "import sys\nif not hasattr(sys, 'gettotalrefcount'):\n    raise SystemExit(0)\n"
+LIMITS = Limits(deadline=6.0, grace=1.5, file_size=64 << 20, output_head=1 << 16, output_tail=1 << 12)
+
+ROWS = {
+    # name: (program run on the target only, expected kind, extra check on the target observation)
+    "segfault": ("import ctypes\nctypes.string_at(0)\n", Kind.CRASH, lambda o: o.signal == "SIGSEGV"),
+    "abort": ("import os\nos.abort()\n", Kind.CRASH, lambda o: o.signal == "SIGABRT"),
+    "c_assertion": ("import ctypes\nctypes.pythonapi.PyThreadState_Swap(None)\n", Kind.ASSERTION, None),
+    "os_exit_mid_report": ("import os\nemit('a', 1)\nos._exit(3)\n", Kind.RESULT_DIVERGENCE,
+                           lambda o: o.exit_code == 3 and dict(o.results)["a"] == ("1",)),
+    "kills_own_group": ("import os, signal\nos.killpg(0, signal.SIGKILL)\n", Kind.CRASH,
+                        lambda o: o.signal == "SIGKILL"),
+    "ignores_sigterm_and_loops": ("import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                  "while True:\n    pass\n", Kind.HANG, None),
+    "c_loop": ("import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')\n", Kind.HANG, None),
+    "python_loop": ("def spin():\n    while True:\n        pass\nspin()\n", Kind.HANG,
+                    lambda o: any("spin" in f for f in o.crash.python_frames)),
+    "deadlock": ("import threading\na, b = threading.Lock(), threading.Lock()\nbar = threading.Barrier(2)\n"
+                 "def left():\n    with a:\n        bar.wait()\n        b.acquire()\n"
+                 "def right():\n    with b:\n        bar.wait()\n        a.acquire()\n"
+                 "threads(left, right)\n", Kind.HANG, None),
+    "non_daemon_thread_at_exit": ("import threading, time\nthreading.Thread(target=lambda: time.sleep(3600)).start()\n",
+                                  Kind.HANG, None),
+    "address_space": ("import resource\nresource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.getrlimit(resource.RLIMIT_AS)[1]))\n"
+                      "x = []\nwhile True:\n    x.append(bytearray(1 << 24))\n", Kind.EXCEPTION_DIVERGENCE,
+                      lambda o: o.exception and o.exception[0] == "MemoryError"),
+    "prints_100mb": ("import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(100):\n    sys.stdout.write(chunk)\n",
+                     Kind.RESULT_DIVERGENCE, lambda o: "bytes not kept" in o.stdout),
+    "closes_stdout_stderr": ("import os\nemit('before', 1)\nos.close(1)\nos.close(2)\nemit('after', 2)\n",
+                             Kind.RESULT_DIVERGENCE, lambda o: dict(o.results)["after"] == ("2",)),
+    "writes_huge_file": ("with open('big', 'wb') as f:\n    f.write(b'x' * (128 << 20))\n",
+                         Kind.EXCEPTION_DIVERGENCE, lambda o: o.exception and o.exception[0] == "OSError"),
+    "deletes_its_files": ("import os, shutil\nhere = os.path.dirname(__file__)\nos.chdir('/')\n"
+                          "for name in os.listdir(here):\n    p = os.path.join(here, name)\n"
+                          "    shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)\n", Kind.AGREE, None),
+    "replaces_hooks": ("import sys\nsys.unraisablehook = lambda u: None\nsys.excepthook = lambda *a: None\n"
+                       "class D:\n    def __del__(self):\n        raise ValueError\nD()\n", Kind.AGREE, None),
+    "corrupts_report": ("import os\nwith open(os.path.join(os.path.dirname(__file__), 'report.jsonl'), 'ab') as f:\n"
+                        "    f.write(b'\\x00garbage{{{\\n')\nemit('after', 1)\n", Kind.RESULT_DIVERGENCE,
+                        lambda o: o.report_damaged),
+    "c_stack_overflow": ("import sys\nsys.setrecursionlimit(10 ** 8)\nnested = []\nfor _ in range(10 ** 6):\n"
+                         "    nested = [nested]\nrepr(nested)\n", None, None),
+    "forks_survivors": ("import os, subprocess\nsubprocess.Popen(['sleep', '600'])\n"
+                        "subprocess.Popen(['setsid', 'sleep', '600'])\nemit('started', True)\n",
+                        Kind.RESULT_DIVERGENCE, None),
+}
+
+
+def _survivors(marker_before: set[int]) -> set[int]:
+    """Processes named sleep/python started by this test run and still alive."""
+    alive = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in marker_before:
+            try:
+                if b"TANDEM_RUN=" in (entry / "environ").read_bytes():
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        alive.add(int(entry.name))
+            except OSError:
+                continue
+    return alive
+
+
+@pytest.mark.parametrize("row", sorted(ROWS), ids=str)
+def test_fault_row(row, ft_debug, ft):
+    program, expected, extra = ROWS[row]
+    # Rows expected to agree run everywhere; the others misbehave on the debug target only.
+    source = (DEBUG_ONLY if expected is not Kind.AGREE else "") + textwrap.dedent(program)
+    if expected in (Kind.RESULT_DIVERGENCE, Kind.EXCEPTION_DIVERGENCE, Kind.AGREE):
+        source += "emit('finished', True)\n" if row not in ("os_exit_mid_report",) else ""
+    before = {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    tmp_before = set(Path(tempfile.gettempdir()).glob("tandem-run-*"))
+    started = time.monotonic()
+    target_raw = run(Case(source), ft_debug, LIMITS)
+    oracle_raw = run(Case(source), ft, LIMITS)
+    verdict = compare(observe(target_raw), observe(oracle_raw))
+    assert time.monotonic() - started < 60
+    if expected is None:  # a C stack overflow: a crash or a clean RecursionError/MemoryError, never a hang
+        assert verdict.kind in (Kind.CRASH, Kind.EXCEPTION_DIVERGENCE, Kind.AGREE), verdict.summary
+    else:
+        assert verdict.kind is expected, verdict.summary
+        if expected is not Kind.AGREE:
+            assert verdict.side in (Side.TARGET,), verdict.side
+    if extra is not None:
+        assert extra(verdict.target), verdict.target
+    time.sleep(0.2)
+    assert not _survivors(before), f"processes of the run survived: {_survivors(before)}"
+    assert not (set(Path(tempfile.gettempdir()).glob("tandem-run-*")) - tmp_before), "temporary space not reclaimed"
+
+
+def test_fork_bomb_is_capped_and_cleaned_up(ft_debug, ft):
+    from oracle.sandbox import cgroup_parent
+    import os
+
+    if cgroup_parent() is None and os.geteuid() == 0:
+        pytest.skip("no pids cgroup and running as root: RLIMIT_NPROC would not bind, a fork bomb is unsafe here")
+    bomb = textwrap.dedent("""
+        import os, time
+        forked = 0
+        for _ in range(3000):
+            try:
+                pid = os.fork()
+            except OSError:
+                continue
+            if pid == 0:
+                while True:
+                    time.sleep(1)
+            forked += 1
+        emit('capped', forked < 3000)
+    """)
+    before = {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    limits = Limits(deadline=30.0, grace=1.0, processes=64)
+    verdict = compare(observe(run(Case(DEBUG_ONLY + bomb), ft_debug, limits)), observe(run(Case(bomb), ft, limits)))
+    assert verdict.kind is Kind.AGREE or dict(verdict.target.results).get("capped") == ("True",), verdict.summary
+    assert dict(verdict.oracle.results)["capped"] == ("True",)
+    time.sleep(0.3)
+    assert not _survivors(before)
