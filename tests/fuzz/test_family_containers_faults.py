@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-import pytest
 
 from fuzz.generators import build, hostile, shared_containers
 from fuzz.render import render

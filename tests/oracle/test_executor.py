@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
-import pytest
 
 from oracle import executor
 from oracle.model import Case, Kind, Limits

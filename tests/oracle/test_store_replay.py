@@ -8,10 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from oracle import store
-from oracle.errors import CorpusError
 from oracle.model import Kind, Side
 from oracle.replay import junit_xml, replay
 

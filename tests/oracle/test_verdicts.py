@@ -6,7 +6,6 @@ only, so the side that misbehaved is known.
 
 from __future__ import annotations
 
-import pytest
 
 from oracle.judge import judge, judge_once
 from oracle.model import Kind, Limits, Side
