@@ -272,6 +272,14 @@ def _render_verifier(code: Code, name: str, specs: dict[str, ClassSpec]) -> None
 
 # -- mutators (shared by init race and type mutations) ------------------------------
 
+def _ignoring_attribute_error(code: Code, statement: str) -> None:
+    """A deletion that another mutator may already have done."""
+    code("try:").indent()
+    code(statement).dedent()
+    code("except AttributeError:").indent()
+    code("pass").dedent()
+
+
 def _instance_keys(scenario: Scenario) -> list[str]:
     keys = {"ia_0", "ia_1"} | {f"w_{w.name}" for w in scenario.workers if w.action == "write_read"}
     return sorted(keys)
@@ -298,17 +306,11 @@ def _render_mutation(code: Code, mutation: Mutation, scenario: Scenario, concurr
     if op == "set_init":
         code(f"{target}.__init__ = VERSIONS[{args[0]!r}]")
     elif op == "del_init":
-        code("try:").indent()
-        code(f"del {target}.__init__").dedent()
-        code("except AttributeError:").indent()
-        code("pass").dedent()
+        _ignoring_attribute_error(code, f"del {target}.__init__")
     elif op == "set_new":
         code(f"{target}.__new__ = NEW_VERSIONS[{args[0]!r}]")
     elif op == "del_new":
-        code("try:").indent()
-        code(f"del {target}.__new__").dedent()
-        code("except AttributeError:").indent()
-        code("pass").dedent()
+        _ignoring_attribute_error(code, f"del {target}.__new__")
     elif op == "set_defaults":
         code(f"VERSIONS[{target!r}].__defaults__ = {literal(tuple(args[0]) if args[0] is not None else None)}")
     elif op == "set_kwdefaults":
@@ -319,10 +321,7 @@ def _render_mutation(code: Code, mutation: Mutation, scenario: Scenario, concurr
     elif op == "set_class_attr":
         code(f"{target}.{args[0]} = {literal(args[1])}")
     elif op == "del_class_attr":
-        code("try:").indent()
-        code(f"delattr({target}, {args[0]!r})").dedent()
-        code("except AttributeError:").indent()
-        code("pass").dedent()
+        _ignoring_attribute_error(code, f"delattr({target}, {args[0]!r})")
     elif op == "set_bases":
         code(f"{target}.__bases__ = ({', '.join(args[0])},)")
     elif op == "set_class":

@@ -160,18 +160,29 @@ def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, feedback: bool) -> RawRun:
+def _prepare(root: Path, case: Case) -> tuple[Path, Path, Path]:
+    """The run directory: work/ (the cwd), the program and an empty report."""
     workdir = root / "work"
     workdir.mkdir()
     program = root / PROGRAM_NAME
     program.write_text(case.source, encoding="utf-8")
     report = root / REPORT_NAME
     report.touch()
-    box = Box(limits.processes)
+    return workdir, program, report
+
+
+def _run_env(workdir: Path, case: Case, box: Box, feedback: bool) -> dict[str, str]:
     env = scrubbed_env(workdir, case.env)
     env.update(box.env)
     if feedback:
         env["TANDEM_SPECIALIZATIONS"] = "1"
+    return env
+
+
+def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, feedback: bool) -> RawRun:
+    workdir, program, report = _prepare(root, case)
+    box = Box(limits.processes)
+    env = _run_env(workdir, case, box, feedback)
     argv = harness_argv(interpreter, report, program)
     started = time.monotonic()
     try:
@@ -268,12 +279,7 @@ class ForkServer:
             shutil.rmtree(root, ignore_errors=True)
 
     def _run_in(self, root: Path, case: Case, limits: Limits, feedback: bool) -> RawRun:
-        workdir = root / "work"
-        workdir.mkdir()
-        program = root / PROGRAM_NAME
-        program.write_text(case.source, encoding="utf-8")
-        report = root / REPORT_NAME
-        report.touch()
+        workdir, program, report = _prepare(root, case)
         box = Box(limits.processes)
         try:
             return self._run_boxed(root, case, limits, feedback, box, workdir, program, report)
@@ -284,10 +290,7 @@ class ForkServer:
                    program: Path, report: Path) -> RawRun:
         import marshal
 
-        env = scrubbed_env(workdir, case.env)
-        env.update(box.env)
-        if feedback:
-            env["TANDEM_SPECIALIZATIONS"] = "1"
+        env = _run_env(workdir, case, box, feedback)
         request = {"program": str(program), "report": str(report), "cwd": str(workdir), "env": env,
                    "cgroup": str(box.cgroup) if box.cgroup else "",
                    "stdout": str(root / "stdout"), "stderr": str(root / "stderr"),
