@@ -68,7 +68,9 @@ class CorpusFile(pytest.File):
         item = CorpusItem.from_parent(self, name=name, case=case)
         item.add_marker("tandem_case")
         for tag in case.tags:
-            item.add_marker(tag.replace("-", "_"))
+            marker = tag.replace("-", "_")
+            self.config.addinivalue_line("markers", f"{marker}: tandem corpus tag")
+            item.add_marker(marker)
         yield item
 
 

@@ -53,7 +53,7 @@ def replay_case(case: CorpusCase, target: Interpreter, oracle: Interpreter, limi
     verdicts = [judge_once(program, target, oracle, limits) for _ in range(runs)]
     expect = case.expect
     hits = sum(_matches(v, expect.kind, expect.side) for v in verdicts)
-    known = [k for k in case.known_failures if k.matches(target.version, target.free_threaded)]
+    known = [k for k in case.known_failures if k.matches(target.version, target.free_threaded, target.debug)]
     if expect.kind is Kind.AGREE:
         passed = hits == runs
     else:

@@ -94,11 +94,13 @@ class KnownFailure:
     versions: tuple[str, ...]
     free_threaded: bool | None = None
     note: str = ""
+    debug: bool | None = None         # only on debug (True) or release (False) builds
 
-    def matches(self, version: str, free_threaded: bool) -> bool:
+    def matches(self, version: str, free_threaded: bool, debug: bool = False) -> bool:
         minor = ".".join(version.split(".")[:2])
-        return (minor in self.versions or not self.versions) and (
-            self.free_threaded is None or self.free_threaded == free_threaded)
+        return ((minor in self.versions or not self.versions)
+                and (self.free_threaded is None or self.free_threaded == free_threaded)
+                and (self.debug is None or self.debug == debug))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,7 +126,8 @@ class CorpusCase:
         if self.known_failures:
             data["known_failures"] = [
                 {"kind": k.kind.value, "versions": list(k.versions), "free_threaded": k.free_threaded,
-                 "note": k.note} for k in self.known_failures]
+                 "note": k.note, **({"debug": k.debug} if k.debug is not None else {})}
+                for k in self.known_failures]
         if self.scenario is not None:
             data["scenario"] = self.scenario
         return data
@@ -162,7 +165,7 @@ def load_case(json_path: Path) -> CorpusCase:
     for entry in data.get("known_failures", []):
         try:
             known.append(KnownFailure(Kind(entry["kind"]), tuple(entry.get("versions", [])),
-                                      entry.get("free_threaded"), entry.get("note", "")))
+                                      entry.get("free_threaded"), entry.get("note", ""), entry.get("debug")))
         except (KeyError, ValueError, TypeError) as exc:
             raise CorpusError(f"{where}: malformed known_failures entry ({exc})") from None
     return CorpusCase(

@@ -64,6 +64,7 @@ KNOWN_UPSTREAM_CRASHES = (
     "_PyDict_NotifyEvent: Assertion `Py_REFCNT",         # instance __dict__ replaced under setattr
     "PyMutex_Unlock: unlocking mutex that is not locked",  # the same, release build
     "notify_code_watchers",                              # repeated perf trampoline activation
+    "returned NULL without setting an exception",        # trampoline activation under a memory limit
 )
 
 
