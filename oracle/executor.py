@@ -211,7 +211,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
         interpreter=interpreter.name, version=interpreter.version, argv=tuple(argv),
         returncode=None if timed_out else returncode, signal=signal_number, timed_out=timed_out,
         duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
-        report_damaged=damaged, workdir=str(root),
+        report_damaged=damaged, workdir=str(root), run_id=box.id,
     )
 
 
@@ -340,7 +340,7 @@ class ForkServer:
             signal=-returncode if returncode < 0 and not timed_out else None, timed_out=timed_out,
             duration=duration, stdout=_read_bounded(root / "stdout", limits),
             stderr=_read_bounded(root / "stderr", limits), records=records, report_damaged=damaged,
-            workdir=str(root))
+            workdir=str(root), run_id=box.id)
 
 
 def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limits,

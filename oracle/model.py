@@ -165,6 +165,7 @@ class RawRun:
     records: tuple[dict[str, Any], ...]  # the harness report, one dict per JSON line
     report_damaged: bool = False       # a line of the report did not parse
     workdir: str = ""                  # the run's temporary directory (gone afterwards)
+    run_id: str = ""                   # the run's containment id (TANDEM_RUN, oracle/sandbox.py)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,6 @@ process of the run survives it, and its temporary directory is gone.
 
 from __future__ import annotations
 
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -67,13 +66,14 @@ ROWS = {
 }
 
 
-def _survivors(marker_before: set[int]) -> set[int]:
-    """Processes named sleep/python started by this test run and still alive."""
+def _survivors(*raws) -> set[int]:
+    """Live (non-zombie) processes that carry the containment marker of these runs."""
+    markers = {f"TANDEM_RUN={raw.run_id}".encode() for raw in raws}
     alive = set()
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) not in marker_before:
+        if entry.name.isdigit():
             try:
-                if b"TANDEM_RUN=" in (entry / "environ").read_bytes():
+                if markers & set((entry / "environ").read_bytes().split(b"\0")):
                     state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
                     if state != "Z":
                         alive.add(int(entry.name))
@@ -89,8 +89,6 @@ def test_fault_row(row, ft_debug, ft):
     source = (DEBUG_ONLY if expected is not Kind.AGREE else "") + textwrap.dedent(program)
     if expected in (Kind.RESULT_DIVERGENCE, Kind.EXCEPTION_DIVERGENCE, Kind.AGREE):
         source += "emit('finished', True)\n" if row not in ("os_exit_mid_report",) else ""
-    before = {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()}
-    tmp_before = set(Path(tempfile.gettempdir()).glob("tandem-run-*"))
     started = time.monotonic()
     target_raw = run(Case(source), ft_debug, LIMITS)
     oracle_raw = run(Case(source), ft, LIMITS)
@@ -105,8 +103,9 @@ def test_fault_row(row, ft_debug, ft):
     if extra is not None:
         assert extra(verdict.target), verdict.target
     time.sleep(0.2)
-    assert not _survivors(before), f"processes of the run survived: {_survivors(before)}"
-    assert not (set(Path(tempfile.gettempdir()).glob("tandem-run-*")) - tmp_before), "temporary space not reclaimed"
+    assert target_raw.run_id and not _survivors(target_raw, oracle_raw), "processes of the run survived"
+    assert not Path(target_raw.workdir).exists() and not Path(oracle_raw.workdir).exists(), \
+        "temporary space not reclaimed"
 
 
 def test_fork_bomb_is_capped_and_cleaned_up(ft_debug, ft):
@@ -129,10 +128,10 @@ def test_fork_bomb_is_capped_and_cleaned_up(ft_debug, ft):
             forked += 1
         emit('capped', forked < 3000)
     """)
-    before = {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()}
     limits = Limits(deadline=30.0, grace=1.0, processes=64)
-    verdict = compare(observe(run(Case(DEBUG_ONLY + bomb), ft_debug, limits)), observe(run(Case(bomb), ft, limits)))
+    target_raw, oracle_raw = run(Case(DEBUG_ONLY + bomb), ft_debug, limits), run(Case(bomb), ft, limits)
+    verdict = compare(observe(target_raw), observe(oracle_raw))
     assert verdict.kind is Kind.AGREE or dict(verdict.target.results).get("capped") == ("True",), verdict.summary
     assert dict(verdict.oracle.results)["capped"] == ("True",)
     time.sleep(0.3)
-    assert not _survivors(before)
+    assert not _survivors(target_raw, oracle_raw)
