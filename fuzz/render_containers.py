@@ -192,7 +192,7 @@ def _render_worker(code: Code, worker: Worker, index: int, scenario: Scenario) -
         code("except HostileError:").indent()
         code("continue").dedent()
         code(f"check(found is None or _valid_value(i * 37 % {max(1, n)}, found), 'dict lookup consistent', "
-             "detail=repr(found))").dedent()
+             "detail=_plain(found))").dedent()
     elif action in ("set_add", "set_discard_own"):
         code(f"elements = [_key(base + i) for i in range({n})]")
         code("for e in elements:").indent()
