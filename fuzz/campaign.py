@@ -6,6 +6,7 @@ A campaign lives in one output directory:
                    seconds, so a SIGKILL loses at most the runs in flight
   stats.jsonl      one record every few seconds (runs, rate, findings, coverage)
   queue/           scenarios that reached a new outcome, mutated alongside fresh work
+  unconfirmed/      verdicts a fork-server run gave that no fresh run reproduced
   findings/<sig>/  one bucket per signature: the first reproducer as a corpus case
                    (<id>.py, <id>.json with expect = the finding), bucket.json (count,
                    first seen, reproduction rate, smallest reproducer), verdict.json
@@ -74,13 +75,15 @@ class CampaignState:
     mutated: list = dataclasses.field(default_factory=lambda: [0, 0])
     confirmations: int = 0
     infrastructure_errors: int = 0
+    unconfirmed: int = 0                                               # seen forked, not fresh
 
     def to_json(self) -> dict:
         return {"version": STATE_VERSION, "runs": self.runs, "next_seed": self.next_seed, "elapsed": self.elapsed,
                 "per_family": dict(self.per_family), "verdicts": dict(self.verdicts),
                 "findings": dict(self.findings), "hits": dict(self.hits), "features": sorted(self.features),
                 "specializations": sorted(self.specializations), "fresh": self.fresh, "mutated": self.mutated,
-                "confirmations": self.confirmations, "infrastructure_errors": self.infrastructure_errors}
+                "confirmations": self.confirmations, "infrastructure_errors": self.infrastructure_errors,
+                "unconfirmed": self.unconfirmed}
 
     @staticmethod
     def from_json(data: dict) -> "CampaignState":
@@ -91,7 +94,8 @@ class CampaignState:
             per_family=Counter(data["per_family"]), verdicts=Counter(data["verdicts"]),
             findings=Counter(data["findings"]), hits=Counter(data.get("hits", {})), features=set(data["features"]),
             specializations=set(data["specializations"]), fresh=list(data["fresh"]), mutated=list(data["mutated"]),
-            confirmations=data["confirmations"], infrastructure_errors=data.get("infrastructure_errors", 0))
+            confirmations=data["confirmations"], infrastructure_errors=data.get("infrastructure_errors", 0),
+            unconfirmed=data.get("unconfirmed", 0))
 
 
 def features_of(verdict: Verdict) -> set[str]:
@@ -230,9 +234,6 @@ class Campaign:
         case = Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json())
         try:
             verdict = self._judge(case, servers)
-            if verdict.kind.is_finding and servers is not None:
-                # A finding is always re-established in fresh processes before it is kept.
-                verdict = self._judge(case)
         except TandemError:
             with self.lock:
                 self.state.infrastructure_errors += 1
@@ -256,15 +257,30 @@ class Campaign:
             with self.lock:
                 self.queue.append(scenario)
         if verdict.kind.is_finding:
-            self._confirm_and_keep(case, scenario, verdict)
+            self._confirm_and_keep(case, scenario, verdict, forked=servers is not None and not case.env)
 
-    def _confirm_and_keep(self, case: Case, scenario: Scenario, first: Verdict) -> None:
-        """Re-run in fresh processes for the reproduction rate, then keep the finding."""
-        reproductions = 1
-        for _ in range(self.config.confirm - 1):
+    def _confirm_and_keep(self, case: Case, scenario: Scenario, first: Verdict, forked: bool) -> None:
+        """Re-run in fresh processes for the reproduction rate, then keep the finding.
+
+        A verdict first seen through a fork server counts only once a fresh process
+        shows it again; one that no fresh run reproduces is kept apart in unconfirmed/
+        (never dropped), with the verdict it gave."""
+        fresh_runs = max(1, self.config.confirm) if forked else max(0, self.config.confirm - 1)
+        reproductions = 0 if forked else 1
+        for _ in range(fresh_runs):
             if same_finding(first, self._judge(case)):
                 reproductions += 1
-        verdict = dataclasses.replace(first, runs=max(1, self.config.confirm), reproductions=reproductions)
+        runs = fresh_runs if forked else fresh_runs + 1
+        if reproductions == 0:
+            identifier = store.case_id(case.source)
+            store.atomic_write_text(self.out / "unconfirmed" / f"{identifier}.py", case.source)
+            store.atomic_write_text(self.out / "unconfirmed" / f"{identifier}.json",
+                                    json.dumps({"verdict": to_jsonable(first), "fresh_runs": fresh_runs,
+                                                "scenario": scenario.to_json()}, indent=1) + "\n")
+            with self.lock:
+                self.state.unconfirmed += 1
+            return
+        verdict = dataclasses.replace(first, runs=runs, reproductions=reproductions)
         text = self.signature(verdict)
         identifier = self.signature_id(text)
         directory = self.out / "findings" / identifier
@@ -327,6 +343,11 @@ class Campaign:
                         servers = None
                     if len(self.errors) >= 5:
                         self.stopping.set()
+                except Exception as exc:  # a bug of tandem's own (e.g. a mutation it cannot render)
+                    self.errors.append(f"internal error on a {work[1]} {work[0].family} scenario "
+                                       f"(seed {work[0].seed}): {type(exc).__name__}: {exc}")
+                    if len(self.errors) >= 5:
+                        self.stopping.set()
         finally:
             for server in servers or ():
                 server.close()
@@ -339,7 +360,8 @@ class Campaign:
                     "per_family": dict(state.per_family), "verdicts": dict(state.verdicts),
                     "findings": dict(state.findings), "buckets": len(self.buckets), "coverage": len(state.features),
                     "specializations": len(state.specializations), "queue": len(self.queue),
-                    "mutated_share": round(self._mutation_share(), 3), "confirmations": state.confirmations}
+                    "mutated_share": round(self._mutation_share(), 3), "confirmations": state.confirmations,
+                    "unconfirmed": state.unconfirmed}
 
     def _write_stats(self) -> None:
         record = self.stats_record()

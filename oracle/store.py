@@ -187,7 +187,7 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     for path in map(Path, paths):
         if path.is_dir():
             found.extend(p for p in path.rglob("*.json") if not p.name.startswith(".") and p.name not in NOT_CASES
-                         and p.parent.name != "queue")
+                         and p.parent.name not in ("queue", "unconfirmed"))
             # a program whose metadata is missing is reported, not silently skipped
             found.extend(p.with_suffix(".json") for p in path.rglob("*.py")
                          if not p.with_suffix(".json").exists() and not p.name.startswith("."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -26,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
 
 
-def _campaign(out, target, oracle, **overrides):
+def _campaign(out, target, oracle, runs=6, **overrides):
     config = CampaignConfig(out=out, target=target, oracle=oracle, families=("init_race", "shared_containers"),
-                            jobs=2, runs=6, limits=Limits(deadline=60.0), **overrides)
+                            jobs=2, runs=runs, limits=Limits(deadline=60.0), **overrides)
     return Campaign(config, signature, signature_id)
 
 
@@ -123,3 +124,24 @@ def test_fuzz_command_errors(tmp_path):
 
 def test_every_family_is_reachable_from_the_campaign():
     assert set(CampaignConfig.__dataclass_fields__["families"].default) == set(FAMILIES)
+
+
+def test_a_fork_only_verdict_is_kept_apart_not_lost(tmp_path, ft, monkeypatch):
+    """A verdict seen through a fork server that no fresh process reproduces is written
+    to unconfirmed/, not to findings/ (and not dropped)."""
+    campaign = _campaign(tmp_path / "c", ft, ft, runs=2)
+    real_judge = campaign._judge
+
+    def judge(case, servers=None):
+        verdict = real_judge(case, servers)
+        if servers is not None:  # pretend the forked run diverged
+            from oracle.model import Difference, Kind, Side
+            return dataclasses.replace(verdict, kind=Kind.RESULT_DIVERGENCE, side=Side.TARGET,
+                                       differences=(Difference("result 'x'", "1", "2"),))
+        return verdict
+
+    monkeypatch.setattr(campaign, "_judge", judge)
+    state = campaign.run()
+    assert state.unconfirmed == 2 and not state.findings
+    assert len(list((tmp_path / "c" / "unconfirmed").glob("*.py"))) == 2
+    assert not any((tmp_path / "c" / "findings").iterdir())
