@@ -224,8 +224,15 @@ def add_case(directory: Path, source: str, *, expect: Expectation = Expectation(
     json_path = Path(directory) / f"{identifier}.json"
     case = CorpusCase(identifier, source, expect, origin, description, tuple(sorted(set(tags))), signature,
                       scenario, tuple(known_failures), json_path)
-    atomic_write_text(json_path.with_suffix(".py"), source)
-    atomic_write_text(json_path, json.dumps(case.metadata(), indent=2, sort_keys=True) + "\n")
+    program = json_path.with_suffix(".py")
+    existed = program.exists()
+    atomic_write_text(program, source)
+    try:
+        atomic_write_text(json_path, json.dumps(case.metadata(), indent=2, sort_keys=True) + "\n")
+    except BaseException:
+        if not existed:  # no program without its metadata (e.g. the disk filled up in between)
+            program.unlink(missing_ok=True)
+        raise
     return case
 
 
