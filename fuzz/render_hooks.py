@@ -57,13 +57,17 @@ def _monitoring_use(tool):
         _MON.use_tool_id(tool, "tandem")
 
 
-def _monitoring_events(tool, names, disabling=()):
-    if _MON.get_tool(tool) is None:
-        return
+def _register_callbacks(tool, names, disabling):
     for name in names:
         event = getattr(_MON.events, name, 0)
         if event:
             _MON.register_callback(tool, event, _monitor_disabling if name in disabling else _monitor)
+
+
+def _monitoring_events(tool, names, disabling=()):
+    if _MON.get_tool(tool) is None:
+        return
+    _register_callbacks(tool, names, disabling)
     try:
         _MON.set_events(tool, _mask(names))
     except ValueError as exc:
@@ -73,10 +77,7 @@ def _monitoring_events(tool, names, disabling=()):
 def _monitoring_local(tool, code, names, disabling=()):
     if _MON.get_tool(tool) is None:
         return
-    for name in names:
-        event = getattr(_MON.events, name, 0)
-        if event:
-            _MON.register_callback(tool, event, _monitor_disabling if name in disabling else _monitor)
+    _register_callbacks(tool, names, disabling)
     try:
         _MON.set_local_events(tool, code, _mask(names))
     except ValueError as exc:
