@@ -242,6 +242,10 @@ def _format_with_default_hook(unraisable):
     """The exact text CPython's default unraisable hook prints for this event."""
     router = sys.stderr if isinstance(sys.stderr, _StderrRouter) else None
     buffer = []
+    # Another event can fire while this one is being written (a finalizer run at an
+    # eval-breaker check inside the hook): it captures into its own buffer and gives
+    # this one back, so neither text is cut.
+    outer = getattr(_tls, "capture", None)
     _tls.capture = buffer
     try:
         if router is None:  # the program replaced sys.stderr: swap it for the call
@@ -255,7 +259,7 @@ def _format_with_default_hook(unraisable):
     except BaseException as exc:
         buffer.append("<default unraisable hook failed: %s>\n" % type(exc).__name__)
     finally:
-        _tls.capture = None
+        _tls.capture = outer
     return "".join(buffer)
 
 

@@ -10,7 +10,11 @@ import weakref
 
 COUNT = 60
 graveyard = []
-lock = threading.Lock()
+# Reentrant: on the free-threaded build a thread deallocates the objects it owns whose
+# reference count other threads merged at its next eval-breaker check, which can be
+# inside this very `with lock:` block; a second __del__ then takes the lock again on the
+# same thread (with a plain Lock the program deadlocks itself, a bug of the program).
+lock = threading.RLock()
 
 
 class Item:

@@ -74,6 +74,33 @@ def test_unraisable_text_is_exactly_what_the_default_hook_prints(host, tmp_path)
     assert strip(raw.stderr.text()) == strip(bare.stderr)
 
 
+def test_unraisable_fired_while_another_is_written_keeps_both_texts_whole(host, tmp_path):
+    # The outer event's message is formatted by __str__, which drops the last reference to
+    # an object whose __del__ raises: a second event fires inside the first one's hook.
+    program = textwrap.dedent("""
+        class Inner:
+            def __del__(self):
+                raise KeyError("inner")
+        class Loud(Exception):
+            def __str__(self):
+                holder = [Inner()]
+                holder.clear()
+                return "outer message"
+        class Outer:
+            def __del__(self):
+                raise Loud()
+        o = Outer()
+        del o
+    """)
+    raw = run(host, program)
+    texts = [r["text"] for r in raw.records if r["t"] == "unraisable"]
+    outer = [t for t in texts if "Outer.__del__" in t]
+    inner = [t for t in texts if "Inner.__del__" in t]
+    assert len(outer) == 1 and len(inner) + 1 == len(texts) and inner  # __str__ runs per format
+    assert outer[0].endswith("Loud: outer message\n") and "KeyError" not in outer[0]
+    assert all(t.endswith("KeyError: 'inner'\n") for t in inner)
+
+
 def test_report_survives_a_crash(host):
     raw = run(host, """
         import os
