@@ -6,6 +6,7 @@ A campaign lives in one output directory:
                    seconds, so a SIGKILL loses at most the runs in flight
   stats.jsonl      one record every few seconds (runs, rate, findings, coverage)
   queue/           scenarios that reached a new outcome, mutated alongside fresh work
+                   (with --programs, given program files are also run, a share of the work)
   unconfirmed/      verdicts a fork-server run gave that no fresh run reproduced
   findings/<sig>/  one bucket per signature: the first reproducer as a corpus case
                    (<id>.py, <id>.json with expect = the finding), bucket.json (count,
@@ -40,6 +41,17 @@ from .scenario import Capabilities, Scenario
 
 STATE_VERSION = 1
 STATS_EVERY = 5.0
+PROGRAMS = "programs"   # the family name under which --programs files are counted
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """A program file run alongside the generated work (`tandem fuzz --programs DIR`):
+    a seed corpus, a user's own reproducers, or hostile programs for a soak run.  It has
+    no scenario, so it is never mutated; its findings are kept like any other."""
+
+    name: str
+    source: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +68,8 @@ class CampaignConfig:
     limits: Limits = Limits(deadline=60.0)
     resume: bool = False
     forkserver: bool = True       # fork servers for the first run of each case
+    programs: tuple[Program, ...] = ()
+    programs_share: float = 0.1   # the share of the work given to `programs`, when any
 
 
 @dataclasses.dataclass
@@ -76,6 +90,8 @@ class CampaignState:
     confirmations: int = 0
     infrastructure_errors: int = 0
     unconfirmed: int = 0                                               # seen forked, not fresh
+    programs_run: int = 0                                              # --programs cycle position
+    program_verdicts: dict = dataclasses.field(default_factory=dict)  # name -> {verdict kind: runs}
 
     def to_json(self) -> dict:
         return {"version": STATE_VERSION, "runs": self.runs, "next_seed": self.next_seed, "elapsed": self.elapsed,
@@ -83,7 +99,8 @@ class CampaignState:
                 "findings": dict(self.findings), "hits": dict(self.hits), "features": sorted(self.features),
                 "specializations": sorted(self.specializations), "fresh": self.fresh, "mutated": self.mutated,
                 "confirmations": self.confirmations, "infrastructure_errors": self.infrastructure_errors,
-                "unconfirmed": self.unconfirmed}
+                "unconfirmed": self.unconfirmed, "programs_run": self.programs_run,
+                "program_verdicts": {name: dict(c) for name, c in self.program_verdicts.items()}}
 
     @staticmethod
     def from_json(data: dict) -> "CampaignState":
@@ -95,7 +112,8 @@ class CampaignState:
             findings=Counter(data["findings"]), hits=Counter(data.get("hits", {})), features=set(data["features"]),
             specializations=set(data["specializations"]), fresh=list(data["fresh"]), mutated=list(data["mutated"]),
             confirmations=data["confirmations"], infrastructure_errors=data.get("infrastructure_errors", 0),
-            unconfirmed=data.get("unconfirmed", 0))
+            unconfirmed=data.get("unconfirmed", 0), programs_run=data.get("programs_run", 0),
+            program_verdicts={name: Counter(c) for name, c in data.get("program_verdicts", {}).items()})
 
 
 def features_of(verdict: Verdict) -> set[str]:
@@ -113,6 +131,26 @@ def features_of(verdict: Verdict) -> set[str]:
             found.add(f"uncaught:{observation.exception[0]}")
     found.add(f"verdict:{verdict.kind.value}")
     return found
+
+
+def _family(work: Scenario | Program) -> str:
+    return PROGRAMS if isinstance(work, Program) else work.family
+
+
+def load_programs(directory: Path) -> tuple[Program, ...]:
+    """The `*.py` files under `directory` (recursively, sorted), for --programs."""
+    if not directory.is_dir():
+        raise TandemError(f"--programs {directory}: not a directory")
+    programs = []
+    for path in sorted(directory.rglob("*.py")):
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TandemError(f"--programs: cannot read {path}: {exc}") from None
+        programs.append(Program(str(path.relative_to(directory)), source))
+    if not programs:
+        raise TandemError(f"--programs {directory}: no .py files in it")
+    return tuple(programs)
 
 
 class Campaign:
@@ -193,7 +231,8 @@ class Campaign:
         mutated_yield = (self.state.mutated[1] + 1) / (self.state.mutated[0] + 2)
         return min(0.8, max(0.2, mutated_yield / (fresh_yield + mutated_yield)))
 
-    def _next_work(self, rng: random.Random) -> tuple[Scenario, str] | None:
+    def _next_work(self, rng: random.Random) -> tuple[Scenario | Program, str] | None:
+        programs = self.config.programs
         with self.lock:
             if self.config.runs is not None and self.state.next_seed - self.config.seed * 1_000_000 >= self.config.runs:
                 return None
@@ -201,7 +240,11 @@ class Campaign:
             self.state.next_seed += 1
             queue = list(self.queue)
             share = self._mutation_share()
-        rng = random.Random(f"{self.config.seed}:{seed}")
+            rng = random.Random(f"{self.config.seed}:{seed}")
+            if programs and rng.random() < self.config.programs_share:
+                program = programs[self.state.programs_run % len(programs)]  # in turn: each as often
+                self.state.programs_run += 1
+                return program, PROGRAMS
         if queue and rng.random() < share:
             parent = rng.choice(queue)
             other = rng.choice(queue)
@@ -230,8 +273,12 @@ class Campaign:
             oracle = observe(execute(case, self.config.oracle, limits, feedback=True))
         return compare(target, oracle)
 
-    def _one(self, scenario: Scenario, origin: str, servers=None) -> None:
-        case = Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json())
+    def _one(self, scenario: Scenario | Program, origin: str, servers=None) -> None:
+        if isinstance(scenario, Program):
+            case = Case(source=scenario.source, name=scenario.name)
+        else:
+            case = Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json())
+        family = _family(scenario)
         try:
             verdict = self._judge(case, servers)
         except TandemError:
@@ -241,8 +288,10 @@ class Campaign:
         new = features_of(verdict)
         with self.lock:
             self.state.runs += 1
-            self.state.per_family[scenario.family] += 1
+            self.state.per_family[family] += 1
             self.state.verdicts[verdict.kind.value] += 1
+            if isinstance(scenario, Program):
+                self.state.program_verdicts.setdefault(scenario.name, Counter())[verdict.kind.value] += 1
             novel = new - self.state.features
             self.state.features |= new
             for observation in (verdict.target, verdict.oracle):
@@ -251,7 +300,7 @@ class Campaign:
             bucket = self.state.mutated if origin == "mutated" else self.state.fresh
             bucket[0] += 1
             bucket[1] += bool(novel)
-        if novel and verdict.kind in (Kind.AGREE,):
+        if novel and verdict.kind in (Kind.AGREE,) and isinstance(scenario, Scenario):
             identifier = store.case_id(case.source)
             store.atomic_write_text(self.out / "queue" / f"{identifier}.json", scenario.dumps() + "\n")
             with self.lock:
@@ -259,7 +308,7 @@ class Campaign:
         if verdict.kind.is_finding:
             self._confirm_and_keep(case, scenario, verdict, forked=servers is not None and not case.env)
 
-    def _confirm_and_keep(self, case: Case, scenario: Scenario, first: Verdict, forked: bool) -> None:
+    def _confirm_and_keep(self, case: Case, scenario: Scenario | Program, first: Verdict, forked: bool) -> None:
         """Re-run in fresh processes for the reproduction rate, then keep the finding.
 
         A verdict first seen through a fork server counts only once a fresh process
@@ -276,7 +325,7 @@ class Campaign:
             store.atomic_write_text(self.out / "unconfirmed" / f"{identifier}.py", case.source)
             store.atomic_write_text(self.out / "unconfirmed" / f"{identifier}.json",
                                     json.dumps({"verdict": to_jsonable(first), "fresh_runs": fresh_runs,
-                                                "scenario": scenario.to_json()}, indent=1) + "\n")
+                                                "scenario": case.scenario}, indent=1) + "\n")
             with self.lock:
                 self.state.unconfirmed += 1
             return
@@ -289,7 +338,7 @@ class Campaign:
         with self.findings_lock:  # one writer per finding: two workers on one bug make one bucket
             self._keep(case, scenario, verdict, text, identifier, directory, now, lines)
 
-    def _keep(self, case: Case, scenario: Scenario, verdict: Verdict, text: str, identifier: str,
+    def _keep(self, case: Case, scenario: Scenario | Program, verdict: Verdict, text: str, identifier: str,
               directory: Path, now: str, lines: int) -> None:
         with self.lock:
             self.state.confirmations += 1
@@ -299,7 +348,7 @@ class Campaign:
             if is_new:
                 self.state.findings[verdict.kind.value] += 1
                 bucket = {"signature": text, "kind": verdict.kind.value, "side": verdict.side.value, "count": 0,
-                          "first_seen": now, "first_seen_run": self.state.runs, "family": scenario.family,
+                          "first_seen": now, "first_seen_run": self.state.runs, "family": _family(scenario),
                           "reproduction_rate": verdict.reproduction_rate, "smallest": None, "smallest_lines": None}
             bucket = dict(bucket, count=bucket["count"] + 1, last_seen=now)
             smaller = bucket["smallest_lines"] is None or lines < bucket["smallest_lines"]
@@ -307,10 +356,12 @@ class Campaign:
         if smaller:
             previous = bucket.get("smallest")
             expect = store.Expectation(verdict.kind, verdict.side, min_rate=0.0)
+            where = (f"program {scenario.name}" if isinstance(scenario, Program)
+                     else f"{scenario.family}, seed {scenario.seed}")
             kept = store.add_case(directory, case.source, expect=expect, signature=text,
-                                  origin=f"tandem fuzz {self.out} ({scenario.family}, seed {scenario.seed})",
-                                  description=verdict.summary, tags=[scenario.family, verdict.kind.value],
-                                  scenario=scenario.to_json())
+                                  origin=f"tandem fuzz {self.out} ({where})",
+                                  description=verdict.summary, tags=[_family(scenario), verdict.kind.value],
+                                  scenario=case.scenario)
             store.atomic_write_text(directory / "verdict.json",
                                     json.dumps(to_jsonable(verdict), indent=1) + "\n")
             if previous and previous != kept.id:
@@ -344,8 +395,9 @@ class Campaign:
                     if len(self.errors) >= 5:
                         self.stopping.set()
                 except Exception as exc:  # a bug of tandem's own (e.g. a mutation it cannot render)
-                    self.errors.append(f"internal error on a {work[1]} {work[0].family} scenario "
-                                       f"(seed {work[0].seed}): {type(exc).__name__}: {exc}")
+                    what = (f"program {work[0].name}" if isinstance(work[0], Program)
+                            else f"{work[1]} {work[0].family} scenario (seed {work[0].seed})")
+                    self.errors.append(f"internal error on a {what}: {type(exc).__name__}: {exc}")
                     if len(self.errors) >= 5:
                         self.stopping.set()
         finally:

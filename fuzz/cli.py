@@ -324,7 +324,7 @@ def _campaign_table(campaign) -> Table:
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from rich.live import Live
 
-    from fuzz.campaign import Campaign, CampaignConfig
+    from fuzz.campaign import Campaign, CampaignConfig, load_programs
     from fuzz.generators import FAMILIES
     from triage.signature import signature, signature_id
 
@@ -336,10 +336,14 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         raise TandemError(f"unknown family {', '.join(unknown)}; known: {', '.join(sorted(FAMILIES))}")
     if args.time is None and args.runs is None:
         raise TandemError("give a budget: --time (e.g. 10m) or --runs N")
+    if not 0.0 <= args.programs_share <= 1.0:
+        raise TandemError(f"--programs-share {args.programs_share}: give a fraction between 0 and 1")
+    programs = load_programs(Path(args.programs)) if args.programs else ()
     settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
                               jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
                               confirm=args.confirm, limits=_limits(args), resume=args.resume,
-                              forkserver=not args.no_forkserver)
+                              forkserver=not args.no_forkserver, programs=programs,
+                              programs_share=args.programs_share)
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -618,6 +622,10 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--confirm", type=int, default=3, help="runs in all to confirm a finding")
     fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out")
     fuzz.add_argument("--no-forkserver", action="store_true", help="one fresh process per run (slower)")
+    fuzz.add_argument("--programs", metavar="DIR",
+                      help="also run the .py files under DIR (seeds, reproducers), a share of the work")
+    fuzz.add_argument("--programs-share", type=float, default=0.1,
+                      help="share of the work given to --programs (default 0.1; 1 runs only them)")
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
 

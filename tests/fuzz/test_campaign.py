@@ -145,3 +145,32 @@ def test_a_fork_only_verdict_is_kept_apart_not_lost(tmp_path, ft, monkeypatch):
     assert state.unconfirmed == 2 and not state.findings
     assert len(list((tmp_path / "c" / "unconfirmed").glob("*.py"))) == 2
     assert not any((tmp_path / "c" / "findings").iterdir())
+
+
+def test_programs_are_mixed_into_the_campaign_and_their_findings_kept(tmp_path, ft_debug, ft):
+    programs = tmp_path / "programs"
+    (programs / "sub").mkdir(parents=True)
+    (programs / "fine.py").write_text("emit('x', sum(range(10)))\n")
+    # Misbehaves on the debug target only: a finding with a known side.
+    (programs / "sub" / "aborts.py").write_text(
+        "import os, sys\nif hasattr(sys, 'gettotalrefcount'):\n    os.abort()\n")
+    out = tmp_path / "campaign"
+    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "8", "--jobs", "2", "--target", "ft-debug",
+                           "--oracle", "ft", "--families", "hierarchy", "--programs", str(programs),
+                           "--programs-share", "1", "--confirm", "2"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1, done.stderr[-2000:]  # 1: findings
+    state = json.loads((out / "state.json").read_text())
+    assert state["per_family"] == {"programs": 8} and state["programs_run"] == 8
+    assert state["program_verdicts"] == {"fine.py": {"agree": 4}, "sub/aborts.py": {"crash": 4}}
+    (bucket_dir,) = (out / "findings").iterdir()
+    bucket = json.loads((bucket_dir / "bucket.json").read_text())
+    assert bucket["kind"] == "crash" and bucket["family"] == "programs" and bucket["count"] == 4
+    case = store.load_case(bucket_dir / f"{bucket['smallest']}.json")
+    assert "os.abort()" in case.source and "sub/aborts.py" in case.origin
+    assert not list((out / "queue").iterdir()), "programs have no scenario to mutate"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "c2"), "--runs", "1", "--programs", str(empty)],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "no .py files" in refused.stderr
+    assert not (tmp_path / "c2").exists()

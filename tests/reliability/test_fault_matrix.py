@@ -48,7 +48,8 @@ ROWS = {
                      Kind.RESULT_DIVERGENCE, lambda o: "bytes not kept" in o.stdout),
     "closes_stdout_stderr": ("import os\nemit('before', 1)\nos.close(1)\nos.close(2)\nemit('after', 2)\n",
                              Kind.RESULT_DIVERGENCE, lambda o: dict(o.results)["after"] == ("2",)),
-    "writes_huge_file": ("with open('big', 'wb') as f:\n    f.write(b'x' * (128 << 20))\n",
+    "writes_huge_file": ("with open('big', 'wb') as f:\n    for _ in range(640):  # 10 GB\n"
+                         "        f.write(b'x' * (16 << 20))\n",
                          Kind.EXCEPTION_DIVERGENCE, lambda o: o.exception and o.exception[0] == "OSError"),
     "deletes_its_files": ("import os, shutil\nhere = os.path.dirname(__file__)\nos.chdir('/')\n"
                           "for name in os.listdir(here):\n    p = os.path.join(here, name)\n"
@@ -64,6 +65,34 @@ ROWS = {
                         "subprocess.Popen(['setsid', 'sleep', '600'])\nemit('started', True)\n",
                         Kind.RESULT_DIVERGENCE, None),
 }
+
+
+FORK_BOMB = textwrap.dedent("""
+    import os, time
+    forked = 0
+    for _ in range(3000):
+        try:
+            pid = os.fork()
+        except OSError:
+            continue
+        if pid == 0:
+            while True:
+                time.sleep(1)
+        forked += 1
+    emit('capped', forked < 3000)
+""")
+
+
+def fault_source(row: str) -> tuple[str, Kind | None]:
+    """The program of a row as it is run (bench/soak.py mixes these into a campaign) and
+    the verdict kind expected with a debug target and a release oracle (None: a crash or
+    a clean exception, never a hang).  Rows expected to agree run everywhere; the others
+    misbehave on the debug target only."""
+    program, expected, _ = ROWS[row]
+    source = (DEBUG_ONLY if expected is not Kind.AGREE else "") + textwrap.dedent(program)
+    if expected in (Kind.RESULT_DIVERGENCE, Kind.EXCEPTION_DIVERGENCE, Kind.AGREE):
+        source += "emit('finished', True)\n" if row not in ("os_exit_mid_report",) else ""
+    return source, expected
 
 
 def _survivors(*raws) -> set[int]:
@@ -84,11 +113,8 @@ def _survivors(*raws) -> set[int]:
 
 @pytest.mark.parametrize("row", sorted(ROWS), ids=str)
 def test_fault_row(row, ft_debug, ft):
-    program, expected, extra = ROWS[row]
-    # Rows expected to agree run everywhere; the others misbehave on the debug target only.
-    source = (DEBUG_ONLY if expected is not Kind.AGREE else "") + textwrap.dedent(program)
-    if expected in (Kind.RESULT_DIVERGENCE, Kind.EXCEPTION_DIVERGENCE, Kind.AGREE):
-        source += "emit('finished', True)\n" if row not in ("os_exit_mid_report",) else ""
+    source, expected = fault_source(row)
+    extra = ROWS[row][2]
     started = time.monotonic()
     target_raw = run(Case(source), ft_debug, LIMITS)
     oracle_raw = run(Case(source), ft, LIMITS)
@@ -114,20 +140,7 @@ def test_fork_bomb_is_capped_and_cleaned_up(ft_debug, ft):
 
     if cgroup_parent() is None and os.geteuid() == 0:
         pytest.skip("no pids cgroup and running as root: RLIMIT_NPROC would not bind, a fork bomb is unsafe here")
-    bomb = textwrap.dedent("""
-        import os, time
-        forked = 0
-        for _ in range(3000):
-            try:
-                pid = os.fork()
-            except OSError:
-                continue
-            if pid == 0:
-                while True:
-                    time.sleep(1)
-            forked += 1
-        emit('capped', forked < 3000)
-    """)
+    bomb = FORK_BOMB
     limits = Limits(deadline=30.0, grace=1.0, processes=64)
     target_raw, oracle_raw = run(Case(DEBUG_ONLY + bomb), ft_debug, limits), run(Case(bomb), ft, limits)
     verdict = compare(observe(target_raw), observe(oracle_raw))
