@@ -14,7 +14,8 @@ say() { printf '[provision] %s\n' "$*" >&2; }
 #    missing, only as root, through the machine's own apt configuration.
 needed=(build-essential pkg-config libffi-dev zlib1g-dev libssl-dev libbz2-dev liblzma-dev
         libsqlite3-dev libreadline-dev libncurses-dev uuid-dev dpkg-dev
-        chromium)   # chromium: the test that opens the HTML campaign report headless
+        chromium    # chromium: the test that opens the HTML campaign report headless
+        gdb)        # gdb: native frames of crashes (triage/native.py)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for package in "${needed[@]}"; do

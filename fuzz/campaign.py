@@ -31,7 +31,7 @@ from oracle.errors import TandemError
 from oracle.executor import ForkServer, run as execute
 from oracle.judge import same_finding
 from oracle.diff import compare
-from oracle.model import Case, Interpreter, Kind, Limits, Verdict, to_jsonable
+from oracle.model import Case, Interpreter, Kind, Limits, Side, Verdict, to_jsonable
 from oracle.normalize import observe
 
 from .generators import FAMILIES, build
@@ -70,6 +70,7 @@ class CampaignConfig:
     forkserver: bool = True       # fork servers for the first run of each case
     programs: tuple[Program, ...] = ()
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
+    native_tries: int = 2         # gdb runs to get the native frames of a crash (with `native`)
 
 
 @dataclasses.dataclass
@@ -157,8 +158,12 @@ class Campaign:
     """One campaign; `run()` until the budget is spent or `stop()` is called."""
 
     def __init__(self, config: CampaignConfig, signature: Callable[[Verdict], str],
-                 signature_id: Callable[[str], str], progress: Callable[["Campaign"], None] | None = None):
+                 signature_id: Callable[[str], str], progress: Callable[["Campaign"], None] | None = None,
+                 native: Callable[..., object] | None = None):
+        """`native(case, interpreter, limits, tries)` gives the native trace of a crash
+        (triage.native.native_trace) or None; without it crashes carry no C frames."""
         self.config = config
+        self.native = native
         self.signature = signature
         self.signature_id = signature_id
         self.progress = progress
@@ -329,17 +334,36 @@ class Campaign:
             with self.lock:
                 self.state.unconfirmed += 1
             return
-        verdict = dataclasses.replace(first, runs=runs, reproductions=reproductions)
+        verdict, trace = self._with_native_frames(case, dataclasses.replace(first, runs=runs,
+                                                                           reproductions=reproductions))
         text = self.signature(verdict)
         identifier = self.signature_id(text)
         directory = self.out / "findings" / identifier
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         lines = case.source.count("\n")
         with self.findings_lock:  # one writer per finding: two workers on one bug make one bucket
-            self._keep(case, scenario, verdict, text, identifier, directory, now, lines)
+            self._keep(case, scenario, verdict, text, identifier, directory, now, lines,
+                       getattr(trace, "backtrace", ""))
+
+    def _with_native_frames(self, case: Case, verdict: Verdict):
+        """A crash (a signal, no assertion or fatal message to name it) gets the top C
+        frames of the side that crashed, from one more run under gdb; they become part
+        of its signature.  Returns the verdict and the trace (None when there is none)."""
+        if self.native is None or verdict.kind is not Kind.CRASH:
+            return verdict, None
+        side = "oracle" if verdict.side is Side.ORACLE else "target"
+        observation = getattr(verdict, side)
+        if observation is None or observation.crash is None or observation.crash.native_frames:
+            return verdict, None
+        interpreter = self.config.oracle if side == "oracle" else self.config.target
+        trace = self.native(case, interpreter, self.config.limits, self.config.native_tries)
+        if trace is None or not trace.frames:
+            return verdict, trace
+        crash = dataclasses.replace(observation.crash, native_frames=trace.frames)
+        return dataclasses.replace(verdict, **{side: dataclasses.replace(observation, crash=crash)}), trace
 
     def _keep(self, case: Case, scenario: Scenario | Program, verdict: Verdict, text: str, identifier: str,
-              directory: Path, now: str, lines: int) -> None:
+              directory: Path, now: str, lines: int, backtrace: str = "") -> None:
         with self.lock:
             self.state.confirmations += 1
             self.state.hits[verdict.kind.value] += 1
@@ -364,6 +388,8 @@ class Campaign:
                                   scenario=case.scenario)
             store.atomic_write_text(directory / "verdict.json",
                                     json.dumps(to_jsonable(verdict), indent=1) + "\n")
+            if backtrace:  # gdb's backtrace of the crashing thread, for the report
+                store.atomic_write_text(directory / "native.txt", backtrace + "\n")
             if previous and previous != kept.id:
                 store.remove_case(directory / f"{previous}.json")
             bucket.update(smallest=kept.id, smallest_lines=lines, reproduction_rate=verdict.reproduction_rate)

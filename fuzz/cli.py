@@ -357,7 +357,11 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                       f"buckets {record['buckets']}, coverage {record['coverage']}, queue {record['queue']}",
                       markup=False)
 
-    campaign = Campaign(settings, signature, signature_id, progress)
+    native = None
+    if not args.no_gdb:
+        from triage.native import gdb_path, native_trace
+        native = native_trace if gdb_path() else None
+    campaign = Campaign(settings, signature, signature_id, progress, native=native)
     if live is not None:
         with live:
             state = campaign.run()
@@ -419,7 +423,25 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             {v.kind.value: sum(x.kind is v.kind for x in verdicts) for v in verdicts}.items()))
         out.print(f"{name:<12} {expected.value:<22} reproduced {hits}/{args.runs} ({hits / args.runs:.0%})   [{kinds}]",
                   markup=False)
+        if args.native:
+            _print_native(program, target, _limits(args))
     return EXIT_FINDING if any(h for h, _ in rates.values()) else EXIT_AGREE
+
+
+def _print_native(program: Case, target, limits: Limits) -> None:
+    from triage.native import gdb_path, native_trace
+
+    if gdb_path() is None:
+        raise TandemError("--native needs gdb on PATH (apt-get install gdb)")
+    tries = 5
+    trace = native_trace(program, target, limits, tries=tries)
+    if trace is None:
+        out.print(f"{'':<12} gdb: no crash under the debugger in {tries} runs", markup=False)
+        return
+    out.print(f"{'':<12} gdb: {trace.signal}, native frames: {' < '.join(trace.frames) or '(none named)'}",
+              markup=False)
+    for line in trace.backtrace.splitlines()[:25]:
+        out.print(f"{'':<14}{line}", markup=False, soft_wrap=True)
 
 
 def cmd_minimize(args: argparse.Namespace) -> int:
@@ -622,6 +644,8 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--confirm", type=int, default=3, help="runs in all to confirm a finding")
     fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out")
     fuzz.add_argument("--no-forkserver", action="store_true", help="one fresh process per run (slower)")
+    fuzz.add_argument("--no-gdb", action="store_true",
+                      help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
     fuzz.add_argument("--programs", metavar="DIR",
                       help="also run the .py files under DIR (seeds, reproducers), a share of the work")
     fuzz.add_argument("--programs-share", type=float, default=0.1,
@@ -638,6 +662,8 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("case", help="a .py/.json path (a finding's case) or a case id")
     reproduce.add_argument("-n", "--runs", type=int, default=50)
     reproduce.add_argument("--interpreters", help="comma-separated targets (each against the oracle)")
+    reproduce.add_argument("--native", action="store_true",
+                           help="then run it under gdb on each target and print the crashing thread's C frames")
     _add_run_options(reproduce)
     reproduce.set_defaults(handler=cmd_reproduce)
 

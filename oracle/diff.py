@@ -59,6 +59,8 @@ def _crash_text(observation: Observation) -> str:
     if observation.crash is None:
         return f"finished, exit status {observation.exit_code}"
     text = observation.crash.headline
+    if observation.crash.native_frames:
+        text += " | native: " + ", ".join(observation.crash.native_frames[:3])
     if observation.crash.python_frames:
         text += " | top frames: " + ", ".join(observation.crash.python_frames[:3])
     return text

@@ -149,13 +149,15 @@ def _kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
 
 
 def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
-        *, feedback: bool = False) -> RawRun:
-    """Run `case` on `interpreter`; never raises for anything the program does."""
+        *, feedback: bool = False, wrapper: tuple[str, ...] = ()) -> RawRun:
+    """Run `case` on `interpreter`; never raises for anything the program does.
+    `wrapper` prefixes the command (a debugger: see triage/native.py); what it prints
+    goes to the run's stdout/stderr like the program's own output."""
     if not os.access(interpreter.path, os.X_OK):
         raise InterpreterError(f"interpreter {interpreter.name!r} is not executable: {interpreter.path}")
     root = Path(tempfile.mkdtemp(prefix="tandem-run-"))
     try:
-        return _run_in(root, case, interpreter, limits, feedback)
+        return _run_in(root, case, interpreter, limits, feedback, wrapper)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -179,11 +181,12 @@ def _run_env(workdir: Path, case: Case, box: Box, feedback: bool) -> dict[str, s
     return env
 
 
-def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, feedback: bool) -> RawRun:
+def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, feedback: bool,
+            wrapper: tuple[str, ...] = ()) -> RawRun:
     workdir, program, report = _prepare(root, case)
     box = Box(limits.processes)
     env = _run_env(workdir, case, box, feedback)
-    argv = harness_argv(interpreter, report, program)
+    argv = [*wrapper, *harness_argv(interpreter, report, program)]
     started = time.monotonic()
     try:
         process = subprocess.Popen(

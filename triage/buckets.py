@@ -3,7 +3,9 @@
 A bucket is a directory findings/<signature id>/ with bucket.json (see fuzz/campaign.py).
 Two signatures are near duplicates when kind and side agree and their evidence is the
 same set of items in another order, or one's evidence is a prefix of the other's (a
-deeper stack of the same crash): `similar()` says so and `merged()` groups them.
+deeper stack of the same crash), or they differ only in that one has native frames
+(function@file, from gdb) and the other has none (the crash did not reproduce under the
+debugger): `similar()` says so and `merged()` groups them.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def similar(a: str, b: str) -> bool:
     if left[:2] != right[:2]:
         return False
     first, second = left[2:], right[2:]
+    if not any("@" in item for item in first) or not any("@" in item for item in second):
+        first = [item for item in first if "@" not in item]
+        second = [item for item in second if "@" not in item]
     if sorted(first) == sorted(second):
         return True
     shorter, longer = sorted((first, second), key=len)

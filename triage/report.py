@@ -38,6 +38,9 @@ def markdown(case: store.CorpusCase, verdict: dict | None, interpreters: list[In
             crash = observation.get("crash")
             if crash:
                 lines.append(f"- {side} ({observation.get('interpreter')}): {crash.get('headline')}")
+                native = crash.get("native_frames") or []
+                if native:
+                    lines.append(f"  - top native frames: {', '.join(native[:5])}")
                 frames = crash.get("python_frames") or []
                 if frames:
                     lines.append(f"  - top Python frames: {', '.join(frames[:5])}")
@@ -47,8 +50,21 @@ def markdown(case: store.CorpusCase, verdict: dict | None, interpreters: list[In
         if tail:
             lines += ["", "stderr of the target (tail):", "", "```", *tail.splitlines()[-30:], "```"]
         lines.append("")
+    backtrace = _native_backtrace(case)
+    if backtrace:
+        lines += ["## Native backtrace (gdb, crashing thread)", "", "```", *backtrace.splitlines()[:40], "```", ""]
     lines += ["## Signature", "", f"`{case.signature or kind}`", ""]
     return "\n".join(lines)
+
+
+def _native_backtrace(case: store.CorpusCase) -> str:
+    """native.txt next to a finding's case (written by the campaign from gdb), if any."""
+    if case.path is None:
+        return ""
+    try:
+        return (Path(case.path).parent / "native.txt").read_text().strip()
+    except OSError:
+        return ""
 
 
 def load_verdict(case: store.CorpusCase) -> dict | None:

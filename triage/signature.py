@@ -1,8 +1,9 @@
 """One signature per finding: a pure function of what the runs recorded.
 
 kind + the misbehaving side + the most specific evidence available: the C assertion
-(file, function, condition), the "Fatal Python error" line, the top Python frames of the
-crash dump, the divergent result keys, the failed invariant labels, the normalized
+(file, function, condition), the "Fatal Python error" line, the top native frames of a
+crash (from gdb, see triage/native.py, or the build's own C stack dump) and the top
+Python frames of its faulthandler dump, the divergent result keys, the failed invariant labels, the normalized
 unraisable message.  Addresses, line numbers and thread ids are normalized away, so the
 same bug found twice gets the same signature.
 """
