@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -515,9 +516,16 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             tree = builds / "trees" / revision[:12]
             if not tree.exists():
                 tree.parent.mkdir(parents=True, exist_ok=True)
-                subprocess.run(["git", "-C", str(checkout), "worktree", "add", "--detach", str(tree), revision],
-                               check=True, capture_output=True)
-            source = provision.Source(f"rev-{revision[:12]}", tree, f"checkout:{checkout}@{revision}")
+                added = subprocess.run(["git", "-C", str(checkout), "worktree", "add", "--detach", str(tree),
+                                        revision], capture_output=True, text=True)
+                if added.returncode != 0:
+                    shutil.rmtree(tree, ignore_errors=True)
+                    raise TandemError(f"git worktree add {revision[:12]} failed in {checkout}: "
+                                      f"{added.stderr.strip()[-300:]}")
+            # The version names the build (and says whether it can be free-threaded);
+            # the revision keeps builds of one version apart.
+            version = provision.source_version(tree)
+            source = provision.Source(f"{version}-{revision[:12]}", tree, f"checkout:{checkout}@{revision}")
             made = provision.build_variant(source, args.variant, progress, root=builds / "interpreters")
             return registry.probe(made.python, name=revision[:12], origin="bisect")
 

@@ -9,6 +9,11 @@ Two mechanisms, the stronger first:
     of this user whose environment carries the marker is killed.
 Neither is a security boundary: a program can clear its environment, and the cgroup is
 used only where the machine allows it without further privileges.
+
+A run's cgroup is named `<owner pid>-<random>` (hex).  If tandem itself is killed
+(SIGKILL, a crash of the host) its runs' cgroups outlive it; the next tandem process
+that sets up containment kills whatever is left in the cgroups of owners that no
+longer exist and removes them (`sweep_stale`).
 """
 
 from __future__ import annotations
@@ -38,10 +43,58 @@ def _cgroup_parent() -> Path | None:
                     (root / "cgroup.subtree_control").write_text("+pids")
                 except OSError:
                     pass
+            sweep_stale(parent)
             return parent
         except OSError:
             continue
     return None
+
+
+def _owner_alive(name: str) -> bool:
+    try:
+        owner = int(name.split("-", 1)[0], 16)
+    except ValueError:
+        return False  # not ours to keep: only removed below if nothing runs in it
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(parent: Path) -> int:
+    """Kill the processes left in run cgroups whose tandem process is gone and remove
+    those cgroups; returns how many cgroups were removed."""
+    removed = 0
+    try:
+        entries = [e for e in parent.iterdir() if e.is_dir()]
+    except OSError:
+        return 0
+    for entry in entries:
+        if "-" in entry.name and _owner_alive(entry.name):
+            continue
+        procs = entry / "cgroup.procs"
+        for _ in range(50):
+            try:
+                pids = [int(p) for p in procs.read_text().split()]
+            except (OSError, ValueError):
+                pids = []
+            if not pids or "-" not in entry.name:
+                break  # an old-style name: removed only when empty, never killed into
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            time.sleep(0.01)
+        try:
+            entry.rmdir()
+            removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 _PARENT: Path | None | bool = False
@@ -58,7 +111,7 @@ class Box:
     """The containment of one run."""
 
     def __init__(self, max_processes: int = 0):
-        self.id = uuid.uuid4().hex[:16]
+        self.id = f"{os.getpid():x}-{uuid.uuid4().hex[:12]}"  # owner first: see sweep_stale
         self.cgroup: Path | None = None
         parent = cgroup_parent()
         if parent is not None:

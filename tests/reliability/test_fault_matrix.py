@@ -148,3 +148,42 @@ def test_fork_bomb_is_capped_and_cleaned_up(ft_debug, ft):
     assert dict(verdict.oracle.results)["capped"] == ("True",)
     time.sleep(0.3)
     assert not _survivors(target_raw, oracle_raw)
+
+
+def test_runs_left_behind_by_a_killed_host_are_swept():
+    """A host killed mid-run leaves its run's cgroup (and whatever runs in it); the next
+    tandem process kills those processes and removes the cgroup, and leaves the cgroups
+    of live hosts alone."""
+    import os
+    import subprocess
+
+    from oracle.sandbox import cgroup_parent, sweep_stale
+
+    parent = cgroup_parent()
+    if parent is None:
+        pytest.skip("no pids cgroup on this machine")
+    dead_owner = _dead_pid()
+    stale = parent / f"{dead_owner:x}-feedfacecafe"
+    live = parent / f"{os.getpid():x}-0123456789ab"
+    stale.mkdir()
+    live.mkdir()
+    survivor = subprocess.Popen(["sleep", "600"])
+    try:
+        (stale / "cgroup.procs").write_text(str(survivor.pid))
+        assert sweep_stale(parent) >= 1
+        assert survivor.wait(timeout=5) == -9, "the stray of the dead host was not killed"
+        assert not stale.exists() and live.exists()
+    finally:
+        survivor.kill()
+        for directory in (stale, live):
+            if directory.exists():
+                directory.rmdir()
+
+
+def _dead_pid() -> int:
+    """A pid no process has (one that just exited and was reaped)."""
+    import subprocess
+
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid

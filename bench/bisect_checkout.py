@@ -1,0 +1,103 @@
+"""`tandem bisect --source` on a real CPython git checkout, end to end.
+
+    .venv/bin/python bench/bisect_checkout.py [--variant ft-debug] [--keep DIR]
+
+Makes a git repository from the provisioned CPython source (the newest unpacked tree in
+the cache) with a history of five commits after the import: harmless edits, one that
+breaks `math.gcd` for one argument (a bug the case below sees as a result divergence
+against the unmodified `ft` oracle), then more harmless edits.  `tandem bisect` must
+name the breaking commit, building only the revisions the binary search visits (each a
+real configure + make of the chosen variant).  Prints the revisions built, the time per
+build and in all, and whether the answer is right; exit status 0 only if it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from oracle import interpreters as registry  # noqa: E402
+from oracle import store  # noqa: E402
+from oracle.model import Kind  # noqa: E402
+
+PROGRAM = "import math\nemit('gcd', math.gcd(1234, 2))\n"
+SIGNATURE = "result_divergence|target|result 'gcd'"
+BUG = ("    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_CheckExact(args[1]))\n",
+       "    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_AsLong(args[0]) == 1234) {\n"
+       "        return PyLong_FromLong(7);  /* the bug bisection must find */\n"
+       "    }\n"
+       "    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_CheckExact(args[1]))\n")
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit(repo: Path, message: str) -> str:
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=tandem", "-c", "user.email=tandem@localhost", "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def make_history(source: Path, repo: Path) -> tuple[list[str], str]:
+    shutil.copytree(source, repo, ignore=shutil.ignore_patterns(".git"))
+    git(repo, "init", "-q")
+    revisions = [commit(repo, "import CPython source")]
+    readme = repo / "README.rst"
+    mathmodule = repo / "Modules" / "mathmodule.c"
+    for index in range(5):
+        if index == 2:
+            text = mathmodule.read_text()
+            assert BUG[0] in text, "the math_gcd fast path moved: update BUG"
+            mathmodule.write_text(text.replace(BUG[0], BUG[1], 1))
+            revisions.append(commit(repo, "math.gcd: break gcd(1234, n)"))
+        else:
+            readme.write_text(readme.read_text() + f"\nharmless edit {index}\n")
+            revisions.append(commit(repo, f"README: harmless edit {index}"))
+    return revisions, revisions[3]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--variant", default="ft-debug")
+    parser.add_argument("--keep", help="directory for the repository (default: a temporary one)")
+    args = parser.parse_args()
+    trees = sorted(p for p in (registry.cache_root() / "src").glob("Python-*") if (p / "configure").is_file())
+    if not trees:
+        print("no unpacked CPython source in the cache: run `tandem interpreters provision` first", file=sys.stderr)
+        return 2
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tandem-bisect-"))
+    repo = work / "cpython"
+    started = time.monotonic()
+    revisions, culprit = make_history(trees[-1], repo)
+    print(f"history: {len(revisions)} commits in {repo} ({time.monotonic() - started:.0f}s to make); "
+          f"the breaking commit is {culprit[:12]}")
+    case = store.add_case(work / "case", PROGRAM, expect=store.Expectation(Kind.RESULT_DIVERGENCE),
+                          signature=SIGNATURE, origin="bench/bisect_checkout.py")
+    command = [str(Path(sys.executable).with_name("tandem")), "bisect", str(case.path), "--source", str(repo),
+               "--good", revisions[0], "--bad", revisions[-1], "--variant", args.variant, "--oracle", "ft",
+               "-n", "2"]
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    print(done.stdout.rstrip())
+    builds = [line for line in done.stderr.splitlines() if line.startswith("testing ")]
+    print(f"tandem bisect: exit {done.returncode}, {len(builds)} revisions built and tested of "
+          f"{len(revisions) - 1}, {elapsed:.0f}s in all ({elapsed / max(len(builds), 1):.0f}s per revision)")
+    right = f"first build where it appears: {culprit}" in done.stdout
+    print("answer:", "right" if right else "WRONG")
+    if not right:
+        print(done.stderr[-3000:])
+    return 0 if right else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
