@@ -5,10 +5,11 @@
 Makes a git repository from the provisioned CPython source (the newest unpacked tree in
 the cache) with a history of five commits after the import: harmless edits, one that
 breaks `math.gcd` for one argument (a bug the case below sees as a result divergence
-against the unmodified `ft` oracle), then more harmless edits.  `tandem bisect` must
-name the breaking commit, building only the revisions the binary search visits (each a
-real configure + make of the chosen variant).  Prints the revisions built, the time per
-build and in all, and whether the answer is right; exit status 0 only if it is.
+against the unmodified `ft` oracle), then more harmless edits, then the fix.
+`tandem bisect` must name the breaking commit, and `tandem bisect --fixed` the fixing
+one, building only the revisions the binary searches visit (each a real configure +
+make of the chosen variant).  Prints the revisions built, the time per build and in
+all, and whether the answers are right; exit status 0 only if both are.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def make_history(source: Path, repo: Path) -> tuple[list[str], str]:
         else:
             readme.write_text(readme.read_text() + f"\nharmless edit {index}\n")
             revisions.append(commit(repo, f"README: harmless edit {index}"))
+    mathmodule.write_text(mathmodule.read_text().replace(BUG[1], BUG[0], 1))
+    revisions.append(commit(repo, "math.gcd: fix gcd(1234, n)"))
     return revisions, revisions[3]
 
 
@@ -82,21 +85,29 @@ def main() -> int:
           f"the breaking commit is {culprit[:12]}")
     case = store.add_case(work / "case", PROGRAM, expect=store.Expectation(Kind.RESULT_DIVERGENCE),
                           signature=SIGNATURE, origin="bench/bisect_checkout.py")
-    command = [str(Path(sys.executable).with_name("tandem")), "bisect", str(case.path), "--source", str(repo),
-               "--good", revisions[0], "--bad", revisions[-1], "--variant", args.variant, "--oracle", "ft",
-               "-n", "2"]
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.monotonic() - started
-    print(done.stdout.rstrip())
-    builds = [line for line in done.stderr.splitlines() if line.startswith("testing ")]
-    print(f"tandem bisect: exit {done.returncode}, {len(builds)} revisions built and tested of "
-          f"{len(revisions) - 1}, {elapsed:.0f}s in all ({elapsed / max(len(builds), 1):.0f}s per revision)")
-    right = f"first build where it appears: {culprit}" in done.stdout
-    print("answer:", "right" if right else "WRONG")
-    if not right:
-        print(done.stderr[-3000:])
-    return 0 if right else 1
+    fix = revisions[-1]
+    searches = (("appears", ["--good", revisions[0], "--bad", revisions[-2]], culprit, revisions[1:-1]),
+                ("is gone again (fixed)", ["--fixed", "--bad", culprit, "--good", fix], fix,
+                 revisions[revisions.index(culprit) + 1:]))
+    all_right = True
+    for label, range_args, answer, candidates in searches:
+        command = [str(Path(sys.executable).with_name("tandem")), "bisect", str(case.path), "--source", str(repo),
+                   *range_args, "--variant", args.variant, "--oracle", "ft", "-n", "2"]
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.monotonic() - started
+        print(f"$ tandem {' '.join(command[2:])}")
+        print(done.stdout.rstrip())
+        tested = [line for line in done.stderr.splitlines() if line.startswith("testing ")]
+        builds = [line for line in done.stderr.splitlines() if ": configure (" in line]
+        right = f"first build where it {label}: {answer}" in done.stdout
+        all_right = all_right and right
+        print(f"  exit {done.returncode}; {len(tested)} of {len(candidates)} candidate revisions tested, "
+              f"{len(builds)} built now (others cached), {elapsed:.0f}s in all; answer "
+              f"{'right' if right else 'WRONG'}")
+        if not right:
+            print(done.stderr[-3000:])
+    return 0 if all_right else 1
 
 
 if __name__ == "__main__":

@@ -530,14 +530,15 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             return registry.probe(made.python, name=revision[:12], origin="bisect")
 
         result = bisect_revisions(case.source, checkout, args.good, args.bad, build, oracle, expected, signature,
-                                  args.runs, limits, progress)
+                                  args.runs, limits, progress, fixed=args.fixed)
     table = Table("build", "version", "reproduced", "signature present")
     for step in result.steps:
         table.add_row(step.label, step.version, f"{step.hits}/{step.runs}", "yes" if step.present else "no")
     out.print(table)
     out.print(f"signature: {expected}", markup=False)
-    out.print(f"first build where it appears: {result.first_bad or 'none'}")
-    if args.interpreters:
+    if args.interpreters or not args.fixed:
+        out.print(f"first build where it appears: {result.first_bad or 'none'}")
+    if args.interpreters or args.fixed:
         out.print(f"first build where it is gone again (fixed): {result.first_fixed or 'none'}")
     return EXIT_AGREE
 
@@ -691,6 +692,8 @@ def build_parser() -> argparse.ArgumentParser:
     bisect.add_argument("--source", help="a CPython git checkout")
     bisect.add_argument("--good", help="a revision without the bug")
     bisect.add_argument("--bad", help="a revision with the bug")
+    bisect.add_argument("--fixed", action="store_true",
+                        help="find where the bug went away: --bad is the older revision, --good the newer")
     bisect.add_argument("--variant", default="ft-debug", choices=registry.VARIANTS, help="build of each revision")
     bisect.add_argument("-n", "--runs", type=int, default=10, help="runs per build")
     bisect.add_argument("--oracle", help="oracle for every step (default: each build against itself)")

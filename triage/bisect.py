@@ -4,7 +4,9 @@ Two inputs: an ordered list of interpreters (oldest first, e.g. provisioned vers
 scanned in full so that both transitions are found (appear, disappear = fixed); or a
 CPython git checkout with a good and a bad revision, binary-searched over the first-
 parent history between them, each step built with the configured variant (out of tree,
-cached by revision) and tested the same way.  "Present" means the signature reproduced
+cached by revision) and tested the same way.  With `fixed`, the search runs the other
+way: from a revision that shows the bug (older) to one that does not (newer), for the
+first revision where it is gone (fix verification).  "Present" means the signature reproduced
 at least once in `runs` runs: flaky races need enough runs to be seen.
 """
 
@@ -75,14 +77,17 @@ def bisect_revisions(source: str, checkout: Path, good: str, bad: str,
                      build: Callable[[str], Interpreter], oracle: Interpreter | None, expected: str,
                      signature: Callable[[Verdict], str], runs: int = 10,
                      limits: Limits = Limits(deadline=60.0),
-                     progress: Callable[[str], None] = lambda _: None) -> BisectResult:
-    """Binary search for the first revision after `good` (absent) up to `bad` (present).
+                     progress: Callable[[str], None] = lambda _: None, fixed: bool = False) -> BisectResult:
+    """Binary search for the first revision after `good` (absent) up to `bad` (present);
+    with `fixed`, for the first revision after `bad` (present, older) up to `good`
+    (absent, newer): where the bug went away.
 
     `build(revision) -> Interpreter` builds (or reuses) the configured variant of a
     revision.  A revision that does not build is skipped, as `git bisect skip` does."""
-    revisions = _git(checkout, "rev-list", "--first-parent", "--reverse", f"{good}..{bad}").split()
+    older, newer = (bad, good) if fixed else (good, bad)
+    revisions = _git(checkout, "rev-list", "--first-parent", "--reverse", f"{older}..{newer}").split()
     if not revisions:
-        raise TandemError(f"no revisions between {good} and {bad}")
+        raise TandemError(f"no revisions between {older} and {newer} (is {older} an ancestor of {newer}?)")
     tested: dict[str, Step] = {}
 
     def probe(revision: str) -> Step | None:
@@ -100,7 +105,7 @@ def bisect_revisions(source: str, checkout: Path, good: str, bad: str,
                      f"({tested[revision].hits}/{runs})")
         return tested[revision]
 
-    low, high = 0, len(revisions) - 1  # revisions[high] (bad) is assumed present
+    low, high = 0, len(revisions) - 1  # revisions[high] (newer) is assumed to be the searched state
     while low < high:
         middle = (low + high) // 2
         step = probe(revisions[middle])
@@ -110,10 +115,9 @@ def bisect_revisions(source: str, checkout: Path, good: str, bad: str,
             offset += 1
         if step is None:
             break
-        if step.present:
+        if step.present != fixed:
             high = revisions.index(step.label)
         else:
             low = revisions.index(step.label) + 1
-    first_bad = revisions[high]
-    steps = [tested[r] for r in revisions if r in tested]
-    return BisectResult(tuple(steps), first_bad, None)
+    steps = tuple(tested[r] for r in revisions if r in tested)
+    return BisectResult(steps, None, revisions[high]) if fixed else BisectResult(steps, revisions[high], None)

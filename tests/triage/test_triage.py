@@ -140,3 +140,13 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
                               "result_divergence|target|result 'ft'", signature, runs=1)
     assert result.first_bad == revisions[5]
     assert len(built) <= 3  # a binary search, not a scan
+    # Fix verification: present at c5 (older), gone at c7 once c7 "builds" without it.
+    built.clear()
+
+    def build_fixed(revision):
+        built.append(revision)
+        return ft if 5 <= revisions.index(revision) < 7 else gil
+
+    fixed = bisect_revisions(program, tmp_path, revisions[7], revisions[5], build_fixed, gil,
+                             "result_divergence|target|result 'ft'", signature, runs=1, fixed=True)
+    assert fixed.first_fixed == revisions[7] and fixed.first_bad is None and len(built) <= 2
