@@ -69,6 +69,24 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def reap(keep: int) -> None:
+    """Processes of runs that outlived their parent are re-parented to this subreaper
+    (a fork bomb's children, killed at the end of their run): wait for the dead ones,
+    as init would, so they do not pile up as zombies.  `keep` (the campaign) is left to
+    its Popen."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != keep:
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] == "Z" and int(fields[1]) == os.getpid():
+                try:
+                    os.waitpid(int(entry.name), os.WNOHANG)
+                except ChildProcessError:
+                    pass
+
+
 def peak_rss(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -134,6 +152,7 @@ def main() -> int:
     peak = 0
     while process.poll() is None:
         peak = max(peak, peak_rss(process.pid))
+        reap(process.pid)
         time.sleep(1.0)
     output = process.stdout.read()
     elapsed = time.monotonic() - started

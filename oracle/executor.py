@@ -11,6 +11,7 @@ import collections
 import json
 import os
 import resource
+import select
 import selectors
 import shutil
 import signal
@@ -248,6 +249,7 @@ class ForkServer:
     def __init__(self, interpreter: Interpreter):
         self.interpreter = interpreter
         self.process: subprocess.Popen | None = None
+        self._pending = b""   # bytes read from the server past the last whole line
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
@@ -255,6 +257,7 @@ class ForkServer:
             self.process = subprocess.Popen(
                 [self.interpreter.path, "-P", "-s", "-B", str(HARNESS), "--server"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/", start_new_session=True)
+            self._pending = b""
         return self.process
 
     def close(self) -> None:
@@ -265,14 +268,24 @@ class ForkServer:
         self.process = None
 
     def _line(self, process: subprocess.Popen, timeout: float | None) -> str | None:
-        ready = selectors.DefaultSelector()
-        ready.register(process.stdout, selectors.EVENT_READ)
-        try:
-            if not ready.select(timeout):
+        """The server's next answer line, or None if none came within `timeout` (or it
+        died).  Reads the pipe itself: "pid N" and "exit S" of a short run often arrive
+        together, and a buffered reader would hide the second from the next select()."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = process.stdout.fileno()
+        while b"\n" not in self._pending:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
                 return None
-        finally:
-            ready.close()
-        return process.stdout.readline().decode(errors="replace").strip()
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:  # the server is gone
+                return None
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        return line.decode(errors="replace").strip()
 
     def run(self, case: Case, limits: Limits, feedback: bool) -> RawRun:
         root = Path(tempfile.mkdtemp(prefix="tandem-run-"))

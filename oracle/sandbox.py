@@ -5,8 +5,9 @@ Two mechanisms, the stronger first:
     when this user may create one: the run's processes join it, `pids.max` caps a fork
     bomb, and everything listed in it is killed at the end, including descendants that
     called setsid() to leave the process group;
-  - always, a marker in the environment (TANDEM_RUN=<id>): after the run, every process
-    of this user whose environment carries the marker is killed.
+  - otherwise, a marker in the environment (TANDEM_RUN=<id>, always set): after the
+    run, every process whose environment carries the marker is killed (a scan of /proc,
+    which the cgroup makes unnecessary: it is the costlier way).
 Neither is a security boundary: a program can clear its environment, and the cgroup is
 used only where the machine allows it without further privileges.
 
@@ -145,23 +146,31 @@ class Box:
             return []
 
     def _marked_pids(self) -> list[int]:
+        """Processes whose environment carries this run's marker: a scan of /proc, kept
+        cheap (plain paths; it costs milliseconds per thousand processes)."""
         needle = f"{MARKER}={self.id}".encode()
         found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
                 continue
             try:
-                if needle in (entry / "environ").read_bytes().split(b"\0"):
-                    found.append(int(entry.name))
+                with open(f"/proc/{name}/environ", "rb") as handle:
+                    if needle in handle.read().split(b"\0"):
+                        found.append(int(name))
             except OSError:
                 continue
         return found
+
+    def _pids(self) -> set[int]:
+        # In a cgroup every descendant is listed, whatever session it moved to; the
+        # /proc scan for the marker is the fallback where there is no cgroup.
+        return set(self._cgroup_pids()) if self.cgroup is not None else set(self._marked_pids())
 
     def kill_all(self) -> int:
         """Kill every process of the run; returns how many were still alive."""
         killed = 0
         for _ in range(50):
-            pids = set(self._cgroup_pids()) | set(self._marked_pids())
+            pids = self._pids()
             pids.discard(os.getpid())
             if not pids:
                 break

@@ -43,3 +43,28 @@ def test_hash_seed_environment_and_hang(server):
     assert hang.outcome == "hang" and any("spin" in f for f in hang.crash.python_frames)
     after = observe(server.run(case, Limits(), False))  # the server survives its child's kill
     assert after.results == first.results
+
+
+def test_a_host_slower_than_its_child_still_gets_the_exit(ft, monkeypatch):
+    """When the host reads the server's "pid" line only after the child has already
+    exited, "pid N" and "exit S" arrive in one read: the second line must not be lost
+    (it was, behind a buffered reader, and the run turned into a hang)."""
+    import time
+
+    original = ForkServer._line
+
+    def slow_first_read(self, process, timeout):
+        if timeout == 30.0:  # the "pid" answer: let the child finish first
+            time.sleep(0.5)
+        return original(self, process, timeout)
+
+    monkeypatch.setattr(ForkServer, "_line", slow_first_read)
+    server = ForkServer(ft)
+    try:
+        started = time.monotonic()
+        raw = server.run(Case("emit('quick', 1)\n"), Limits(deadline=5.0, grace=0.5), False)
+        assert not raw.timed_out and raw.returncode == 0
+        assert {"t": "emit", "k": "quick", "v": "1"} in raw.records
+        assert time.monotonic() - started < 4.0
+    finally:
+        server.close()
