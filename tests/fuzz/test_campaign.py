@@ -174,3 +174,23 @@ def test_programs_are_mixed_into_the_campaign_and_their_findings_kept(tmp_path, 
                              capture_output=True, text=True, cwd=ROOT)
     assert refused.returncode == 2 and "no .py files" in refused.stderr
     assert not (tmp_path / "c2").exists()
+
+
+def test_ctrl_c_stops_cleanly_and_prints_the_summary(tmp_path):
+    out = tmp_path / "campaign"
+    process = subprocess.Popen([TANDEM, "fuzz", "--out", str(out), "--time", "10m", "--jobs", "2", "--target", "ft",
+                                "--oracle", "ft", "--families", "hierarchy", "--timeout", "30"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until it has done some work
+        state = out / "state.json"
+        if state.exists() and json.loads(state.read_text())["runs"] >= 2:
+            break
+        time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=90)  # runs in flight finish, then it stops
+    assert process.returncode in (0, 1), stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert "runs" in stdout and "verdicts" in stdout  # the summary table
+    state = json.loads((out / "state.json").read_text())
+    assert state["runs"] >= 2 and state["elapsed"] < 600
