@@ -270,7 +270,7 @@ class Campaign:
         """Target and oracle runs of `case`: through the worker's fork servers when given
         (and the case needs no start-up environment), else as fresh processes."""
         limits = self.config.limits
-        if servers is not None and not case.env:
+        if servers is not None and not case.environment:
             target = observe(servers[0].run(case, limits, feedback=True))
             oracle = observe(servers[1].run(case, limits, feedback=True))
         else:
@@ -311,7 +311,7 @@ class Campaign:
             with self.lock:
                 self.queue.append(scenario)
         if verdict.kind.is_finding:
-            self._confirm_and_keep(case, scenario, verdict, forked=servers is not None and not case.env)
+            self._confirm_and_keep(case, scenario, verdict, forked=servers is not None and not case.environment)
 
     def _confirm_and_keep(self, case: Case, scenario: Scenario | Program, first: Verdict, forked: bool) -> None:
         """Re-run in fresh processes for the reproduction rate, then keep the finding.

@@ -14,7 +14,7 @@ from typing import Any
 from oracle.errors import CorpusError
 from oracle.model import Interpreter
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2   # 2: `faults` memory workers sized from the headroom (same seed, other program)
 
 BUILTIN_BASES = ("object", "list", "dict", "Exception", "int")
 

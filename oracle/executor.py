@@ -175,7 +175,7 @@ def _prepare(root: Path, case: Case) -> tuple[Path, Path, Path]:
 
 
 def _run_env(workdir: Path, case: Case, box: Box, feedback: bool) -> dict[str, str]:
-    env = scrubbed_env(workdir, case.env)
+    env = scrubbed_env(workdir, case.environment)
     env.update(box.env)
     if feedback:
         env["TANDEM_SPECIALIZATIONS"] = "1"
@@ -288,6 +288,11 @@ class ForkServer:
         return line.decode(errors="replace").strip()
 
     def run(self, case: Case, limits: Limits, feedback: bool) -> RawRun:
+        """Run `case` in a forked child; a case that needs start-up environment
+        (Case.environment) cannot be forked from a started interpreter and runs as a
+        fresh process instead."""
+        if case.environment:
+            return run(case, self.interpreter, limits, feedback=feedback)
         root = Path(tempfile.mkdtemp(prefix="tandem-run-"))
         try:
             return self._run_in(root, case, limits, feedback)

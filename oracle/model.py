@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from typing import Any
 
 
@@ -114,6 +115,28 @@ class Limits:
     grace: float = 2.0                 # seconds between the stack dump and SIGKILL
 
 
+# A program may declare start-up environment it needs, in its leading comment lines:
+#   # tandem-env: MIMALLOC_ARENA_RESERVE=4M
+# Only the interpreter's and its allocator's variables may be declared.  Being part of
+# the source, the declaration travels with the program into the corpus, replays and
+# exported reproducers (which re-execute themselves with it).
+DECLARED_ENV = re.compile(r"^# tandem-env: (?P<name>(?:PYTHON|MIMALLOC_)\w*)=(?P<value>\S*)\s*$")
+
+
+def declared_env(source: str) -> tuple[tuple[str, str], ...]:
+    """The `# tandem-env:` declarations of `source`'s leading comment block."""
+    found = []
+    for line in source.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = DECLARED_ENV.match(line)
+        if match:
+            found.append((match.group("name"), match.group("value")))
+    return tuple(found)
+
+
 @dataclasses.dataclass(frozen=True)
 class Case:
     """A program to run: its source and where it came from."""
@@ -127,6 +150,11 @@ class Case:
     @property
     def meta_dict(self) -> dict[str, str]:
         return dict(self.meta)
+
+    @property
+    def environment(self) -> tuple[tuple[str, str], ...]:
+        """Start-up environment of the run: `env`, then what the source declares."""
+        return self.env + declared_env(self.source)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import CorpusError
-from .model import Kind, Side
+from .model import Kind, Side, declared_env
 
 SCHEMA_VERSION = 1
 HARNESS = Path(__file__).with_name("_child.py")
@@ -250,6 +250,9 @@ if __name__ == "__main__":
             _namespace[_name] = getattr(_outer, _name)
         exec(compile(PROGRAM, {filename!r}, "exec"), _namespace)
     else:
+        _wanted = {env!r}  # start-up environment the program declares (# tandem-env:)
+        if any(os.environ.get(_k) != _v for _k, _v in _wanted.items()):
+            os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, **_wanted))
         install(os.environ.get("TANDEM_REPORT"))
         sys.exit(run_source(PROGRAM, {filename!r}))
 '''
@@ -262,11 +265,13 @@ def export_standalone(source: str, header: str = "", filename: str = "case.py") 
     lines; run under tandem, it reports like any program."""
     harness = HARNESS.read_text(encoding="utf-8")
     harness = harness[: harness.index('\ndef main(argv):')]
+    env = declared_env(source)
     lines = ["#!/usr/bin/env python3"]
+    lines += [f"# tandem-env: {name}={value}" for name, value in env]  # still leading: tandem honours it
     lines += [f"# {line}" if line else "#" for line in header.splitlines()]
     lines.append("# The tandem harness is inlined below; the program under test is PROGRAM.")
     return "\n".join(lines) + "\n" + harness.rstrip() + "\n" + STANDALONE_MAIN.format(
-        program=source, filename=filename)
+        program=source, filename=filename, env=dict(env))
 
 
 SHIM = '''# --- tandem harness shim: a bare interpreter runs this file as it is ---

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from oracle import store
-from oracle.model import Interpreter
+from oracle.model import Interpreter, declared_env
 
 
 def markdown(case: store.CorpusCase, verdict: dict | None, interpreters: list[Interpreter],
@@ -22,8 +22,10 @@ def markdown(case: store.CorpusCase, verdict: dict | None, interpreters: list[In
     for interpreter in interpreters:
         flags = ["--disable-gil" if interpreter.free_threaded else "(GIL)"] + (["--with-pydebug"] if interpreter.debug else [])
         lines.append(f"- `{interpreter.name}`: CPython {interpreter.version} {' '.join(flags)} (`{interpreter.path}`)")
+    env = " ".join(f"{name}={value}" for name, value in declared_env(case.source))
+    command = f"{env} python repro.py" if env else "python repro.py"
     lines += ["", "## Reproducer", "",
-              "Save as `repro.py` and run it with the interpreter above (`python repro.py`). It needs no "
+              f"Save as `repro.py` and run it with the interpreter above (`{command}`). It needs no "
               "third-party package: a small shim of tandem's harness API comes first, then the program.", "",
               "```python", store.with_shim(case.source).rstrip(), "```", ""]
     if rates:

@@ -94,6 +94,16 @@ def test_memory_faults_really_raise_memory_error(ft):
     assert any(hits), "a lowered address-space limit produced MemoryError"
 
 
+def test_memory_faults_declare_a_small_arena_reserve_on_free_threaded_targets(ft, gil):
+    from oracle.model import declared_env
+
+    def memory(caps):
+        return next(s for s in (build("faults", seed, caps) for seed in range(50)) if s.settings["kind"] == "memory")
+
+    assert declared_env(render(memory(Capabilities.of(ft)))) == (("MIMALLOC_ARENA_RESERVE", "4M"),)
+    assert declared_env(render(memory(Capabilities.of(gil)))) == ()
+
+
 def test_lltrace_programs_run_on_the_debug_target(ft_debug, ft):
     caps = Capabilities.common(ft_debug, ft)
     scenario = next(s for s in (build("faults", seed, caps) for seed in range(200))

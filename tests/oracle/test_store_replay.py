@@ -74,6 +74,30 @@ def test_standalone_export_runs_on_a_bare_interpreter(tmp_path, ft):
     assert exported.read_text().startswith("#!/usr/bin/env python3\n# header line\n")
 
 
+def test_declared_environment_reaches_every_way_a_program_runs(tmp_path, ft):
+    from oracle.executor import ForkServer, run
+    from oracle.model import Case, Limits, declared_env
+    from oracle.normalize import observe
+
+    source = ("# a reproducer\n# tandem-env: PYTHONTANDEMDEMO=on\n# tandem-env: LD_PRELOAD=/x.so\n\n"
+              "import os\nemit('demo', os.environ.get('PYTHONTANDEMDEMO'))\nemit('preload', 'LD_PRELOAD' in os.environ)\n"
+              "# tandem-env: PYTHONLATE=1\n")
+    assert declared_env(source) == (("PYTHONTANDEMDEMO", "on"),)  # leading comments only, allowed names only
+    expected = (("demo", ("'on'",)), ("preload", ("False",)))
+    assert observe(run(Case(source), ft, Limits(deadline=30.0))).results == expected
+    server = ForkServer(ft)
+    try:  # a fork server cannot give start-up environment: it runs such a case fresh
+        assert observe(server.run(Case(source), Limits(deadline=30.0), False)).results == expected
+    finally:
+        server.close()
+    exported = tmp_path / "repro.py"
+    exported.write_text(store.export_standalone(source, "header"))
+    assert exported.read_text().startswith("#!/usr/bin/env python3\n# tandem-env: PYTHONTANDEMDEMO=on\n")
+    proc = subprocess.run([ft.path, str(exported)], capture_output=True, text=True, cwd=tmp_path,
+                          env={"PATH": os.environ["PATH"]})
+    assert proc.returncode == 0 and '"k": "demo", "v": "\'on\'"' in proc.stderr, proc.stderr
+
+
 def test_cli_round_trip(tmp_path):
     tandem = str(Path(sys.executable).with_name("tandem"))
     program = tmp_path / "p.py"
