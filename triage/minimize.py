@@ -23,7 +23,7 @@ import time
 from typing import Callable, Iterator
 
 from oracle.judge import judge_once
-from oracle.model import Case, Interpreter, Limits, Verdict
+from oracle.model import Case, Interpreter, Limits, Verdict, declared_env
 
 Signature = Callable[[Verdict], str]
 
@@ -192,9 +192,11 @@ def _without(source: str, start: int, count: int) -> str | None:
             index += 1
         body[:] = keep or [ast.Pass()]
     try:
-        return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+        text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
     except (ValueError, RecursionError):
         return None
+    # unparse drops comments: keep the start-up environment the program declares
+    return "".join(f"# tandem-env: {name}={value}\n" for name, value in declared_env(source)) + text
 
 
 def minimize_statements(source: str, predicate: Reproduces, deadline: float) -> str:

@@ -92,6 +92,15 @@ def test_statement_minimization_keeps_the_signature(ft_debug, ft):
     assert result.rate == 1.0
 
 
+def test_statement_deletion_keeps_the_declared_environment():
+    from oracle.model import declared_env
+    from triage.minimize import _without
+
+    source = "# tandem-env: MIMALLOC_ARENA_RESERVE=4M\n# a comment\nx = 1\ny = 2\nemit('y', y)\n"
+    smaller = _without(source, 0, 1)
+    assert "x = 1" not in smaller and declared_env(smaller) == (("MIMALLOC_ARENA_RESERVE", "4M"),)
+
+
 def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
     from fuzz.generators import build
     from fuzz.scenario import Capabilities
