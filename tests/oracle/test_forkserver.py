@@ -60,11 +60,9 @@ def test_a_host_slower_than_its_child_still_gets_the_exit(ft, monkeypatch):
 
     monkeypatch.setattr(ForkServer, "_line", slow_first_read)
     server = ForkServer(ft)
-    try:
-        started = time.monotonic()
+    try:  # lost, the exit line made the run a hang (or a lost child) at the deadline
         raw = server.run(Case("emit('quick', 1)\n"), Limits(deadline=5.0, grace=0.5), False)
         assert not raw.timed_out and raw.returncode == 0
         assert {"t": "emit", "k": "quick", "v": "1"} in raw.records
-        assert time.monotonic() - started < 4.0
     finally:
         server.close()
