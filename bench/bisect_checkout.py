@@ -9,12 +9,15 @@ against the unmodified `ft` oracle), then more harmless edits, then the fix.
 `tandem bisect` must name the breaking commit, and `tandem bisect --fixed` the fixing
 one, building only the revisions the binary searches visit (each a real configure +
 make of the chosen variant).  Prints the revisions built, the time per build and in
-all, and whether the answers are right; exit status 0 only if both are.
+all, and whether the answers are right; exit status 0 only if both are.  The builds of
+this throw-away history (about 500 MB each, in ~/.cache/tandem/bisect/) are removed at
+the end unless --keep is given.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -71,7 +74,7 @@ def make_history(source: Path, repo: Path) -> tuple[list[str], str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variant", default="ft-debug")
-    parser.add_argument("--keep", help="directory for the repository (default: a temporary one)")
+    parser.add_argument("--keep", help="keep the repository here, and its builds (default: a temporary directory, all removed)")
     args = parser.parse_args()
     trees = sorted(p for p in (registry.cache_root() / "src").glob("Python-*") if (p / "configure").is_file())
     if not trees:
@@ -85,6 +88,23 @@ def main() -> int:
           f"the breaking commit is {culprit[:12]}")
     case = store.add_case(work / "case", PROGRAM, expect=store.Expectation(Kind.RESULT_DIVERGENCE),
                           signature=SIGNATURE, origin="bench/bisect_checkout.py")
+    with contextlib.ExitStack() as cleanup:
+        if not args.keep:
+            cleanup.callback(remove_builds, revisions)
+            cleanup.callback(shutil.rmtree, work, True)
+        return bisect_both(case, repo, revisions, culprit, args.variant)
+
+
+def remove_builds(revisions: list[str]) -> None:
+    """The worktrees and interpreters `tandem bisect` made for these revisions."""
+    builds = registry.cache_root() / "bisect"
+    for revision in revisions:
+        shutil.rmtree(builds / "trees" / revision[:12], ignore_errors=True)
+        for build in (builds / "interpreters").glob(f"*-{revision[:12]}-*"):
+            shutil.rmtree(build, ignore_errors=True)
+
+
+def bisect_both(case, repo: Path, revisions: list[str], culprit: str, variant: str) -> int:
     fix = revisions[-1]
     searches = (("appears", ["--good", revisions[0], "--bad", revisions[-2]], culprit, revisions[1:-1]),
                 ("is gone again (fixed)", ["--fixed", "--bad", culprit, "--good", fix], fix,
@@ -92,7 +112,7 @@ def main() -> int:
     all_right = True
     for label, range_args, answer, candidates in searches:
         command = [str(Path(sys.executable).with_name("tandem")), "bisect", str(case.path), "--source", str(repo),
-                   *range_args, "--variant", args.variant, "--oracle", "ft", "-n", "2"]
+                   *range_args, "--variant", variant, "--oracle", "ft", "-n", "2"]
         started = time.monotonic()
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         elapsed = time.monotonic() - started
