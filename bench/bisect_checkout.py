@@ -74,7 +74,8 @@ def make_history(source: Path, repo: Path) -> tuple[list[str], str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variant", default="ft-debug")
-    parser.add_argument("--keep", help="keep the repository here, and its builds (default: a temporary directory, all removed)")
+    parser.add_argument("--keep", help="keep the repository here, and its builds "
+                                       "(default: a temporary directory, all removed)")
     args = parser.parse_args()
     trees = sorted(p for p in (registry.cache_root() / "src").glob("Python-*") if (p / "configure").is_file())
     if not trees:

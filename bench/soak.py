@@ -179,7 +179,8 @@ def main() -> int:
     print(f"  findings: first-run findings {result['first_run_findings']}, confirmed {state['confirmations']} "
           f"+ unconfirmed {state['unconfirmed']}; bucket counts on disk {result['on_disk']}; "
           f"buckets {len(list((out / 'findings').glob('*/bucket.json')))}")
-    print(f"  findings lost {result['lost']}" + (f" (unreadable: {result['unreadable']})" if result["unreadable"] else ""))
+    unreadable = f" (unreadable: {result['unreadable']})" if result["unreadable"] else ""
+    print(f"  findings lost {result['lost']}{unreadable}")
     print(f"  stray processes after the campaign {len(strays)}")
     print(f"  leftover run directories {len(leftover_dirs)}, pids cgroups {cgroup_count() - cgroups_before:+d}")
     print(f"  peak memory of the tandem process {peak / 2**20:.0f} MiB")
