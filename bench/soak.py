@@ -56,7 +56,8 @@ def write_programs(directory: Path) -> dict[str, set[str]]:
     return expected
 
 
-def children_of(pid: int) -> list[int]:
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of the processes whose parent is `pid`."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -64,9 +65,14 @@ def children_of(pid: int) -> list[int]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
+            if int(fields[1]) == pid:
+                found.append((int(entry.name), fields[0]))
     return found
+
+
+def children_of(pid: int) -> list[int]:
+    """The live (non-zombie) children of `pid`."""
+    return [child for child, state in children(pid) if state != "Z"]
 
 
 def reap(keep: int) -> None:
@@ -74,17 +80,12 @@ def reap(keep: int) -> None:
     (a fork bomb's children, killed at the end of their run): wait for the dead ones,
     as init would, so they do not pile up as zombies.  `keep` (the campaign) is left to
     its Popen."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != keep:
+    for child, state in children(os.getpid()):
+        if state == "Z" and child != keep:
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] == "Z" and int(fields[1]) == os.getpid():
-                try:
-                    os.waitpid(int(entry.name), os.WNOHANG)
-                except ChildProcessError:
-                    pass
+                os.waitpid(child, os.WNOHANG)
+            except ChildProcessError:
+                pass
 
 
 def peak_rss(pid: int) -> int:

@@ -268,9 +268,9 @@ class Campaign:
 
     def _judge(self, case: Case, servers: tuple[ForkServer, ForkServer] | None = None) -> Verdict:
         """Target and oracle runs of `case`: through the worker's fork servers when given
-        (and the case needs no start-up environment), else as fresh processes."""
+        (which run a case needing start-up environment fresh), else as fresh processes."""
         limits = self.config.limits
-        if servers is not None and not case.environment:
+        if servers is not None:
             target = observe(servers[0].run(case, limits, feedback=True))
             oracle = observe(servers[1].run(case, limits, feedback=True))
         else:

@@ -406,6 +406,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
     case = _find_case(args.case)
     config = _config(args)
+    if args.native:
+        from triage.native import gdb_path
+
+        if gdb_path() is None:
+            raise TandemError("--native needs gdb on PATH (apt-get install gdb)")
     oracle = registry.resolve(args.oracle or config.oracle, config)
     names = [n for n in (args.interpreters or "").split(",") if n] or [args.target or config.target]
     program = Case(source=case.source, name=f"{case.id}.py")
@@ -430,10 +435,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _print_native(program: Case, target, limits: Limits) -> None:
-    from triage.native import gdb_path, native_trace
+    from triage.native import native_trace
 
-    if gdb_path() is None:
-        raise TandemError("--native needs gdb on PATH (apt-get install gdb)")
     tries = 5
     trace = native_trace(program, target, limits, tries=tries)
     if trace is None:

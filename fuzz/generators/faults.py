@@ -6,8 +6,9 @@ threads allocate instances, buffers, dicts and strings: MemoryError must be clea
 crash is a finding.  On free-threaded targets the program declares
 `MIMALLOC_ARENA_RESERVE=4M` (a `# tandem-env:` line, see oracle/model.py): mimalloc
 otherwise reserves its arenas a gigabyte at a time, all of it counted in the address
-space already, so allocations would fill reserved space and never meet the limit.  `recursion`: recursion-limit exhaustion on constructor paths
-(recursive __init__, deep super() chains).  `lltrace`: on debug targets, the low-level
+space already, so allocations would fill reserved space and never meet the limit.
+`recursion`: recursion-limit exhaustion on constructor paths (recursive __init__, deep
+super() chains).  `lltrace`: on debug targets, the low-level
 tracer (`__lltrace__`) switched on while threads run constructors (tracing over shim
 and other non-standard frames); its output goes to /dev/null.
 """
