@@ -249,14 +249,19 @@ class ForkServer:
     def __init__(self, interpreter: Interpreter):
         self.interpreter = interpreter
         self.process: subprocess.Popen | None = None
+        self.home: Box | None = None   # the server's cgroup, where its children are born
         self._pending = b""   # bytes read from the server past the last whole line
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
+            self.close()
             env = scrubbed_env(Path("/"))
+            self.home = Box()
             self.process = subprocess.Popen(
                 [self.interpreter.path, "-P", "-s", "-B", str(HARNESS), "--server"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/", start_new_session=True)
+            # Moved before its first request, so before it forks anything (sandbox.py).
+            self.home.adopt(self.process.pid)
             self._pending = b""
         return self.process
 
@@ -266,6 +271,9 @@ class ForkServer:
             _kill_group(self.process.pid)
             self.process.wait()
         self.process = None
+        if self.home is not None:
+            self.home.close()
+            self.home = None
 
     def _line(self, process: subprocess.Popen, timeout: float | None) -> str | None:
         """The server's next answer line, or None if none came within `timeout` (or it
@@ -301,7 +309,8 @@ class ForkServer:
 
     def _run_in(self, root: Path, case: Case, limits: Limits, feedback: bool) -> RawRun:
         workdir, program, report = _prepare(root, case)
-        box = Box(limits.processes)
+        self._start()
+        box = Box(limits.processes, home=self.home)
         try:
             return self._run_boxed(root, case, limits, feedback, box, workdir, program, report)
         finally:
@@ -313,7 +322,6 @@ class ForkServer:
 
         env = _run_env(workdir, case, box, feedback)
         request = {"program": str(program), "report": str(report), "cwd": str(workdir), "env": env,
-                   "cgroup": str(box.cgroup) if box.cgroup else "",
                    "stdout": str(root / "stdout"), "stderr": str(root / "stderr"),
                    "limits": {"RLIMIT_AS": limits.address_space, "RLIMIT_FSIZE": limits.file_size,
                               "RLIMIT_NPROC": limits.processes}}

@@ -11,6 +11,12 @@ Two mechanisms, the stronger first:
 Neither is a security boundary: a program can clear its environment, and the cgroup is
 used only where the machine allows it without further privileges.
 
+A fork server (oracle/executor.ForkServer) has one cgroup for its whole life and lives
+in it: the children it forks are born there, so a run costs no migration.  Moving a
+process into a cgroup waits for an RCU grace period once the cgroup lock has been idle
+(10-20 ms on the machines measured, most of a short run's set-up).  Such a run's Box
+shares the server's cgroup, kills everything in it but the server, and leaves it.
+
 A run's cgroup is named `<owner pid>-<random>` (hex).  If tandem itself is killed
 (SIGKILL, a crash of the host) its runs' cgroups outlive it; the next tandem process
 that sets up containment kills whatever is left in the cgroups of owners that no
@@ -109,13 +115,22 @@ def cgroup_parent() -> Path | None:
 
 
 class Box:
-    """The containment of one run."""
+    """The containment of one run.  With `home` (the Box of a fork server that has
+    `adopt`ed the server), the run shares that cgroup: its processes are born there,
+    the server is never killed with them, and the cgroup stays for the next run."""
 
-    def __init__(self, max_processes: int = 0):
+    def __init__(self, max_processes: int = 0, home: Box | None = None):
         self.id = f"{os.getpid():x}-{uuid.uuid4().hex[:12]}"  # owner first: see sweep_stale
         self.cgroup: Path | None = None
+        self.keep: set[int] = set()   # processes in the cgroup that are not the run's
+        self._owned = home is None
+        self._pids_max = 0
         parent = cgroup_parent()
-        if parent is not None:
+        if home is not None:
+            self.cgroup, self.keep = home.cgroup, home.keep
+            if home.cgroup is not None and max_processes > 0:
+                home._set_pids_max(max_processes + len(home.keep))
+        elif parent is not None:
             try:
                 directory = parent / self.id
                 directory.mkdir()
@@ -124,6 +139,24 @@ class Box:
                 self.cgroup = directory
             except OSError:
                 self.cgroup = None
+
+    def _set_pids_max(self, value: int) -> None:
+        if value != self._pids_max and self.cgroup is not None and (self.cgroup / "pids.max").exists():
+            try:
+                (self.cgroup / "pids.max").write_text(str(value))
+                self._pids_max = value
+            except OSError:
+                pass
+
+    def adopt(self, pid: int) -> None:
+        """Move a process that is not the run's (a fork server) into this cgroup, from
+        outside; it is spared by kill_all until close()."""
+        if self.cgroup is not None:
+            try:
+                (self.cgroup / "cgroup.procs").write_text(str(pid))
+                self.keep.add(pid)
+            except OSError:
+                pass
 
     @property
     def env(self) -> dict[str, str]:
@@ -170,7 +203,7 @@ class Box:
         """Kill every process of the run; returns how many were still alive."""
         killed = 0
         for _ in range(50):
-            pids = self._pids()
+            pids = self._pids() - self.keep
             pids.discard(os.getpid())
             if not pids:
                 break
@@ -184,8 +217,12 @@ class Box:
         return killed
 
     def close(self) -> None:
+        """Kill the run's processes; remove the cgroup if it is this Box's own.  On a
+        fork server's Box this kills the server too."""
+        if self._owned:
+            self.keep.clear()
         self.kill_all()
-        if self.cgroup is not None:
+        if self.cgroup is not None and self._owned:
             for _ in range(100):
                 try:
                     self.cgroup.rmdir()

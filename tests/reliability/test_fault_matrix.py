@@ -187,3 +187,35 @@ def _dead_pid() -> int:
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
+
+
+def test_fork_server_runs_are_contained_and_the_server_is_spared(ft):
+    """A fork server lives in its own cgroup and its children are born there (no
+    migration per run).  What a run leaves behind dies after it, including processes
+    that left its session, a fork bomb is capped, and the server itself survives."""
+    from oracle.executor import ForkServer
+    from oracle.sandbox import cgroup_parent
+    import os
+
+    server = ForkServer(ft)
+    try:
+        leaver, _, _ = ROWS["forks_survivors"]
+        raw = server.run(Case(textwrap.dedent(leaver)), Limits(deadline=10.0, grace=1.0), False)
+        time.sleep(0.2)
+        assert dict(observe(raw).results)["started"] == ("True",)
+        assert not _survivors(raw), "processes of the forked run survived"
+        assert server.process.poll() is None, "the fork server was killed with its run"
+        home = server.home.cgroup
+        if cgroup_parent() is not None:
+            assert home is not None and (home / "cgroup.procs").read_text().split() == [str(server.process.pid)]
+            bomb = server.run(Case(FORK_BOMB), Limits(deadline=30.0, grace=1.0, processes=64), False)
+            assert dict(observe(bomb).results)["capped"] == ("True",)
+            time.sleep(0.3)
+            assert not _survivors(bomb) and server.process.poll() is None
+        elif os.geteuid() != 0:
+            pass  # RLIMIT_NPROC binds; the bomb row of the fresh path covers it
+        after = server.run(Case("emit('still', 1)\n"), Limits(deadline=10.0), False)
+        assert dict(observe(after).results)["still"] == ("1",)
+    finally:
+        server.close()
+    assert server.home is None and (home is None or not home.exists()), "the server's cgroup was left behind"
