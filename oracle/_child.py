@@ -569,12 +569,37 @@ def _serve_child(request):
     sys.exit(status)
 
 
+CGROUP_GATE = "TANDEM_CGROUP_GATE"
+
+
+def _await_cgroup(name, patience=5.0):
+    """Wait until this process is in the run's cgroup `name`, which the host moves it
+    into while the interpreter starts (oracle/executor.run): the program must not start
+    (nor fork) before.  After `patience` seconds it starts anyway; the environment
+    marker still finds its processes."""
+    import time
+    needle = "/" + name
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/self/cgroup") as handle:
+                if needle in handle.read():
+                    return True
+        except OSError:
+            return False
+        time.sleep(0.001)
+    return False
+
+
 def main(argv):
     if argv == ["--server"]:
         return serve()
     if len(argv) != 3 or argv[0] != "--report":
         _real_stderr.write("usage: _child.py --report REPORT PROGRAM | --server\n")
         return 2
+    gate = os.environ.pop(CGROUP_GATE, None)  # not seen by the program
+    if gate:
+        _await_cgroup(gate)
     install(argv[1])
     return run_path(argv[2])
 

@@ -38,6 +38,7 @@ BASE_ENV = {
     "PYTHONNOUSERSITE": "1",
 }
 READ_CHUNK = 1 << 16
+CGROUP_GATE = "TANDEM_CGROUP_GATE"   # the harness waits to be in this cgroup (_child.py)
 
 
 class _Bounded:
@@ -187,16 +188,26 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     workdir, program, report = _prepare(root, case)
     box = Box(limits.processes)
     env = _run_env(workdir, case, box, feedback)
+    # Moving a process into a cgroup waits for an RCU grace period (10-20 ms).  The host
+    # does it while the interpreter starts, and the harness holds the program back until
+    # it is done (CGROUP_GATE); under a wrapper (a debugger, which forks the interpreter
+    # itself) the child joins before exec instead.
+    late = box.cgroup is not None and not wrapper
+    if late:
+        env[CGROUP_GATE] = box.id
     argv = [*wrapper, *harness_argv(interpreter, report, program)]
     started = time.monotonic()
     try:
         process = subprocess.Popen(
             argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_limit_setter(limits, box),
+            stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=_limit_setter(limits, None if late else box),
         )
     except OSError as exc:
         box.close()
         raise HarnessError(f"could not start {interpreter.path}: {exc}") from exc
+    if late:
+        box.admit(process.pid)
     out = _Bounded(limits.output_head, limits.output_tail)
     err = _Bounded(limits.output_head, limits.output_tail)
     try:

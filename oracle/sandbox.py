@@ -11,6 +11,9 @@ Two mechanisms, the stronger first:
 Neither is a security boundary: a program can clear its environment, and the cgroup is
 used only where the machine allows it without further privileges.
 
+A fresh run is moved into its cgroup by the host while its interpreter starts, and the
+harness holds the program back until the move is done (TANDEM_CGROUP_GATE, see
+_child._await_cgroup), so the wait below overlaps start-up instead of adding to it.
 A fork server (oracle/executor.ForkServer) has one cgroup for its whole life and lives
 in it: the children it forks are born there, so a run costs no migration.  Moving a
 process into a cgroup waits for an RCU grace period once the cgroup lock has been idle
@@ -148,15 +151,22 @@ class Box:
             except OSError:
                 pass
 
+    def admit(self, pid: int) -> bool:
+        """Move one of the run's processes into the cgroup from outside (the host does it
+        while the interpreter starts, see executor.run); False if it could not be."""
+        if self.cgroup is None:
+            return False
+        try:
+            (self.cgroup / "cgroup.procs").write_text(str(pid))
+            return True
+        except OSError:
+            return False
+
     def adopt(self, pid: int) -> None:
         """Move a process that is not the run's (a fork server) into this cgroup, from
         outside; it is spared by kill_all until close()."""
-        if self.cgroup is not None:
-            try:
-                (self.cgroup / "cgroup.procs").write_text(str(pid))
-                self.keep.add(pid)
-            except OSError:
-                pass
+        if self.admit(pid):
+            self.keep.add(pid)
 
     @property
     def env(self) -> dict[str, str]:

@@ -8,6 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 
 from oracle import executor
 from oracle.model import Case, Kind, Limits
@@ -177,6 +178,47 @@ def test_environment_is_scrubbed_and_cwd_fresh(host, monkeypatch):
     """, env=(("EXTRA", "yes"),))
     results = {r["k"]: r["v"] for r in raw.records if r["t"] == "emit"}
     assert results == {"secret": "None", "seed": "'0'", "cwd_empty": "[]", "extra": "'yes'"}
+
+
+def test_program_starts_inside_its_cgroup_and_never_sees_the_gate(host):
+    """The host moves a fresh run into its cgroup while the interpreter starts; the
+    harness holds the program back until the move is done (a program that forked
+    before it would leave children outside the cgroup) and hides the variable."""
+    from oracle.sandbox import cgroup_parent
+
+    raw = run(host, """
+        import os
+        emit("gate", os.environ.get("TANDEM_CGROUP_GATE"))
+        with open("/proc/self/cgroup") as handle:
+            emit("inside", "/" + os.environ["TANDEM_RUN"] in handle.read())
+    """)
+    results = {r["k"]: r["v"] for r in raw.records if r["t"] == "emit"}
+    assert results["gate"] == "None"
+    assert results["inside"] == str(cgroup_parent() is not None)
+
+
+def test_the_gate_holds_the_program_until_the_move(host, tmp_path):
+    """The move made half a second after the start (a slow kernel) still comes before
+    the first line of the program."""
+    from oracle.sandbox import Box, cgroup_parent
+
+    if cgroup_parent() is None:
+        pytest.skip("no pids cgroup on this machine")
+    box = Box()
+    program, report = tmp_path / "case.py", tmp_path / "report.jsonl"
+    program.write_text("import os\nwith open('/proc/self/cgroup') as handle:\n"
+                       "    emit('inside', '/' + os.environ['TANDEM_RUN'] in handle.read())\n")
+    env = {**executor.scrubbed_env(tmp_path), **box.env, executor.CGROUP_GATE: box.id}
+    try:
+        process = subprocess.Popen(executor.harness_argv(host, report, program), env=env, cwd=tmp_path,
+                                   start_new_session=True)
+        time.sleep(0.5)
+        assert box.admit(process.pid)
+        assert process.wait(timeout=30) == 0
+    finally:
+        box.close()
+    records, _ = executor.read_report(report)
+    assert {"t": "emit", "k": "inside", "v": "True"} in records
 
 
 def _gone(pid: int, within: float = 3.0) -> bool:
