@@ -131,8 +131,8 @@ class Box:
         parent = cgroup_parent()
         if home is not None:
             self.cgroup, self.keep = home.cgroup, home.keep
-            if home.cgroup is not None and max_processes > 0:
-                home._set_pids_max(max_processes + len(home.keep))
+            if home.cgroup is not None:  # the server counts too; no limit is "max"
+                home._set_pids_max(max_processes + len(home.keep) if max_processes > 0 else 0)
         elif parent is not None:
             try:
                 directory = parent / self.id
@@ -144,9 +144,10 @@ class Box:
                 self.cgroup = None
 
     def _set_pids_max(self, value: int) -> None:
+        """Set pids.max (0: no limit) unless it already has that value."""
         if value != self._pids_max and self.cgroup is not None and (self.cgroup / "pids.max").exists():
             try:
-                (self.cgroup / "pids.max").write_text(str(value))
+                (self.cgroup / "pids.max").write_text(str(value) if value > 0 else "max")
                 self._pids_max = value
             except OSError:
                 pass

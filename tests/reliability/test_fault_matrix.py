@@ -212,6 +212,9 @@ def test_fork_server_runs_are_contained_and_the_server_is_spared(ft):
             assert dict(observe(bomb).results)["capped"] == ("True",)
             time.sleep(0.3)
             assert not _survivors(bomb) and server.process.poll() is None
+            assert (home / "pids.max").read_text().strip() == "65"  # the run's 64 and the server
+            server.run(Case("pass\n"), Limits(deadline=10.0, processes=0), False)
+            assert (home / "pids.max").read_text().strip() == "max"  # no limit: none left over
         elif os.geteuid() != 0:
             pass  # RLIMIT_NPROC binds; the bomb row of the fresh path covers it
         after = server.run(Case("emit('still', 1)\n"), Limits(deadline=10.0), False)
