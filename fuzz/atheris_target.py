@@ -10,21 +10,27 @@ TANDEM_ORACLE, default ft-debug / ft, names or paths), and a finding raises
 reject (invalid_case) are dropped, as atheris' differential examples do.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import ...` here: OSS-Fuzz's coverage build (compile_python_fuzzer
+# with SANITIZER=coverage) prepends a coverage stub to this file, after which a future
+# import is a SyntaxError.  The annotations below need none on Python >= 3.11.
 import hashlib
 import os
 import random
 import sys
 
+from oracle import executor
 from oracle import interpreters as registry
 from oracle.diff import format_verdict
+from oracle.errors import HarnessError, TandemError
 from oracle.judge import judge_once
 from oracle.model import Case, Kind, Limits
 
-from .generators import FAMILIES
-from .render import render
-from .scenario import Capabilities
+# Absolute imports: OSS-Fuzz's compile_python_fuzzer bundles this file as the entry
+# script of a PyInstaller executable, where it runs as a top-level __main__ (no parent
+# package for a relative import); the packages come from the pip-installed tandem.
+from fuzz.generators import FAMILIES
+from fuzz.render import render
+from fuzz.scenario import Capabilities
 
 
 class DifferentialFinding(Exception):
@@ -60,14 +66,28 @@ class ByteRandom(random.Random):
 _pair = None
 
 
+def _fuzzer_dirs() -> list[str]:
+    """Where the fuzzer executable lives.  In a PyInstaller bundle (OSS-Fuzz's
+    compile_python_fuzzer) that is sys.executable, an absolute path even when the bundle
+    was started through PATH with a bare argv[0]; otherwise the script named by argv[0]
+    (the tandem-atheris console script)."""
+    dirs = []
+    if getattr(sys, "frozen", False):
+        dirs.append(os.path.dirname(os.path.abspath(sys.executable)))
+    if sys.argv and sys.argv[0]:
+        dirs.append(os.path.dirname(os.path.abspath(sys.argv[0])))
+    return list(dict.fromkeys(dirs))
+
+
 def _bundled(name: str) -> str | None:
     """An interpreter shipped next to the fuzzer (the OSS-Fuzz build puts the builds in
     $OUT/tandem-interpreters/<name>/, see ci/oss-fuzz/build.sh)."""
-    base = os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])), "tandem-interpreters", name, "bin")
-    for candidate in ("python3", "python"):
-        path = os.path.join(base, candidate)
-        if os.access(path, os.X_OK):
-            return path
+    for directory in _fuzzer_dirs():
+        base = os.path.join(directory, "tandem-interpreters", name, "bin")
+        for candidate in ("python3", "python"):
+            path = os.path.join(base, candidate)
+            if os.access(path, os.X_OK):
+                return path
     return None
 
 
@@ -76,6 +96,11 @@ def _interpreters():
     tandem configuration (ft-debug against ft)."""
     global _pair
     if _pair is None:
+        # Without the harness file both sides fail alike ("can't open file") and every
+        # input would be judged agree: a bundle that lacks it must not fuzz silently.
+        if not executor.HARNESS.is_file():
+            raise HarnessError(f"the harness {executor.HARNESS} is missing (a PyInstaller bundle needs "
+                               "--add-data .../oracle/_child.py:oracle, see ci/oss-fuzz/build.sh)")
         config = registry.load_config()
         target_name = os.environ.get("TANDEM_TARGET") or _bundled("ft-debug") or config.target
         oracle_name = os.environ.get("TANDEM_ORACLE") or _bundled("ft") or config.oracle
@@ -93,11 +118,36 @@ def scenario_for(data: bytes, caps: Capabilities):
     return FAMILIES[family].build(rng, caps, seed=seed)
 
 
+INFRASTRUCTURE_PATIENCE = 3   # consecutive infrastructure errors before the fuzzer stops
+_infrastructure_errors = 0
+
+
+def _infrastructure_error(exc: Exception) -> None:
+    """A run that could not be made (the disk is full, a fork server died, ...) is an
+    error, not a finding: libFuzzer must not save the input as a crash.  The input is
+    skipped with a message; after INFRASTRUCTURE_PATIENCE in a row the process stops
+    with status 2, through os._exit so that libFuzzer's exit handler does not report a
+    crash either."""
+    global _infrastructure_errors
+    _infrastructure_errors += 1
+    print(f"tandem-atheris: infrastructure error, input skipped ({_infrastructure_errors} in a row): {exc}",
+          file=sys.stderr, flush=True)
+    if _infrastructure_errors >= INFRASTRUCTURE_PATIENCE:
+        print("tandem-atheris: error: giving up after repeated infrastructure errors", file=sys.stderr, flush=True)
+        os._exit(2)
+
+
 def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name libFuzzer/atheris expect
+    global _infrastructure_errors
     target, oracle, caps = _interpreters()
     scenario = scenario_for(data, caps)
     case = Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json())
-    verdict = judge_once(case, target, oracle, Limits(deadline=float(os.environ.get("TANDEM_TIMEOUT", "60"))))
+    try:
+        verdict = judge_once(case, target, oracle, Limits(deadline=float(os.environ.get("TANDEM_TIMEOUT", "60"))))
+    except (TandemError, OSError) as exc:  # the host could not run it: tandem's errors, a full disk
+        _infrastructure_error(exc)
+        return
+    _infrastructure_errors = 0
     if verdict.kind is Kind.AGREE or verdict.kind is Kind.INVALID_CASE:
         return
     raise DifferentialFinding(format_verdict(verdict, target.name, oracle.name))
@@ -106,6 +156,16 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name libFuzzer/atheri
 def main(argv: list[str] | None = None) -> None:
     import atheris  # only needed to run under libFuzzer, not to import this module
 
+    # Resolve the interpreters before libFuzzer starts: a set-up error (no interpreter,
+    # no harness) is an error of the build or the machine, to be reported as such, not
+    # an exception in TestOneInput that libFuzzer would save as a crash of the empty input.
+    try:
+        target, oracle, _ = _interpreters()
+    except TandemError as exc:
+        print(f"tandem-atheris: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"tandem-atheris: target {target.path} ({target.version}{target.abiflags}), "
+          f"oracle {oracle.path} ({oracle.version}{oracle.abiflags})", file=sys.stderr)
     # Coverage of the generators' own branches guides libFuzzer toward new scenarios.
     atheris.instrument_all()
     atheris.Setup(list(argv if argv is not None else sys.argv), TestOneInput)

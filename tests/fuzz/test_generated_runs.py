@@ -103,6 +103,21 @@ def test_atheris_target_raises_on_a_finding(monkeypatch, ft, ft_debug):
         target_module.TestOneInput(b"\x00" * 16)
 
 
+def test_atheris_target_skips_infrastructure_errors_and_stops_on_repeats(tmp_path, ft):
+    """A run the host cannot make (here: its temporary directory is gone) is no finding:
+    the input is skipped with a message, and repeated errors stop the fuzzer with
+    status 2 instead of an exception libFuzzer would save as a crash."""
+    driver = ("import tempfile\nfrom fuzz import atheris_target as t\nt._interpreters()\n"
+              f"tempfile.tempdir = {str(tmp_path / 'gone')!r}\n"
+              "for k in range(5):\n    t.TestOneInput(bytes([k]) * 16)\nprint('not stopped')\n")
+    env = dict(os.environ, TANDEM_TARGET="ft", TANDEM_ORACLE="ft")
+    proc = subprocess.run([sys.executable, "-c", driver], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "input skipped (1 in a row)" in proc.stderr and "input skipped (3 in a row)" in proc.stderr
+    assert "giving up" in proc.stderr and "Traceback" not in proc.stderr and "not stopped" not in proc.stdout
+
+
 def test_atheris_runs_under_libfuzzer(tmp_path, ft):
     pytest.importorskip("atheris")
     env = dict(os.environ, TANDEM_TARGET="ft", TANDEM_ORACLE="ft")
