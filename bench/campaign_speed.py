@@ -8,7 +8,9 @@ with --jobs workers, target and oracle from the config:
   forkserver  the campaign's path: one warm fork server per interpreter and worker
   fresh       one fresh subprocess per case per interpreter (oracle.executor.run)
   bare        the programs exec'd one after another inside one already-running target
-              and one oracle interpreter (no isolation, no harness: the floor)
+              and one oracle interpreter (no isolation, no harness: the floor); a program
+              that kills that interpreter (an interpreter bug) is left out, and the rest
+              run in a new one
 It also runs `tandem fuzz --runs N` with --jobs 1 and 2 and prints the scaling.
 """
 
@@ -52,15 +54,32 @@ def threads(*fns, timeout=None, names=None):
     ts = [threading.Thread(target=go, args=(i, f)) for i, f in enumerate(fns)]
     [t.start() for t in ts]; [t.join() for t in ts]
     return results
-started = time.perf_counter()
 for path in sys.argv[1:]:
+    started = time.perf_counter()
     namespace = {"__name__": "__main__", "emit": emit, "observe": observe, "check": check, "threads": threads}
     try:
         exec(compile(open(path).read(), path, "exec"), namespace)
     except BaseException:
         pass
-print(time.perf_counter() - started)
+    print(time.perf_counter() - started, flush=True)
 '''
+
+
+def bare_seconds_of(interpreter, paths: list[str], cwd: str) -> tuple[float, int]:
+    """In-process seconds of `paths` run one after another in one `interpreter`, and how
+    many programs killed it (an interpreter bug: its time is left out and the runner is
+    started again on the programs after it)."""
+    total, crashed = 0.0, 0
+    while paths:
+        out = subprocess.run([interpreter.path, "-c", BARE_RUNNER, *paths], capture_output=True, text=True,
+                             cwd=cwd)
+        times = [float(line) for line in out.stdout.split()]
+        total += sum(times)
+        if len(times) >= len(paths):
+            break
+        crashed += 1
+        paths = paths[len(times) + 1:]
+    return total, crashed
 
 
 def programs(count: int, caps: Capabilities, short: bool) -> list[str]:
@@ -125,23 +144,19 @@ def main() -> None:
         chunks = [paths[k::args.jobs] for k in range(args.jobs)]
 
         def bare(chunk):
-            total = 0.0
-            for interpreter in (target, oracle):
-                out = subprocess.run([interpreter.path, "-c", BARE_RUNNER, *chunk], capture_output=True, text=True,
-                                     cwd=scratch)
-                total += float(out.stdout.strip().splitlines()[-1])
-            return total
+            return sum(bare_seconds_of(interpreter, chunk, scratch)[1] for interpreter in (target, oracle))
 
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            list(pool.map(bare, chunks))
+            bare_crashes = sum(pool.map(bare, chunks))
         bare_seconds = time.monotonic() - started
     n = len(sources)
     print(f"{n} programs ({'short' if args.short else 'default mix'}), --jobs {args.jobs}, "
           f"target {target.name}, oracle {oracle.name}")
     print(f"  forkserver  {n / forkserver_seconds:7.2f} cases/s  ({forkserver_seconds:6.1f}s)")
     print(f"  fresh       {n / fresh_seconds:7.2f} cases/s  ({fresh_seconds:6.1f}s)")
-    print(f"  bare        {n / bare_seconds:7.2f} cases/s  ({bare_seconds:6.1f}s, no isolation, no harness)")
+    print(f"  bare        {n / bare_seconds:7.2f} cases/s  ({bare_seconds:6.1f}s, no isolation, no harness"
+          + (f"; {bare_crashes} program(s) killed the runner and were left out" if bare_crashes else "") + ")")
     print(f"  forkserver vs fresh: {fresh_seconds / forkserver_seconds:.2f}x faster; "
           f"vs bare: {forkserver_seconds / bare_seconds:.2f}x the time")
     if args.skip_fuzz:
