@@ -13,7 +13,7 @@ from fuzz import atheris_target
 from fuzz.generators import FAMILIES, build
 from fuzz.render import render
 from fuzz.scenario import Capabilities
-from oracle.executor import run
+from oracle.executor import harness_argv, read_report, run, scrubbed_env
 from oracle.judge import judge_once
 from oracle.model import Case, Kind, Limits
 from oracle.normalize import observe
@@ -67,10 +67,24 @@ def test_gil_build_reaches_call_alloc_and_enter_init(gil):
     assert "CALL_ALLOC_AND_ENTER_INIT" in reached
 
 
-def test_free_threaded_313_reports_no_specializations(ft):
-    observation = observe(run(Case(render(build("init_race", 0, Capabilities.of(ft)))), ft, LIMITS, feedback=True))
-    if ft.version_info < (3, 14):
-        assert observation.specializations == ()
+def test_free_threaded_313_reports_no_specializations(ft, tmp_path):
+    """3.13t does not specialize: its probe sees no specializer, so a feedback run does
+    not look for specializations (dis over every code object, the cost of most of a
+    short run) and reports none; asked directly, the harness finds none either."""
+    if ft.version_info >= (3, 14):
+        pytest.skip("3.14t specializes")
+    assert not ft.features.specializer
+    source = render(build("init_race", 0, Capabilities.of(ft)))
+    observation = observe(run(Case(source), ft, LIMITS, feedback=True))
+    assert observation.specializations == ()
+    program, report = tmp_path / "case.py", tmp_path / "report.jsonl"
+    program.write_text(source)
+    env = dict(scrubbed_env(tmp_path), TANDEM_SPECIALIZATIONS="1")  # the harness asked directly
+    direct = subprocess.run(harness_argv(ft, report, program), env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert direct.returncode == 0, direct.stderr[-2000:]
+    end = [r for r in read_report(report)[0] if r["t"] == "end"]
+    assert end and end[-1]["specializations"] == []
 
 
 def test_byte_random_is_deterministic_and_local():
