@@ -13,7 +13,7 @@ from fuzz import atheris_target
 from fuzz.generators import FAMILIES, build
 from fuzz.render import render
 from fuzz.scenario import Capabilities
-from oracle.executor import harness_argv, read_report, run, scrubbed_env
+from oracle.executor import HARNESS, harness_argv, read_report, run, scrubbed_env
 from oracle.judge import judge_once
 from oracle.model import Case, Kind, Limits
 from oracle.normalize import observe
@@ -65,6 +65,56 @@ def test_gil_build_reaches_call_alloc_and_enter_init(gil):
         assert _valid(observation)
         reached.update(observation.specializations)
     assert "CALL_ALLOC_AND_ENTER_INIT" in reached
+
+
+SCAN_AGAINST_DIS = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import _child
+
+class Point:
+    __slots__ = ("x", "y")
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+class Plain:
+    def __init__(self):
+        self.value = 1
+    @property
+    def double(self):
+        return self.value * 2
+
+def work():
+    total, items = 0, []
+    for i in range(4000):
+        p, q = Point(i, 2.0), Plain()
+        total += p.x + q.value + q.double + len(items)
+        items.append(p.y * 1.5)
+        items[-1] = str(i)[0:1]
+    return total
+
+work()
+wanted = _child._specialized_names()
+table = _child._opcode_table(wanted)
+codes = list(_child._code_objects({"work": work, "Point": Point, "Plain": Plain}))
+scanned = [_child._specialized_by_scan(code, table, wanted) for code in codes]
+read = [_child._specialized_by_dis(code, wanted) for code in codes]
+print(len(codes), scanned == read, sorted(set().union(*read)))
+"""
+
+
+@pytest.mark.parametrize("name", ["gil", "host"])
+def test_specializations_read_off_the_bytecode_match_dis(name, request, tmp_path):
+    """The harness reads specialized instructions straight off the adaptive bytecode
+    (instructions and their inline caches) instead of dis.get_instructions; on warm code
+    of a specializing build both name the same instructions."""
+    interpreter = request.getfixturevalue(name)
+    proc = subprocess.run([interpreter.path, "-c", SCAN_AGAINST_DIS, str(HARNESS.parent)], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    count, same, names = proc.stdout.split(" ", 2)
+    assert int(count) >= 4 and same == "True", proc.stdout
+    assert "STORE_ATTR_SLOT" in names and "LOAD_ATTR_SLOT" in names, proc.stdout
 
 
 def test_free_threaded_313_reports_no_specializations(ft, tmp_path):
