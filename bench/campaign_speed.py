@@ -1,11 +1,13 @@
 """Cases per second: fork servers against fresh processes and bare in-process execution.
 
-    .venv/bin/python bench/campaign_speed.py [--count 60] [--jobs 2] [--short]
+    .venv/bin/python bench/campaign_speed.py [--count 60] [--jobs 2] [--short] [--skip-fuzz]
+        [--target X --oracle Y]
 
 The same generated programs (default family mix, or --short: the fast families with
 their iterations cut to a tenth, where start-up dominates) are judged three ways, each
 with --jobs workers, target and oracle from the config:
   forkserver  the campaign's path: one warm fork server per interpreter and worker
+              (with the campaign's specialization feedback, as fresh below)
   fresh       one fresh subprocess per case per interpreter (oracle.executor.run)
   bare        the programs exec'd one after another inside one already-running target
               and one oracle interpreter (no isolation, no harness: the floor); a program
@@ -110,9 +112,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--short", action="store_true")
     parser.add_argument("--skip-fuzz", action="store_true", help="skip the tandem fuzz scaling runs")
+    parser.add_argument("--target", help="interpreter name or path (default: the configured target)")
+    parser.add_argument("--oracle", help="interpreter name or path (default: the configured oracle)")
     args = parser.parse_args()
     config = registry.load_config(ROOT)
-    target, oracle = registry.resolve(config.target, config), registry.resolve(config.oracle, config)
+    target = registry.resolve(args.target or config.target, config)
+    oracle = registry.resolve(args.oracle or config.oracle, config)
     sources = programs(args.count, Capabilities.common(target, oracle), args.short)
     limits = Limits(deadline=120.0)
     servers = {}
@@ -124,11 +129,12 @@ def main() -> None:
             servers[key] = (ForkServer(target), ForkServer(oracle))
         pair = servers[key]
         case = Case(sources[index])
-        return compare(observe(pair[0].run(case, limits, False)), observe(pair[1].run(case, limits, False)))
+        return compare(observe(pair[0].run(case, limits, True)), observe(pair[1].run(case, limits, True)))
 
     def fresh(index: int):
         case = Case(sources[index])
-        return compare(observe(run(case, target, limits)), observe(run(case, oracle, limits)))
+        return compare(observe(run(case, target, limits, feedback=True)),
+                       observe(run(case, oracle, limits, feedback=True)))
 
     forkserver_seconds = timed(args.jobs, sources, with_servers)
     for pair in servers.values():
@@ -165,8 +171,8 @@ def main() -> None:
     rates = {}
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as scratch:
-            subprocess.run([tandem, "fuzz", "--out", f"{scratch}/c", "--runs", str(args.count), "--jobs", str(jobs)],
-                           cwd=ROOT, capture_output=True)
+            subprocess.run([tandem, "fuzz", "--out", f"{scratch}/c", "--runs", str(args.count), "--jobs", str(jobs),
+                            "--target", target.path, "--oracle", oracle.path], cwd=ROOT, capture_output=True)
             record = json.loads(Path(f"{scratch}/c/stats.jsonl").read_text().splitlines()[-1])
             rates[jobs] = record["runs_per_second"]
     print(f"  tandem fuzz --runs {args.count}: --jobs 1 {rates[1]:.2f} runs/s, --jobs 2 {rates[2]:.2f} runs/s "
