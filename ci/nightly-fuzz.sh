@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Nightly campaign: a time-boxed `tandem fuzz` (TANDEM_FUZZ_TIME, default 30m) on the
-# configured pair (or TANDEM_TARGET / TANDEM_ORACLE), resuming the campaign in
-# out/nightly, then every finding bucket's reproducer copied to out/artifacts/findings/
-# (corpus format: `tandem corpus add` takes them into the regression corpus).
+# configured pair (or TANDEM_TARGET / TANDEM_ORACLE), continuing the campaign in
+# out/nightly for that long again (--extend), then every finding bucket's reproducer
+# copied to out/artifacts/findings/ (corpus format: `tandem corpus add` takes them into
+# the regression corpus).
 # Exit: 0 no findings, 1 findings (artifacts to look at), 2 infrastructure error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/provision.sh ft-debug ft >&2
 out=out/nightly
 args=(--time "${TANDEM_FUZZ_TIME:-30m}" --jobs "${TANDEM_JOBS:-$(nproc)}" --out "$out")
-[ -f "$out/campaign.json" ] && args+=(--resume)
+[ -f "$out/campaign.json" ] && args+=(--extend)   # this night's budget on top of earlier nights
 [ -n "${TANDEM_TARGET:-}" ] && args+=(--target "$TANDEM_TARGET")
 [ -n "${TANDEM_ORACLE:-}" ] && args+=(--oracle "$TANDEM_ORACLE")
 status=0

@@ -67,6 +67,7 @@ class CampaignConfig:
     confirm: int = 3
     limits: Limits = Limits(deadline=60.0)
     resume: bool = False
+    extend: bool = False          # with resume: the budget is on top of what was already run
     forkserver: bool = True       # fork servers for the first run of each case
     programs: tuple[Program, ...] = ()
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
@@ -213,6 +214,10 @@ class Campaign:
             out.mkdir(parents=True, exist_ok=True)
             store.atomic_write_text(out / "campaign.json", json.dumps(description, indent=2) + "\n")
             self.state.next_seed = config.seed * 1_000_000
+        # The budget (--time, --runs) is the campaign's total: a campaign killed half-way
+        # and resumed runs the rest.  With `extend` it counts from here (a nightly session).
+        self._spent_before = ((self.state.elapsed, self.state.next_seed - config.seed * 1_000_000)
+                              if config.extend else (0.0, 0))
         (out / "findings").mkdir(exist_ok=True)
         (out / "queue").mkdir(exist_ok=True)
 
@@ -239,7 +244,8 @@ class Campaign:
     def _next_work(self, rng: random.Random) -> tuple[Scenario | Program, str] | None:
         programs = self.config.programs
         with self.lock:
-            if self.config.runs is not None and self.state.next_seed - self.config.seed * 1_000_000 >= self.config.runs:
+            used = self.state.next_seed - self.config.seed * 1_000_000 - self._spent_before[1]
+            if self.config.runs is not None and used >= self.config.runs:
                 return None
             seed = self.state.next_seed
             self.state.next_seed += 1
@@ -260,7 +266,7 @@ class Campaign:
     def _budget_left(self) -> bool:
         if self.stopping.is_set():
             return False
-        if self.config.seconds is not None and self.elapsed >= self.config.seconds:
+        if self.config.seconds is not None and self.elapsed - self._spent_before[0] >= self.config.seconds:
             return False
         return True
 

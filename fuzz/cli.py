@@ -342,7 +342,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     programs = load_programs(Path(args.programs)) if args.programs else ()
     settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
                               jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
-                              confirm=args.confirm, limits=_limits(args), resume=args.resume,
+                              confirm=args.confirm, limits=_limits(args), resume=args.resume or args.extend,
+                              extend=args.extend,
                               forkserver=not args.no_forkserver, programs=programs,
                               programs_share=args.programs_share)
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
@@ -654,7 +655,9 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--seed", type=int, default=0, help="campaign seed")
     fuzz.add_argument("--families", help="comma-separated families (default: all)")
     fuzz.add_argument("--confirm", type=int, default=3, help="runs in all to confirm a finding")
-    fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out")
+    fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out (the budget is its total)")
+    fuzz.add_argument("--extend", action="store_true",
+                      help="continue the campaign in --out with --time/--runs more than it has run (implies --resume)")
     fuzz.add_argument("--no-forkserver", action="store_true", help="one fresh process per run (slower)")
     fuzz.add_argument("--no-gdb", action="store_true",
                       help="do not re-run crashes under gdb for their native frames (used when gdb exists)")

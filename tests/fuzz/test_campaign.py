@@ -49,6 +49,10 @@ def test_campaign_writes_its_directory_and_resumes(tmp_path, ft):
     resumed.config = resumed.config.__class__(**{**resumed.config.__dict__, "runs": 10})
     state = resumed.run()
     assert state.runs == 10  # continued from seed 6, not from the beginning
+    again = _campaign(out, ft, ft, runs=10, resume=True).run()
+    assert again.runs == 10  # --resume: the budget is the campaign's total, already spent
+    extended = _campaign(out, ft, ft, runs=3, resume=True, extend=True).run()
+    assert extended.runs == 13  # --extend: three more (a nightly session)
 
 
 def test_findings_are_confirmed_deduplicated_and_replayable(tmp_path, ft_debug, ft, monkeypatch):
