@@ -56,32 +56,34 @@ def threads(*fns, timeout=None, names=None):
     ts = [threading.Thread(target=go, args=(i, f)) for i, f in enumerate(fns)]
     [t.start() for t in ts]; [t.join() for t in ts]
     return results
-for path in sys.argv[1:]:
-    started = time.perf_counter()
+clock = getattr(time, sys.argv[1])
+for path in sys.argv[2:]:
+    started = clock()
     namespace = {"__name__": "__main__", "emit": emit, "observe": observe, "check": check, "threads": threads}
     try:
         exec(compile(open(path).read(), path, "exec"), namespace)
     except BaseException:
         pass
-    print(time.perf_counter() - started, flush=True)
+    print(clock() - started, flush=True)
 '''
 
 
-def bare_seconds_of(interpreter, paths: list[str], cwd: str) -> tuple[float, int]:
-    """In-process seconds of `paths` run one after another in one `interpreter`, and how
-    many programs killed it (an interpreter bug: its time is left out and the runner is
-    started again on the programs after it)."""
-    total, crashed = 0.0, 0
+def bare_times(interpreter_path: str, paths: list[str], cwd: str,
+               clock: str = "perf_counter") -> tuple[list[float], int]:
+    """Seconds (by `clock`: perf_counter, or process_time for CPU) of each of `paths` run
+    one after another in one interpreter, and how many programs killed it (an
+    interpreter bug: left out, and the runner started again on the programs after it)."""
+    times, crashed = [], 0
     while paths:
-        out = subprocess.run([interpreter.path, "-c", BARE_RUNNER, *paths], capture_output=True, text=True,
+        out = subprocess.run([interpreter_path, "-c", BARE_RUNNER, clock, *paths], capture_output=True, text=True,
                              cwd=cwd)
-        times = [float(line) for line in out.stdout.split()]
-        total += sum(times)
-        if len(times) >= len(paths):
+        done = [float(line) for line in out.stdout.split()]
+        times += done
+        if len(done) >= len(paths):
             break
         crashed += 1
-        paths = paths[len(times) + 1:]
-    return total, crashed
+        paths = paths[len(done) + 1:]
+    return times, crashed
 
 
 def programs(count: int, caps: Capabilities, short: bool) -> list[str]:
@@ -150,7 +152,7 @@ def main() -> None:
         chunks = [paths[k::args.jobs] for k in range(args.jobs)]
 
         def bare(chunk):
-            return sum(bare_seconds_of(interpreter, chunk, scratch)[1] for interpreter in (target, oracle))
+            return sum(bare_times(interpreter.path, chunk, scratch)[1] for interpreter in (target, oracle))
 
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:

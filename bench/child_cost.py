@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -31,30 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from campaign_speed import programs  # noqa: E402
+from campaign_speed import bare_times, programs  # noqa: E402
 from fuzz.scenario import Capabilities  # noqa: E402
 from oracle import interpreters as registry  # noqa: E402
 from oracle.executor import ForkServer  # noqa: E402
 from oracle.model import Case, Limits  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
-BARE_CPU = r'''
-import sys, threading, time
-def emit(k, v): pass
-def observe(k, v, allowed=None): return True
-def check(c, label, detail=None): return bool(c)
-def threads(*fns, timeout=None, names=None):
-    ts = [threading.Thread(target=f) for f in fns]
-    [t.start() for t in ts]; [t.join() for t in ts]
-for path in sys.argv[1:]:
-    started = time.process_time()
-    namespace = {"__name__": "__main__", "emit": emit, "observe": observe, "check": check, "threads": threads}
-    try:
-        exec(compile(open(path).read(), path, "exec"), namespace)
-    except BaseException:
-        pass
-    print(time.process_time() - started, flush=True)
-'''
 
 
 def children_cpu(pid: int) -> tuple[float, float]:
@@ -82,15 +64,7 @@ def bare_cpu(path: str, sources: list[str]) -> tuple[float, int]:
             file = Path(scratch) / f"p{index}.py"
             file.write_text(source)
             files.append(str(file))
-        times, crashed = [], 0
-        while files:
-            out = subprocess.run([path, "-c", BARE_CPU, *files], capture_output=True, text=True, cwd=scratch)
-            done = [float(line) for line in out.stdout.split()]
-            times += done
-            if len(done) >= len(files):
-                break
-            crashed += 1
-            files = files[len(done) + 1:]
+        times, crashed = bare_times(path, files, scratch, clock="process_time")
     return sum(times) * 1000 / max(len(times), 1), crashed
 
 
