@@ -86,6 +86,16 @@ def bare_times(interpreter_path: str, paths: list[str], cwd: str,
     return times, crashed
 
 
+def write_programs(directory: str, sources: list[str]) -> list[str]:
+    """The sources as files p0.py, p1.py, ... in `directory`; their paths."""
+    paths = []
+    for index, source in enumerate(sources):
+        path = Path(directory) / f"p{index}.py"
+        path.write_text(source)
+        paths.append(str(path))
+    return paths
+
+
 def programs(count: int, caps: Capabilities, short: bool) -> list[str]:
     families = ["hierarchy", "init_race", "type_mutation", "cold_start", "shared_containers", "unraisable",
                 "hooks"] if short else sorted(FAMILIES)
@@ -144,11 +154,7 @@ def main() -> None:
             server.close()
     fresh_seconds = timed(args.jobs, sources, fresh)
     with tempfile.TemporaryDirectory() as scratch:
-        paths = []
-        for index, source in enumerate(sources):
-            path = Path(scratch) / f"p{index}.py"
-            path.write_text(source)
-            paths.append(str(path))
+        paths = write_programs(scratch, sources)
         chunks = [paths[k::args.jobs] for k in range(args.jobs)]
 
         def bare(chunk):

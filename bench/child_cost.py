@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from campaign_speed import bare_times, programs  # noqa: E402
+from campaign_speed import bare_times, programs, write_programs  # noqa: E402
 from fuzz.scenario import Capabilities  # noqa: E402
 from oracle import interpreters as registry  # noqa: E402
 from oracle.executor import ForkServer  # noqa: E402
@@ -59,12 +59,7 @@ def bare_cpu(path: str, sources: list[str]) -> tuple[float, int]:
     """Mean CPU milliseconds per program exec'd in one interpreter, and how many killed
     it (left out, the runner restarted past them)."""
     with tempfile.TemporaryDirectory() as scratch:
-        files = []
-        for index, source in enumerate(sources):
-            file = Path(scratch) / f"p{index}.py"
-            file.write_text(source)
-            files.append(str(file))
-        times, crashed = bare_times(path, files, scratch, clock="process_time")
+        times, crashed = bare_times(path, write_programs(scratch, sources), scratch, clock="process_time")
     return sum(times) * 1000 / max(len(times), 1), crashed
 
 
