@@ -312,14 +312,6 @@ def _thread_excepthook(args):
 
 # -- feedback --------------------------------------------------------------------------
 
-def _specialized_names():
-    import dis
-    table = getattr(dis, "_specializations", None)
-    if not table:
-        return set()
-    return {name for names in table.values() for name in names}
-
-
 def _code_objects(namespace):
     seen = set()
     stack = []
@@ -362,26 +354,30 @@ def record_specializations():
             _specializations_seen.update(specializations(vars(main)))
 
 
-_opcode_table_cache = []
+_specialization_cache = []   # (names of specialized instructions, opcode table), built once
 
 
-def _opcode_table(wanted):
-    """For each opcode: its name if it is a specialized instruction, and the number of
-    inline cache entries after it (those of the instruction it specializes), from dis'
-    own tables; None where they are not as expected (dis.get_instructions then)."""
-    if not _opcode_table_cache:
+def _specialization_tables():
+    """The names of the specialized instructions (empty where dis knows none), and for
+    each opcode its name if it is one of them with the number of inline cache entries
+    after it (those of the instruction it specializes), from dis' own tables; the
+    opcode table is None where those are not as expected (dis.get_instructions then)."""
+    if not _specialization_cache:
         import dis
+        families = getattr(dis, "_specializations", None) or {}
+        wanted = {name for names in families.values() for name in names}
         try:
             size_of = getattr(dis, "_get_cache_size", None)  # 3.13+; a table before
             table = []
             for op in range(256):
-                name, base = dis._all_opname[op], dis._all_opname[dis._deoptop(op)]
-                caches = size_of(base) if size_of else dis._inline_cache_entries[dis._deoptop(op)]
+                deop = dis._deoptop(op)
+                caches = size_of(dis._all_opname[deop]) if size_of else dis._inline_cache_entries[deop]
+                name = dis._all_opname[op]
                 table.append((name if name in wanted else None, int(caches)))
         except Exception:
             table = None
-        _opcode_table_cache.append(table)
-    return _opcode_table_cache[0]
+        _specialization_cache.append((wanted, table))
+    return _specialization_cache[0]
 
 
 def _specialized_by_dis(code, wanted):
@@ -389,7 +385,7 @@ def _specialized_by_dis(code, wanted):
     return {i.opname for i in dis.get_instructions(code, adaptive=True)} & wanted
 
 
-def _specialized_by_scan(code, table, wanted):
+def _specialized_by_scan(code, table):
     """What dis.get_instructions(code, adaptive=True) would name, read straight off the
     adaptive bytecode (instructions and their cache entries): 50 times cheaper, which
     matters because programs take snapshots inside their loops."""
@@ -408,10 +404,9 @@ def specializations(namespace):
     """Names of specialized instructions present in the code reachable from namespace."""
     try:
         import dis
-        wanted = _specialized_names()
+        wanted, table = _specialization_tables()
         if not wanted:
             return []
-        table = _opcode_table(wanted)
         executor = dis.opmap.get("ENTER_EXECUTOR")  # a tier-2 executor hides the instruction
         found = set()
         for code in _code_objects(namespace):
@@ -419,7 +414,7 @@ def specializations(namespace):
                 if table is None or (executor is not None and executor in code._co_code_adaptive[::2]):
                     found |= _specialized_by_dis(code, wanted)
                 else:
-                    found |= _specialized_by_scan(code, table, wanted)
+                    found |= _specialized_by_scan(code, table)
             except Exception:
                 continue
         return sorted(found)
@@ -559,10 +554,10 @@ def serve():
         if len(header) < 4:
             return 0
         request = marshal.loads(read(int.from_bytes(header, "little")))
-        if request["env"].get("TANDEM_SPECIALIZATIONS") == "1" and not _opcode_table_cache:
+        if request["env"].get("TANDEM_SPECIALIZATIONS") == "1" and not _specialization_cache:
             # Feedback children read specializations with dis' tables: built once here
             # (the first request that asks), not imported and built in every child.
-            _opcode_table(_specialized_names())
+            _specialization_tables()
         pid = os.fork()
         if pid == 0:
             _serve_child(request)  # does not return

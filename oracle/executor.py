@@ -349,7 +349,7 @@ class ForkServer:
                    "limits": {"RLIMIT_AS": limits.address_space, "RLIMIT_FSIZE": limits.file_size,
                               "RLIMIT_NPROC": limits.processes}}
         payload = marshal.dumps(request, 4)
-        process = self._start()
+        process = self.process  # started by _run_in, together with the cgroup of `box`
         started = time.monotonic()
         try:
             process.stdin.write(len(payload).to_bytes(4, "little") + payload)

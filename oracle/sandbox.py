@@ -175,11 +175,7 @@ class Box:
 
     def join(self) -> None:
         """Called in the child before exec: move this process into the cgroup."""
-        if self.cgroup is not None:
-            try:
-                (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
-            except OSError:
-                pass
+        self.admit(os.getpid())
 
     def _cgroup_pids(self) -> list[int]:
         if self.cgroup is None:

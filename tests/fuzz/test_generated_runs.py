@@ -94,10 +94,9 @@ def work():
     return total
 
 work()
-wanted = _child._specialized_names()
-table = _child._opcode_table(wanted)
+wanted, table = _child._specialization_tables()
 codes = list(_child._code_objects({"work": work, "Point": Point, "Plain": Plain}))
-scanned = [_child._specialized_by_scan(code, table, wanted) for code in codes]
+scanned = [_child._specialized_by_scan(code, table) for code in codes]
 read = [_child._specialized_by_dis(code, wanted) for code in codes]
 print(len(codes), scanned == read, sorted(set().union(*read)))
 """
