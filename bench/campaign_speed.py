@@ -8,12 +8,15 @@ their iterations cut to a tenth, where start-up dominates) are judged three ways
 with --jobs workers, target and oracle from the config:
   forkserver  the campaign's path: one warm fork server per interpreter and worker
               (with the campaign's specialization feedback, as fresh below)
+  no-teardown the same, children skipping the interpreter's teardown (tandem fuzz
+              --teardown-share 0; ForkServer.run(teardown=False))
   fresh       one fresh subprocess per case per interpreter (oracle.executor.run)
   bare        the programs exec'd one after another inside one already-running target
               and one oracle interpreter (no isolation, no harness: the floor); a program
               that kills that interpreter (an interpreter bug) is left out, and the rest
               run in a new one
-It also runs `tandem fuzz --runs N` with --jobs 1 and 2 and prints the scaling.
+It also runs `tandem fuzz --runs N` with --jobs 1 and 2 and prints the scaling, and
+with --jobs 2 and --teardown-share 0.
 """
 
 from __future__ import annotations
@@ -134,21 +137,25 @@ def main() -> None:
     limits = Limits(deadline=120.0)
     servers = {}
 
-    def with_servers(index: int):
-        import threading
-        key = threading.get_ident()
-        if key not in servers:
-            servers[key] = (ForkServer(target), ForkServer(oracle))
-        pair = servers[key]
-        case = Case(sources[index])
-        return compare(observe(pair[0].run(case, limits, True)), observe(pair[1].run(case, limits, True)))
+    def through_servers(teardown: bool):
+        def judge(index: int):
+            import threading
+            key = (threading.get_ident(), teardown)
+            if key not in servers:
+                servers[key] = (ForkServer(target), ForkServer(oracle))
+            pair = servers[key]
+            case = Case(sources[index])
+            return compare(observe(pair[0].run(case, limits, True, teardown=teardown)),
+                           observe(pair[1].run(case, limits, True, teardown=teardown)))
+        return judge
 
     def fresh(index: int):
         case = Case(sources[index])
         return compare(observe(run(case, target, limits, feedback=True)),
                        observe(run(case, oracle, limits, feedback=True)))
 
-    forkserver_seconds = timed(args.jobs, sources, with_servers)
+    forkserver_seconds = timed(args.jobs, sources, through_servers(True))
+    quick_seconds = timed(args.jobs, sources, through_servers(False))
     for pair in servers.values():
         for server in pair:
             server.close()
@@ -168,23 +175,25 @@ def main() -> None:
     print(f"{n} programs ({'short' if args.short else 'default mix'}), --jobs {args.jobs}, "
           f"target {target.name}, oracle {oracle.name}")
     print(f"  forkserver  {n / forkserver_seconds:7.2f} cases/s  ({forkserver_seconds:6.1f}s)")
+    print(f"  no-teardown {n / quick_seconds:7.2f} cases/s  ({quick_seconds:6.1f}s)")
     print(f"  fresh       {n / fresh_seconds:7.2f} cases/s  ({fresh_seconds:6.1f}s)")
     print(f"  bare        {n / bare_seconds:7.2f} cases/s  ({bare_seconds:6.1f}s, no isolation, no harness"
           + (f"; {bare_crashes} program(s) killed the runner and were left out" if bare_crashes else "") + ")")
-    print(f"  forkserver vs fresh: {fresh_seconds / forkserver_seconds:.2f}x faster; "
-          f"vs bare: {forkserver_seconds / bare_seconds:.2f}x the time")
+    for name, seconds in (("forkserver", forkserver_seconds), ("no-teardown", quick_seconds)):
+        print(f"  {name} vs fresh: {fresh_seconds / seconds:.2f}x faster; vs bare: {seconds / bare_seconds:.2f}x the time")
     if args.skip_fuzz:
         return
     tandem = str(Path(sys.executable).with_name("tandem"))
     rates = {}
-    for jobs in (1, 2):
+    for jobs, share in ((1, "1"), (2, "1"), (2, "0")):
         with tempfile.TemporaryDirectory() as scratch:
             subprocess.run([tandem, "fuzz", "--out", f"{scratch}/c", "--runs", str(args.count), "--jobs", str(jobs),
-                            "--target", target.path, "--oracle", oracle.path], cwd=ROOT, capture_output=True)
+                            "--target", target.path, "--oracle", oracle.path, "--teardown-share", share],
+                           cwd=ROOT, capture_output=True)
             record = json.loads(Path(f"{scratch}/c/stats.jsonl").read_text().splitlines()[-1])
-            rates[jobs] = record["runs_per_second"]
-    print(f"  tandem fuzz --runs {args.count}: --jobs 1 {rates[1]:.2f} runs/s, --jobs 2 {rates[2]:.2f} runs/s "
-          f"({rates[2] / rates[1]:.2f}x)")
+            rates[jobs, share] = record["runs_per_second"]
+    print(f"  tandem fuzz --runs {args.count}: --jobs 1 {rates[1, '1']:.2f} runs/s, --jobs 2 {rates[2, '1']:.2f} "
+          f"runs/s ({rates[2, '1'] / rates[1, '1']:.2f}x); --jobs 2 --teardown-share 0 {rates[2, '0']:.2f} runs/s")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ For each interpreter, through the campaign's real fork server (oracle.executor.F
   empty   CPU of one child running an empty program: the fixed cost of a case (fork,
           harness set-up, interpreter finalization, exit), user and system;
   short   CPU per child over the short programs of bench/campaign_speed.py --short;
+  (both also with teardown=False: children that skip the interpreter's teardown, as
+  tandem fuzz --teardown-share 0 runs them)
   bare    CPU per program of the same short programs exec'd one after another in one
           running interpreter (time.process_time around each);
 and the ratio short / bare, each the median of --rounds rounds (threaded programs vary
@@ -45,12 +47,12 @@ def children_cpu(pid: int) -> tuple[float, float]:
     return int(fields[13]) / TICK, int(fields[14]) / TICK  # cutime, cstime (fields 16, 17)
 
 
-def through_server(server: ForkServer, sources: list[str]) -> tuple[float, float]:
+def through_server(server: ForkServer, sources: list[str], teardown: bool = True) -> tuple[float, float]:
     """Mean user and system milliseconds per child over `sources`."""
     server.run(Case("pass\n"), Limits(deadline=60.0), True)  # started, warm
     user0, system0 = children_cpu(server.process.pid)
     for source in sources:
-        server.run(Case(source), Limits(deadline=120.0), True)
+        server.run(Case(source), Limits(deadline=120.0), True, teardown=teardown)
     user1, system1 = children_cpu(server.process.pid)
     return (user1 - user0) * 1000 / len(sources), (system1 - system0) * 1000 / len(sources)
 
@@ -75,24 +77,28 @@ def main() -> None:
     sources = programs(args.count, Capabilities.common(*chosen), short=True)
     print(f"CPU per case, ms (empty program x{args.empty}, {args.count} short programs, "
           f"median of {args.rounds} rounds)")
-    print(f"  {'interpreter':12} {'empty user+sys':>16} {'short child':>12} {'bare':>8} {'short/bare':>11}")
+    print(f"  {'interpreter':12} {'teardown':>9} {'empty user+sys':>16} {'short child':>12} {'bare':>8} "
+          f"{'short/bare':>11}")
     for interpreter in chosen:
         rounds = []
         for _ in range(args.rounds):
-            server = ForkServer(interpreter)
-            try:
-                empty = through_server(server, ["pass\n"] * args.empty)
-                short = sum(through_server(server, sources))
-            finally:
-                server.close()
-            rounds.append((empty, short, *bare_cpu(interpreter.path, sources)))
-        (empty_user, empty_system) = statistics.median_low(r[0] for r in rounds)
-        short = statistics.median(r[1] for r in rounds)
-        bare = statistics.median(r[2] for r in rounds)
-        crashed = sum(r[3] for r in rounds)
+            measured = []
+            for teardown in (True, False):
+                server = ForkServer(interpreter)
+                try:
+                    measured.append((through_server(server, ["pass\n"] * args.empty, teardown),
+                                     sum(through_server(server, sources, teardown))))
+                finally:
+                    server.close()
+            rounds.append((measured, *bare_cpu(interpreter.path, sources)))
+        bare = statistics.median(r[1] for r in rounds)
+        crashed = sum(r[2] for r in rounds)
         note = f"  ({crashed} program(s) killed the bare runner, left out)" if crashed else ""
-        print(f"  {interpreter.name:12} {empty_user:7.1f}+{empty_system:<7.1f} {short:12.1f} {bare:8.1f} "
-              f"{short / bare:10.2f}x{note}")
+        for which, label in ((0, "full"), (1, "skipped")):
+            (empty_user, empty_system) = statistics.median_low(r[0][which][0] for r in rounds)
+            short = statistics.median(r[0][which][1] for r in rounds)
+            print(f"  {interpreter.name:12} {label:>9} {empty_user:7.1f}+{empty_system:<7.1f} {short:12.1f} "
+                  f"{bare:8.1f} {short / bare:10.2f}x{note if which else ''}")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ class CampaignConfig:
     resume: bool = False
     extend: bool = False          # with resume: the budget is on top of what was already run
     forkserver: bool = True       # fork servers for the first run of each case
+    teardown_share: float = 1.0   # share of forked runs whose children tear the interpreter down
     programs: tuple[Program, ...] = ()
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
     native_tries: int = 2         # gdb runs to get the native frames of a crash (with `native`)
@@ -92,6 +93,7 @@ class CampaignState:
     confirmations: int = 0
     infrastructure_errors: int = 0
     unconfirmed: int = 0                                               # seen forked, not fresh
+    without_teardown: int = 0                                          # forked, teardown skipped
     programs_run: int = 0                                              # --programs cycle position
     program_verdicts: dict = dataclasses.field(default_factory=dict)  # name -> {verdict kind: runs}
 
@@ -101,7 +103,8 @@ class CampaignState:
                 "findings": dict(self.findings), "hits": dict(self.hits), "features": sorted(self.features),
                 "specializations": sorted(self.specializations), "fresh": self.fresh, "mutated": self.mutated,
                 "confirmations": self.confirmations, "infrastructure_errors": self.infrastructure_errors,
-                "unconfirmed": self.unconfirmed, "programs_run": self.programs_run,
+                "unconfirmed": self.unconfirmed, "without_teardown": self.without_teardown,
+                "programs_run": self.programs_run,
                 "program_verdicts": {name: dict(c) for name, c in self.program_verdicts.items()}}
 
     @staticmethod
@@ -114,7 +117,8 @@ class CampaignState:
             findings=Counter(data["findings"]), hits=Counter(data.get("hits", {})), features=set(data["features"]),
             specializations=set(data["specializations"]), fresh=list(data["fresh"]), mutated=list(data["mutated"]),
             confirmations=data["confirmations"], infrastructure_errors=data.get("infrastructure_errors", 0),
-            unconfirmed=data.get("unconfirmed", 0), programs_run=data.get("programs_run", 0),
+            unconfirmed=data.get("unconfirmed", 0), without_teardown=data.get("without_teardown", 0),
+            programs_run=data.get("programs_run", 0),
             program_verdicts={name: Counter(c) for name, c in data.get("program_verdicts", {}).items()})
 
 
@@ -272,26 +276,28 @@ class Campaign:
 
     # -- one case -----------------------------------------------------------------------
 
-    def _judge(self, case: Case, servers: tuple[ForkServer, ForkServer] | None = None) -> Verdict:
+    def _judge(self, case: Case, servers: tuple[ForkServer, ForkServer] | None = None,
+               teardown: bool = True) -> Verdict:
         """Target and oracle runs of `case`: through the worker's fork servers when given
-        (which run a case needing start-up environment fresh), else as fresh processes."""
+        (which run a case needing start-up environment fresh), else as fresh processes.
+        `teardown` (forked runs only, the same for both sides): see ForkServer.run."""
         limits = self.config.limits
         if servers is not None:
-            target = observe(servers[0].run(case, limits, feedback=True))
-            oracle = observe(servers[1].run(case, limits, feedback=True))
+            target = observe(servers[0].run(case, limits, feedback=True, teardown=teardown))
+            oracle = observe(servers[1].run(case, limits, feedback=True, teardown=teardown))
         else:
             target = observe(execute(case, self.config.target, limits, feedback=True))
             oracle = observe(execute(case, self.config.oracle, limits, feedback=True))
         return compare(target, oracle)
 
-    def _one(self, scenario: Scenario | Program, origin: str, servers=None) -> None:
+    def _one(self, scenario: Scenario | Program, origin: str, servers=None, teardown: bool = True) -> None:
         if isinstance(scenario, Program):
             case = Case(source=scenario.source, name=scenario.name)
         else:
             case = Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json())
         family = _family(scenario)
         try:
-            verdict = self._judge(case, servers)
+            verdict = self._judge(case, servers, teardown)
         except TandemError:
             with self.lock:
                 self.state.infrastructure_errors += 1
@@ -299,6 +305,7 @@ class Campaign:
         new = features_of(verdict)
         with self.lock:
             self.state.runs += 1
+            self.state.without_teardown += servers is not None and not teardown and not case.environment
             self.state.per_family[family] += 1
             self.state.verdicts[verdict.kind.value] += 1
             if isinstance(scenario, Program):
@@ -412,8 +419,10 @@ class Campaign:
                 work = self._next_work(rng)
                 if work is None:
                     return
+                share = self.config.teardown_share
+                teardown = share >= 1.0 or rng.random() < share  # drawn only when it can be False
                 try:
-                    self._one(*work, servers=servers)
+                    self._one(*work, servers=servers, teardown=teardown)
                 except OSError as exc:  # the output directory cannot be written: stop, say where
                     self.errors.append(f"cannot write to {self.out}: {exc.strerror or exc}")
                     self.stopping.set()
@@ -445,7 +454,7 @@ class Campaign:
                     "findings": dict(state.findings), "buckets": len(self.buckets), "coverage": len(state.features),
                     "specializations": len(state.specializations), "queue": len(self.queue),
                     "mutated_share": round(self._mutation_share(), 3), "confirmations": state.confirmations,
-                    "unconfirmed": state.unconfirmed}
+                    "unconfirmed": state.unconfirmed, "without_teardown": state.without_teardown}
 
     def _write_stats(self) -> None:
         record = self.stats_record()

@@ -311,7 +311,8 @@ def _campaign_table(campaign) -> Table:
     table = Table(title=f"tandem fuzz: {campaign.config.target.name} vs {campaign.config.oracle.name} -> "
                         f"{campaign.out}", show_header=False)
     table.add_row("elapsed", f"{record['elapsed']:.0f}s")
-    table.add_row("runs", f"{record['runs']} ({record['runs_per_second']:.2f}/s)")
+    table.add_row("runs", f"{record['runs']} ({record['runs_per_second']:.2f}/s)" +
+                  (f", {record['without_teardown']} without teardown" if record["without_teardown"] else ""))
     table.add_row("families", ", ".join(f"{k} {v}" for k, v in sorted(record["per_family"].items())))
     table.add_row("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(record["verdicts"].items())))
     table.add_row("findings", f"{record['buckets']} bucket(s): " +
@@ -337,15 +338,16 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         raise TandemError(f"unknown family {', '.join(unknown)}; known: {', '.join(sorted(FAMILIES))}")
     if args.time is None and args.runs is None:
         raise TandemError("give a budget: --time (e.g. 10m) or --runs N")
-    if not 0.0 <= args.programs_share <= 1.0:
-        raise TandemError(f"--programs-share {args.programs_share}: give a fraction between 0 and 1")
+    for flag, share in (("--programs-share", args.programs_share), ("--teardown-share", args.teardown_share)):
+        if not 0.0 <= share <= 1.0:
+            raise TandemError(f"{flag} {share}: give a fraction between 0 and 1")
     programs = load_programs(Path(args.programs)) if args.programs else ()
     settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
                               jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
                               confirm=args.confirm, limits=_limits(args), resume=args.resume or args.extend,
                               extend=args.extend,
                               forkserver=not args.no_forkserver, programs=programs,
-                              programs_share=args.programs_share)
+                              programs_share=args.programs_share, teardown_share=args.teardown_share)
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -659,6 +661,10 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--extend", action="store_true",
                       help="continue the campaign in --out with --time/--runs more than it has run (implies --resume)")
     fuzz.add_argument("--no-forkserver", action="store_true", help="one fresh process per run (slower)")
+    fuzz.add_argument("--teardown-share", type=float, default=1.0,
+                      help="share of forked runs that end with the interpreter's full teardown (default 1); "
+                           "the rest skip the teardown of the interpreter and of what the child inherited: "
+                           "faster, blind to bugs that show only there (findings are confirmed fresh)")
     fuzz.add_argument("--no-gdb", action="store_true",
                       help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
     fuzz.add_argument("--programs", metavar="DIR",

@@ -535,6 +535,9 @@ def serve():
     harness process would be: own session, stdin from /dev/null, stdout/stderr to the
     given files, the given cwd, environment and limits, then the program."""
     import marshal
+    # What every child imports (_serve_child, _exit_without_teardown), imported once here:
+    # resource is an extension module, loaded from disk.
+    import _weakref, atexit, gc, io, resource  # noqa: F401,E401
     # Modules the generated programs import (fuzz/render_base.PRELUDE and the family
     # bodies), imported once here rather than in every child: `re` alone costs 4-9 ms
     # per run.  A child differs from a fresh process only in what sys.modules already
@@ -577,6 +580,7 @@ def _serve_child(request):
     try:
         import io
         import resource
+        inherited = (dict(sys.modules), dict(vars(builtins)))  # what the program did not make
         os.setsid()  # born in the server's pids cgroup, if there is one (oracle/sandbox.py)
         null = os.open(os.devnull, os.O_RDONLY)
         out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -610,7 +614,92 @@ def _serve_child(request):
             os.write(2, ("tandem fork server child failed: %r\n" % (exc,)).encode())
         finally:
             os._exit(125)
+    if not request.get("teardown", True):
+        _exit_without_teardown(status, inherited)
     sys.exit(status)
+
+
+def _exit_without_teardown(status, inherited):
+    """End the child as Py_FinalizeEx would, except for what it inherited from the
+    server (ForkServer.run with teardown=False).
+
+    The steps of CPython 3.13's finalization, in its order: join the non-daemon threads,
+    run the atexit callbacks, flush stdout and stderr, collect garbage; then module
+    teardown (finalize_modules): builtins._ and the special sys attributes cleared, the
+    standard streams restored, every sys.modules entry set to None and the dict
+    emptied, builtins restored to what they were, garbage collected, the dicts of the
+    modules still alive cleared (names with one leading underscore first, latest
+    import first), garbage collected again.  What the child inherited from the server
+    (the modules in sys.modules when it was forked: the stdlib the harness and the warm
+    imports need) is kept alive and not cleared, and the interpreter's own teardown
+    (types, interned strings, the allocator) is skipped: 60% of the CPU of an empty
+    program's child on a debug build.  A bug that shows only there is not seen;
+    every finding is confirmed in fresh processes, which always tear down.  A failure
+    before module teardown starts (a flush that fails, an exception out of a callback)
+    leaves the rest to the interpreter's full teardown, which reports it as a fresh
+    process would."""
+    import atexit
+    from _weakref import ref
+    from gc import collect  # bound here: gc itself may be a module this child made, cleared below
+    modules_before, builtins_before = inherited
+    if not isinstance(status, int) or not -2 ** 31 <= status < 2 ** 31:
+        sys.exit(status)
+    try:
+        threading._shutdown()
+        atexit._run_exitfuncs()
+        _flush_std_files()
+    except BaseException:
+        sys.exit(status)
+    collect()
+    kept = [m for name, m in list(sys.modules.items()) if modules_before.get(name) is m]
+    kept_ids = {id(m) for m in kept}
+    namespace = vars(builtins)
+    namespace["_"] = None
+    for name in ("path", "argv", "ps1", "ps2", "last_exc", "last_type", "last_value", "last_traceback",
+                 "__interactivehook__", "meta_path"):
+        setattr(sys, name, None)
+    for name in ("stdin", "stdout", "stderr"):
+        setattr(sys, name, getattr(sys, "__%s__" % name, None))
+    alive = []
+    for name, module in list(sys.modules.items()):
+        if isinstance(module, types.ModuleType):
+            if id(module) not in kept_ids:
+                alive.append(ref(module))
+            sys.modules[name] = None
+    module = None
+    sys.modules.clear()
+    namespace.update(builtins_before)
+    for name in [name for name in namespace if name not in builtins_before]:
+        del namespace[name]
+    collect()
+    for reference in reversed(alive):
+        module = reference()
+        if module is not None and module.__dict__ is not namespace and module is not sys:
+            _clear_module_dict(vars(module))
+        module = None
+    collect()
+    try:
+        _flush_std_files()
+    except BaseException:
+        status = 120  # Py_RunMain's status when finalization fails
+    os._exit(status)
+
+
+def _flush_std_files():
+    """Flush sys.stdout and sys.stderr as CPython's flush_std_files does (None or closed
+    streams skipped); raises what a flush raises."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not getattr(stream, "closed", False):
+            stream.flush()
+
+
+def _clear_module_dict(namespace):
+    """What CPython's _PyModule_ClearDict does: names with one leading underscore set to
+    None first, then every name but __builtins__."""
+    for name in [k for k in namespace if isinstance(k, str) and k[:1] == "_" and k[1:2] != "_"]:
+        namespace[name] = None
+    for name in [k for k in namespace if isinstance(k, str) and k != "__builtins__"]:
+        namespace[name] = None
 
 
 CGROUP_GATE = "TANDEM_CGROUP_GATE"

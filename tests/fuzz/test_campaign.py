@@ -136,8 +136,8 @@ def test_a_fork_only_verdict_is_kept_apart_not_lost(tmp_path, ft, monkeypatch):
     campaign = _campaign(tmp_path / "c", ft, ft, runs=2)
     real_judge = campaign._judge
 
-    def judge(case, servers=None):
-        verdict = real_judge(case, servers)
+    def judge(case, servers=None, teardown=True):
+        verdict = real_judge(case, servers, teardown)
         if servers is not None:  # pretend the forked run diverged
             from oracle.model import Difference, Kind, Side
             return dataclasses.replace(verdict, kind=Kind.RESULT_DIVERGENCE, side=Side.TARGET,
@@ -149,6 +149,33 @@ def test_a_fork_only_verdict_is_kept_apart_not_lost(tmp_path, ft, monkeypatch):
     assert state.unconfirmed == 2 and not state.findings
     assert len(list((tmp_path / "c" / "unconfirmed").glob("*.py"))) == 2
     assert not any((tmp_path / "c" / "findings").iterdir())
+
+
+def test_runs_without_teardown_still_find_what_happens_after_the_program(tmp_path):
+    """--teardown-share 0: every forked run skips the interpreter's teardown, yet a crash
+    in an atexit callback (which the skipped path still runs) is found, confirmed in
+    fresh processes and kept; the runs are counted."""
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    (programs / "atexit_abort.py").write_text(
+        "import atexit, os, sys\nif hasattr(sys, 'gettotalrefcount'):\n    atexit.register(os.abort)\n")
+    out = tmp_path / "campaign"
+    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "4", "--jobs", "2", "--target", "ft-debug",
+                           "--oracle", "ft", "--programs", str(programs), "--programs-share", "1",
+                           "--teardown-share", "0", "--confirm", "2"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "4 without teardown" in done.stdout
+    state = json.loads((out / "state.json").read_text())
+    assert state["without_teardown"] == 4 and state["program_verdicts"] == {"atexit_abort.py": {"crash": 4}}
+    assert state["unconfirmed"] == 0
+    (bucket_dir,) = (out / "findings").iterdir()
+    bucket = json.loads((bucket_dir / "bucket.json").read_text())
+    assert bucket["kind"] == "crash" and bucket["count"] == 4 and bucket["reproduction_rate"] == 1.0
+    assert json.loads((out / "stats.jsonl").read_text().splitlines()[-1])["without_teardown"] == 4
+    refused = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "c2"), "--runs", "1", "--teardown-share", "2"],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "--teardown-share 2.0: give a fraction between 0 and 1" in refused.stderr
+    assert not (tmp_path / "c2").exists()
 
 
 def test_programs_are_mixed_into_the_campaign_and_their_findings_kept(tmp_path, ft_debug, ft):

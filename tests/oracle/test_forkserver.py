@@ -1,4 +1,5 @@
-"""The fork server gives the same observations as a fresh process."""
+"""The fork server gives the same observations as a fresh process, with and without the
+interpreter's teardown (ForkServer.run(teardown=False))."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from tests.conftest import PROGRAMS, case_from
 
 PROGRAMS_TO_COMPARE = sorted(p for p in (PROGRAMS / "verdicts").glob("*.py") if "deadlock" not in p.name)
 PROGRAMS_TO_COMPARE += sorted((PROGRAMS / "agree").glob("*.py"))[:10]
+# What a program does after its last line: atexit, threads joined, flushes, exit status,
+# and what module teardown runs (finalizers of __main__ and of modules it imported).
+EXIT_PROGRAMS = sorted((PROGRAMS / "exit").glob("*.py"))
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +24,13 @@ def server(ft_debug):
     server.close()
 
 
-@pytest.mark.parametrize("program", PROGRAMS_TO_COMPARE, ids=lambda p: p.stem)
-def test_same_observation_as_a_fresh_process(program, server, ft_debug):
+@pytest.mark.parametrize("teardown", [True, False], ids=["teardown", "no-teardown"])
+@pytest.mark.parametrize("program", PROGRAMS_TO_COMPARE + EXIT_PROGRAMS, ids=lambda p: p.stem)
+def test_same_observation_as_a_fresh_process(program, teardown, server, ft_debug):
     case = case_from(program)
     limits = Limits(deadline=30.0)
-    forked, fresh = observe(server.run(case, limits, False)), observe(run(case, ft_debug, limits))
+    forked = observe(server.run(case, limits, False, teardown=teardown))
+    fresh = observe(run(case, ft_debug, limits))
     assert (forked.crash and forked.crash.kind) == (fresh.crash and fresh.crash.kind)
     assert forked.results == fresh.results and forked.exception == fresh.exception
     assert forked.violations == fresh.violations and forked.stdout == fresh.stdout
@@ -66,3 +72,49 @@ def test_a_host_slower_than_its_child_still_gets_the_exit(ft, monkeypatch):
         assert {"t": "emit", "k": "quick", "v": "1"} in raw.records
     finally:
         server.close()
+
+
+def test_exit_programs_show_what_they_test(ft_debug):
+    """The exit programs are worth comparing: each shows its after-the-end behaviour in a
+    fresh process (an unraisable event, a status, late output)."""
+    seen = {p.stem: observe(run(case_from(p), ft_debug, Limits(deadline=30.0))) for p in EXIT_PROGRAMS}
+    unraisable = {name: [u.exc_message for u in o.unraisable] for name, o in seen.items()}
+    assert unraisable["atexit_callback_raises"] == ["from atexit"]
+    assert unraisable["cycle_with_del"] == ["del in cycle ok"] * 2
+    assert unraisable["main_global_with_del"] == ["'global del'"]
+    assert unraisable["generator_finalized_at_exit"] == ["finally at exit"]
+    assert unraisable["imported_module_teardown"] == [
+        "torn down with json; import: sys.meta_path is None, Python is likely shutting down"]
+    assert seen["exit_status"].exit_code == 3 and seen["exit_status"].stdout == "partial"
+    assert seen["huge_exit_status"].exit_code == (2**40 + 7) % 2**32 % 256
+    assert "late thread done" in seen["non_daemon_thread"].stdout
+    lost = seen["buffered_stdout_lost"]
+    assert lost.exit_code == 120 and "Exception ignored on flushing sys.stdout" in lost.unraisable[0].text
+
+
+@pytest.mark.parametrize("name", ["ft", "gil"])
+def test_no_teardown_matches_fresh_on_release_and_gil_builds(name, request):
+    interpreter = request.getfixturevalue(name)
+    server = ForkServer(interpreter)
+    try:
+        for program in EXIT_PROGRAMS:
+            case, limits = case_from(program), Limits(deadline=30.0)
+            forked = observe(server.run(case, limits, False, teardown=False))
+            assert forked == observe(run(case, interpreter, limits)), program.stem
+    finally:
+        server.close()
+
+
+def test_no_teardown_does_not_tear_down_what_the_child_inherited(server, ft_debug):
+    """The documented blind spot: an object hung on a module the server had already
+    imported (re) is finalized by a fresh process's teardown, not by a child that skips
+    it; the full teardown in the same server still finalizes it."""
+    case = Case("import re\nclass Boom:\n    def __del__(self):\n        raise OSError('re torn down')\n"
+                "re.keep = Boom()\n")
+    limits = Limits(deadline=30.0)
+    fresh = observe(run(case, ft_debug, limits))
+    full = observe(server.run(case, limits, False, teardown=True))
+    skipped = observe(server.run(case, limits, False, teardown=False))
+    assert [u.exc_message for u in fresh.unraisable] == ["re torn down"]
+    assert [u.exc_message for u in full.unraisable] == ["re torn down"]
+    assert skipped.unraisable == () and skipped.exit_code == 0
