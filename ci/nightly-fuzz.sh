@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Nightly campaign: a time-boxed `tandem fuzz` (TANDEM_FUZZ_TIME, default 30m) on the
-# configured pair (or TANDEM_TARGET / TANDEM_ORACLE), continuing the campaign in
+# configured pair (or TANDEM_TARGET / TANDEM_ORACLE; TANDEM_TEARDOWN_SHARE passes
+# --teardown-share), continuing the campaign in
 # out/nightly for that long again (--extend), then every finding bucket's reproducer
 # copied to out/artifacts/findings/ (corpus format: `tandem corpus add` takes them into
 # the regression corpus).
@@ -13,6 +14,7 @@ args=(--time "${TANDEM_FUZZ_TIME:-30m}" --jobs "${TANDEM_JOBS:-$(nproc)}" --out 
 [ -f "$out/campaign.json" ] && args+=(--extend)   # this night's budget on top of earlier nights
 [ -n "${TANDEM_TARGET:-}" ] && args+=(--target "$TANDEM_TARGET")
 [ -n "${TANDEM_ORACLE:-}" ] && args+=(--oracle "$TANDEM_ORACLE")
+[ -n "${TANDEM_TEARDOWN_SHARE:-}" ] && args+=(--teardown-share "$TANDEM_TEARDOWN_SHARE")
 status=0
 .venv/bin/tandem fuzz "${args[@]}" || status=$?
 [ $status -le 1 ] || exit $status
