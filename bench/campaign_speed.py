@@ -15,6 +15,9 @@ with --jobs workers, target and oracle from the config:
               and one oracle interpreter (no isolation, no harness: the floor); a program
               that kills that interpreter (an interpreter bug) is left out, and the rest
               run in a new one
+Rates are steady-state, as in a campaign that runs for hours: the fork servers are
+started and warm before the clock starts, and bare counts the programs' own time (the
+slowest worker's sum), not the start of its two interpreters.
 It also runs `tandem fuzz --runs N` with --jobs 1 and 2 and prints the scaling, and
 with --jobs 2 and --teardown-share 0.
 """
@@ -135,18 +138,26 @@ def main() -> None:
     oracle = registry.resolve(args.oracle or config.oracle, config)
     sources = programs(args.count, Capabilities.common(target, oracle), args.short)
     limits = Limits(deadline=120.0)
-    servers = {}
+    servers = []
 
     def through_servers(teardown: bool):
+        """A judge over one warm pair of fork servers per worker thread."""
+        import queue
+        import threading
+        idle, mine = queue.Queue(), threading.local()
+        for _ in range(args.jobs):
+            pair = (ForkServer(target), ForkServer(oracle))
+            for server in pair:
+                server.run(Case("pass\n"), limits, True)  # started and warm before the clock starts
+            servers.extend(pair)
+            idle.put(pair)
+
         def judge(index: int):
-            import threading
-            key = (threading.get_ident(), teardown)
-            if key not in servers:
-                servers[key] = (ForkServer(target), ForkServer(oracle))
-            pair = servers[key]
+            if not hasattr(mine, "pair"):
+                mine.pair = idle.get_nowait()
             case = Case(sources[index])
-            return compare(observe(pair[0].run(case, limits, True, teardown=teardown)),
-                           observe(pair[1].run(case, limits, True, teardown=teardown)))
+            return compare(observe(mine.pair[0].run(case, limits, True, teardown=teardown)),
+                           observe(mine.pair[1].run(case, limits, True, teardown=teardown)))
         return judge
 
     def fresh(index: int):
@@ -156,21 +167,22 @@ def main() -> None:
 
     forkserver_seconds = timed(args.jobs, sources, through_servers(True))
     quick_seconds = timed(args.jobs, sources, through_servers(False))
-    for pair in servers.values():
-        for server in pair:
-            server.close()
+    for server in servers:
+        server.close()
     fresh_seconds = timed(args.jobs, sources, fresh)
     with tempfile.TemporaryDirectory() as scratch:
         paths = write_programs(scratch, sources)
         chunks = [paths[k::args.jobs] for k in range(args.jobs)]
 
         def bare(chunk):
-            return sum(bare_times(interpreter.path, chunk, scratch)[1] for interpreter in (target, oracle))
+            """The chunk's programs' own seconds on both interpreters, and the crashes."""
+            measured = [bare_times(interpreter.path, chunk, scratch) for interpreter in (target, oracle)]
+            return sum(sum(times) for times, _ in measured), sum(crashed for _, crashed in measured)
 
-        started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            bare_crashes = sum(pool.map(bare, chunks))
-        bare_seconds = time.monotonic() - started
+            per_worker = list(pool.map(bare, chunks))
+        bare_seconds = max(seconds for seconds, _ in per_worker)
+        bare_crashes = sum(crashed for _, crashed in per_worker)
     n = len(sources)
     print(f"{n} programs ({'short' if args.short else 'default mix'}), --jobs {args.jobs}, "
           f"target {target.name}, oracle {oracle.name}")
