@@ -533,7 +533,7 @@ def serve():
     "pid N" once the child exists and "exit STATUS" when it is gone (STATUS as
     subprocess's returncode: negative for a signal).  The child becomes what a fresh
     harness process would be: own session, stdin from /dev/null, stdout/stderr to the
-    given files, the given cwd, environment and limits, then the program."""
+    given named pipes, the given cwd, environment and limits, then the program."""
     import marshal
     # What every child imports (_serve_child, _exit_without_teardown), imported once here:
     # resource is an extension module, loaded from disk.
@@ -583,8 +583,8 @@ def _serve_child(request):
         inherited = (dict(sys.modules), dict(vars(builtins)))  # what the program did not make
         os.setsid()  # born in the server's pids cgroup, if there is one (oracle/sandbox.py)
         null = os.open(os.devnull, os.O_RDONLY)
-        out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        out = os.open(request["stdout"], os.O_WRONLY)  # named pipes the host reads
+        err = os.open(request["stderr"], os.O_WRONLY)
         for fd, target in ((null, 0), (out, 1), (err, 2)):
             os.dup2(fd, target)
             os.close(fd)

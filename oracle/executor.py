@@ -243,19 +243,53 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
 
 # -- fork server -----------------------------------------------------------------------
 
-def _read_bounded(path: Path, limits: Limits) -> Captured:
-    """Head and tail of a file, and its true size, without reading the middle."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(limits.output_head)
-            tail = b""
-            if size > len(head) and limits.output_tail > 0:
-                handle.seek(max(len(head), size - limits.output_tail))
-                tail = handle.read()
-    except FileNotFoundError:
-        return Captured()
-    return Captured(head=head, tail=tail, total=size)
+class _Fifos:
+    """A forked run's stdout and stderr: named pipes in its directory, read by the host
+    like a fresh process's pipes (unbounded for the program, head and tail kept), not
+    files the file-size limit would cut.  The host holds a write end of each until the
+    run is over, so that nothing reads as end of file before the child opens its own."""
+
+    def __init__(self, root: Path, limits: Limits):
+        self.paths = (root / "stdout", root / "stderr")
+        self.sinks = (_Bounded(limits.output_head, limits.output_tail),
+                      _Bounded(limits.output_head, limits.output_tail))
+        self.open: dict[int, _Bounded] = {}
+        self.held: list[int] = []
+        for path, sink in zip(self.paths, self.sinks):
+            os.mkfifo(path, 0o600)
+            self.open[os.open(path, os.O_RDONLY | os.O_NONBLOCK)] = sink
+            self.held.append(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+    def pump(self, fd: int) -> None:
+        """Read what is waiting on `fd` (one of self.open); at end of file, forget it."""
+        try:
+            data = os.read(fd, READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.open[fd].feed(data)
+        else:
+            del self.open[fd]
+            os.close(fd)
+
+    def drain(self, patience: float = 1.0) -> None:
+        """After the run: let go of the held ends and read to end of file (at most
+        `patience` seconds: a survivor outside the group may hold a pipe, as in _pump)."""
+        for fd in self.held:
+            os.close(fd)
+        self.held = []
+        deadline = time.monotonic() + patience
+        while self.open and time.monotonic() < deadline:
+            ready, _, _ = select.select(list(self.open), [], [], max(0.0, deadline - time.monotonic()))
+            for fd in ready:
+                self.pump(fd)
+
+    def close(self) -> None:
+        for fd in [*self.held, *self.open]:
+            os.close(fd)
+        self.held, self.open = [], {}
 
 
 class ForkServer:
@@ -263,8 +297,8 @@ class ForkServer:
 
     Start-up is paid once per server, not once per case.  Isolation is that of a fresh
     harness process for what a verdict depends on: own session and process group, fresh
-    __main__, the same hash seed, cwd, environment and limits.  Output goes to files
-    (bounded by the file-size limit) instead of pipes.  Cases that need start-up
+    __main__, the same hash seed, cwd, environment and limits, output to pipes read as a
+    fresh process's are (named pipes: _Fifos).  Cases that need start-up
     environment variables (Case.env) run as plain subprocesses instead, and every
     finding is re-confirmed in fresh processes before it is kept."""
 
@@ -297,19 +331,26 @@ class ForkServer:
             self.home.close()
             self.home = None
 
-    def _line(self, process: subprocess.Popen, timeout: float | None) -> str | None:
+    def _line(self, process: subprocess.Popen, timeout: float | None, output: _Fifos | None = None) -> str | None:
         """The server's next answer line, or None if none came within `timeout` (or it
-        died).  Reads the pipe itself: "pid N" and "exit S" of a short run often arrive
-        together, and a buffered reader would hide the second from the next select()."""
+        died); meanwhile the run's `output` is read.  Reads the pipe itself: "pid N" and
+        "exit S" of a short run often arrive together, and a buffered reader would hide
+        the second from the next select()."""
         deadline = None if timeout is None else time.monotonic() + timeout
         fd = process.stdout.fileno()
         while b"\n" not in self._pending:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return None
-            ready, _, _ = select.select([fd], [], [], left)
+            streams = list(output.open) if output is not None else []
+            ready, _, _ = select.select([fd, *streams], [], [], left)
             if not ready:
                 return None
+            for stream in ready:
+                if stream != fd:
+                    output.pump(stream)
+            if fd not in ready:
+                continue
             chunk = os.read(fd, 4096)
             if not chunk:  # the server is gone
                 return None
@@ -341,19 +382,20 @@ class ForkServer:
         workdir, program, report = _prepare(root, case)
         self._start()
         box = Box(limits.processes, home=self.home)
+        output = _Fifos(root, limits)
         try:
-            return self._run_boxed(root, case, limits, feedback, teardown, box, workdir, program, report)
+            return self._run_boxed(root, case, limits, feedback, teardown, box, output, workdir, program, report)
         finally:
+            output.close()
             box.close()
 
     def _run_boxed(self, root: Path, case: Case, limits: Limits, feedback: bool, teardown: bool, box: Box,
-                   workdir: Path, program: Path, report: Path) -> RawRun:
+                   output: _Fifos, workdir: Path, program: Path, report: Path) -> RawRun:
         import marshal
 
         env = _run_env(workdir, case, box, feedback)
         request = {"program": str(program), "report": str(report), "cwd": str(workdir), "env": env,
-                   "teardown": teardown,
-                   "stdout": str(root / "stdout"), "stderr": str(root / "stderr"),
+                   "teardown": teardown, "stdout": str(output.paths[0]), "stderr": str(output.paths[1]),
                    "limits": {"RLIMIT_AS": limits.address_space, "RLIMIT_FSIZE": limits.file_size,
                               "RLIMIT_NPROC": limits.processes}}
         payload = marshal.dumps(request, 4)
@@ -362,7 +404,7 @@ class ForkServer:
         try:
             process.stdin.write(len(payload).to_bytes(4, "little") + payload)
             process.stdin.flush()
-            answer = self._line(process, 30.0)
+            answer = self._line(process, 30.0, output)
         except (BrokenPipeError, OSError):
             answer = None
         if not answer or not answer.startswith("pid "):
@@ -370,36 +412,36 @@ class ForkServer:
             raise HarnessError(f"the fork server of {self.interpreter.name} did not answer")
         pid = int(answer.split()[1])
         timed_out = False
-        answer = self._line(process, limits.deadline if limits.deadline > 0 else None)
+        answer = self._line(process, limits.deadline if limits.deadline > 0 else None, output)
         if answer is None:  # the deadline passed: dump the stacks, then kill the group
             timed_out = True
             try:
                 os.kill(pid, signal.SIGUSR1)
             except ProcessLookupError:
                 pass
-            answer = self._line(process, limits.grace)
+            answer = self._line(process, limits.grace, output)
             if answer is None:
                 _kill_group(pid)
-                answer = self._line(process, 10.0)
+                answer = self._line(process, 10.0, output)
         duration = time.monotonic() - started
         _kill_group(pid)
         _remove_perf_map(pid)
         if not answer or not answer.startswith("exit "):
             self.close()
             raise HarnessError(f"the fork server of {self.interpreter.name} lost its child")
+        output.drain()
+        stdout, stderr = (sink.captured() for sink in output.sinks)
         returncode = int(answer.split()[1])
-        stderr_head = _read_bounded(root / "stderr", Limits(output_head=4096, output_tail=0)).head
-        if returncode == 125 and b"tandem fork server child failed" in stderr_head:
+        if returncode == 125 and b"tandem fork server child failed" in stderr.head:
             raise HarnessError(f"the fork server of {self.interpreter.name} could not set up a child: "
-                               + (root / "stderr").read_text(errors="replace")[:500])
+                               + stderr.head.decode(errors="replace")[:500])
         records, damaged = read_report(report)
         return RawRun(
             interpreter=self.interpreter.name, version=self.interpreter.version,
             argv=tuple(harness_argv(self.interpreter, report, program)),
             returncode=None if timed_out else returncode,
             signal=-returncode if returncode < 0 and not timed_out else None, timed_out=timed_out,
-            duration=duration, stdout=_read_bounded(root / "stdout", limits),
-            stderr=_read_bounded(root / "stderr", limits), records=records, report_damaged=damaged,
+            duration=duration, stdout=stdout, stderr=stderr, records=records, report_damaged=damaged,
             workdir=str(root), run_id=box.id)
 
 

@@ -59,10 +59,10 @@ def test_a_host_slower_than_its_child_still_gets_the_exit(ft, monkeypatch):
 
     original = ForkServer._line
 
-    def slow_first_read(self, process, timeout):
+    def slow_first_read(self, process, timeout, output=None):
         if timeout == 30.0:  # the "pid" answer: let the child finish first
             time.sleep(0.5)
-        return original(self, process, timeout)
+        return original(self, process, timeout, output)
 
     monkeypatch.setattr(ForkServer, "_line", slow_first_read)
     server = ForkServer(ft)

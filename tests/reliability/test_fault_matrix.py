@@ -2,7 +2,8 @@
 
 One row per hostile behaviour, on real interpreters: the verdict kind is right (target =
 ft-debug misbehaving, oracle = ft clean, so the side is known), the host keeps going, no
-process of the run survives it, and its temporary directory is gone.
+process of the run survives it, and its temporary directory is gone.  Every row runs in
+fresh processes and through fork servers, with and without the interpreter's teardown.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from oracle.diff import compare
-from oracle.executor import run
+from oracle.executor import ForkServer, run
 from oracle.model import Case, Kind, Limits, Side
 from oracle.normalize import observe
 
@@ -111,13 +112,36 @@ def _survivors(*raws) -> set[int]:
     return alive
 
 
+@pytest.fixture(scope="module")
+def fork_servers(ft_debug, ft):
+    servers = (ForkServer(ft_debug), ForkServer(ft))
+    yield servers
+    for server in servers:
+        server.close()
+
+
+def _left_in_server_cgroup(server: ForkServer) -> list[str]:
+    """Processes in a fork server's cgroup other than the server (none after a run)."""
+    cgroup = server.home.cgroup if server.home is not None else None
+    if cgroup is None:
+        return []
+    return [pid for pid in (cgroup / "cgroup.procs").read_text().split() if pid != str(server.process.pid)]
+
+
+@pytest.mark.parametrize("how", ["fresh", "forked", "forked-no-teardown"])
 @pytest.mark.parametrize("row", sorted(ROWS), ids=str)
-def test_fault_row(row, ft_debug, ft):
+def test_fault_row(row, how, ft_debug, ft, request):
     source, expected = fault_source(row)
     extra = ROWS[row][2]
     started = time.monotonic()
-    target_raw = run(Case(source), ft_debug, LIMITS)
-    oracle_raw = run(Case(source), ft, LIMITS)
+    if how == "fresh":
+        target_raw = run(Case(source), ft_debug, LIMITS)
+        oracle_raw = run(Case(source), ft, LIMITS)
+    else:
+        servers = request.getfixturevalue("fork_servers")
+        teardown = how == "forked"
+        target_raw = servers[0].run(Case(source), LIMITS, False, teardown=teardown)
+        oracle_raw = servers[1].run(Case(source), LIMITS, False, teardown=teardown)
     verdict = compare(observe(target_raw), observe(oracle_raw))
     assert time.monotonic() - started < 60
     if expected is None:  # a C stack overflow: a crash or a clean RecursionError/MemoryError, never a hang
@@ -130,6 +154,9 @@ def test_fault_row(row, ft_debug, ft):
         assert extra(verdict.target), verdict.target
     time.sleep(0.2)
     assert target_raw.run_id and not _survivors(target_raw, oracle_raw), "processes of the run survived"
+    if how != "fresh":  # a forked child's own environ is the server's: its cgroup tells
+        assert not any(_left_in_server_cgroup(s) for s in servers), "processes of the run survived"
+        assert all(s.process.poll() is None for s in servers), "a fork server died with its run"
     assert not Path(target_raw.workdir).exists() and not Path(oracle_raw.workdir).exists(), \
         "temporary space not reclaimed"
 
