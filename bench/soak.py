@@ -1,6 +1,7 @@
 """Soak run: `tandem fuzz --jobs 2` with the fault-matrix programs mixed into the work.
 
     .venv/bin/python bench/soak.py [--time 30m] [--share 0.15] [--timeout 10] [--keep DIR]
+        [--teardown-share 1]
 
 The programs of tests/reliability/test_fault_matrix.py (segfault, abort, C assertion,
 os._exit mid-report, killpg, SIGTERM ignored, C and Python loops, deadlock, non-daemon
@@ -132,6 +133,7 @@ def main() -> int:
     parser.add_argument("--share", type=float, default=0.15, help="share of the work given to fault programs")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per run before it is a hang")
     parser.add_argument("--keep", help="campaign directory to keep (default: a temporary one)")
+    parser.add_argument("--teardown-share", default="1", help="passed to tandem fuzz")
     args = parser.parse_args()
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
@@ -146,7 +148,8 @@ def main() -> int:
     cgroups_before = cgroup_count()
     command = [str(Path(sys.executable).with_name("tandem")), "fuzz", "--out", str(out), "--time", args.time,
                "--jobs", "2", "--target", "ft-debug", "--oracle", "ft", "--timeout", str(args.timeout),
-               "--programs", str(programs), "--programs-share", str(args.share)]
+               "--programs", str(programs), "--programs-share", str(args.share),
+               "--teardown-share", args.teardown_share]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, TMPDIR=str(tmp)),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
