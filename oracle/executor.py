@@ -255,10 +255,14 @@ class _Fifos:
                       _Bounded(limits.output_head, limits.output_tail))
         self.open: dict[int, _Bounded] = {}
         self.held: list[int] = []
-        for path, sink in zip(self.paths, self.sinks):
-            os.mkfifo(path, 0o600)
-            self.open[os.open(path, os.O_RDONLY | os.O_NONBLOCK)] = sink
-            self.held.append(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        try:
+            for path, sink in zip(self.paths, self.sinks):
+                os.mkfifo(path, 0o600)
+                self.open[os.open(path, os.O_RDONLY | os.O_NONBLOCK)] = sink
+                self.held.append(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except BaseException:
+            self.close()
+            raise
 
     def pump(self, fd: int) -> None:
         """Read what is waiting on `fd` (one of self.open); at end of file, forget it."""
