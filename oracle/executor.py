@@ -69,6 +69,17 @@ class _Bounded:
         return Captured(head=bytes(self.head), tail=tail, total=self.total)
 
 
+def _read_available(fd: int) -> bytes | None:
+    """What a non-blocking pipe holds now: None if nothing yet, b"" at end of file (or
+    when it cannot be read any more)."""
+    try:
+        return os.read(fd, READ_CHUNK)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
 def scrubbed_env(workdir: Path, extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
     env = dict(BASE_ENV)
     env["HOME"] = str(workdir)
@@ -266,12 +277,9 @@ class _Fifos:
 
     def pump(self, fd: int) -> None:
         """Read what is waiting on `fd` (one of self.open); at end of file, forget it."""
-        try:
-            data = os.read(fd, READ_CHUNK)
-        except BlockingIOError:
+        data = _read_available(fd)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if data:
             self.open[fd].feed(data)
         else:
@@ -484,12 +492,9 @@ def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limit
                 process.wait()
                 kill_at = float("inf")
             for key, _ in selector.select(timeout=0.05):
-                try:
-                    data = os.read(key.fd, READ_CHUNK)
-                except BlockingIOError:
+                data = _read_available(key.fd)
+                if data is None:
                     continue
-                except OSError:
-                    data = b""
                 if data:
                     key.data.feed(data)
                 else:
