@@ -220,8 +220,9 @@ class Campaign:
             self.state.next_seed = config.seed * 1_000_000
         # The budget (--time, --runs) is the campaign's total: a campaign killed half-way
         # and resumed runs the rest.  With `extend` it counts from here (a nightly session).
-        self._spent_before = ((self.state.elapsed, self.state.next_seed - config.seed * 1_000_000)
-                              if config.extend else (0.0, 0))
+        # (elapsed seconds, next seed) where the budget starts counting.
+        self._budget_from = ((self.state.elapsed, self.state.next_seed) if config.extend
+                             else (0.0, config.seed * 1_000_000))
         (out / "findings").mkdir(exist_ok=True)
         (out / "queue").mkdir(exist_ok=True)
 
@@ -248,7 +249,7 @@ class Campaign:
     def _next_work(self, rng: random.Random) -> tuple[Scenario | Program, str] | None:
         programs = self.config.programs
         with self.lock:
-            used = self.state.next_seed - self.config.seed * 1_000_000 - self._spent_before[1]
+            used = self.state.next_seed - self._budget_from[1]
             if self.config.runs is not None and used >= self.config.runs:
                 return None
             seed = self.state.next_seed
@@ -270,7 +271,7 @@ class Campaign:
     def _budget_left(self) -> bool:
         if self.stopping.is_set():
             return False
-        if self.config.seconds is not None and self.elapsed - self._spent_before[0] >= self.config.seconds:
+        if self.config.seconds is not None and self.elapsed - self._budget_from[0] >= self.config.seconds:
             return False
         return True
 
