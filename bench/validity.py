@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fuzz.generators import FAMILIES, build  # noqa: E402
+from fuzz.family import FAMILIES, build  # noqa: E402
 from fuzz.render import render  # noqa: E402
 from fuzz.scenario import Capabilities  # noqa: E402
 from oracle import interpreters as registry  # noqa: E402

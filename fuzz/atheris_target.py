@@ -28,7 +28,7 @@ from oracle.model import Case, Kind, Limits
 # Absolute imports: OSS-Fuzz's compile_python_fuzzer bundles this file as the entry
 # script of a PyInstaller executable, where it runs as a top-level __main__ (no parent
 # package for a relative import); the packages come from the pip-installed tandem.
-from fuzz.generators import FAMILIES
+from fuzz.family import FAMILIES
 from fuzz.render import render
 from fuzz.scenario import Capabilities
 

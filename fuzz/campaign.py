@@ -34,7 +34,7 @@ from oracle.diff import compare
 from oracle.model import Case, Interpreter, Kind, Limits, Side, Verdict, to_jsonable
 from oracle.normalize import observe
 
-from .generators import FAMILIES, build
+from .family import FAMILIES, build
 from .mutate import mutate
 from .render import render
 from .scenario import Capabilities, Scenario

@@ -171,7 +171,7 @@ def _capabilities(args: argparse.Namespace, config: registry.Config):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from fuzz.generators import FAMILIES, build
+    from fuzz.family import FAMILIES, build
     from fuzz.render import render
 
     families = sorted(FAMILIES) if args.family in (None, ["all"]) else args.family
@@ -327,7 +327,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     from rich.live import Live
 
     from fuzz.campaign import Campaign, CampaignConfig, load_programs
-    from fuzz.generators import FAMILIES
+    from fuzz.family import FAMILIES
     from triage.signature import signature, signature_id
 
     config = _config(args)

@@ -12,9 +12,11 @@ import copy
 import random
 from typing import Callable
 
-from .scenario import INIT_KINDS, Scenario
+from .family import FAMILIES
+from .scenario import Scenario
 
 Mutation = Callable[[Scenario, random.Random], "Scenario | None"]
+# Family-specific mutations and splices live with their family (fuzz/family.py).
 
 
 def add_thread(scenario: Scenario, rng: random.Random) -> Scenario | None:
@@ -80,63 +82,25 @@ def repeat_mutation(scenario: Scenario, rng: random.Random) -> Scenario | None:
     return scenario
 
 
-SWAPPABLE = ("function", "closure", "lambda", "builtin", "callable_object", "partial", "staticmethod",
-             "classmethod", "wrong_arity", "raises", "returns_value")
-
-
-def swap_callable_kind(scenario: Scenario, rng: random.Random) -> Scenario | None:
-    """init_race: turn one __init__ version into another kind of callable.  Mutations
-    that only make sense for the old kind (defaults, kwdefaults, code) are dropped."""
-    if scenario.family != "init_race":
-        return None
-    candidates = [v for v in scenario.init_versions if v.name not in ("v0", "vbase")]
-    if not candidates:
-        return None
-    version = rng.choice(candidates)
-    version.kind = rng.choice([k for k in SWAPPABLE if k != version.kind])
-    for mutator in scenario.mutators:
-        mutator.plan = [m for m in mutator.plan if not (m.target == version.name and m.op != "set_init")]
-        mutator.final = [m for m in mutator.final if not (m.target == version.name and m.op != "set_init")]
-    return scenario
-
-
-def splice(scenario: Scenario, rng: random.Random, other: Scenario | None = None) -> Scenario | None:
-    """Take the other scenario's mutation plan (init_race: versions and mutators) or
-    workers (shared_containers) into this one."""
-    if other is None or other.family != scenario.family:
-        return None
-    if scenario.family == "init_race":
-        scenario.init_versions = copy.deepcopy(other.init_versions)
-        scenario.new_versions = list(other.new_versions)
-        scenario.mutators = copy.deepcopy(other.mutators)
-        return scenario
-    if scenario.family == "shared_containers" and scenario.hostile == other.hostile:
-        extra = copy.deepcopy(other.workers)
-        for index, worker in enumerate(extra):
-            worker.name = f"spliced_{index}_{worker.name}"
-        scenario.workers = scenario.workers + extra
-        scenario.settings = dict(scenario.settings, containers=sorted(
-            set(scenario.settings["containers"]) | set(other.settings["containers"])))
-        return scenario
-    return None
-
-
+# Mutations of the worker/mutator IR most families share; a family adds its own (fuzz/family.py).
 MUTATIONS: list[Mutation] = [add_thread, remove_thread, grow_iterations, shrink_iterations, grow_rounds,
-                             drop_mutation, repeat_mutation, swap_callable_kind]
+                             drop_mutation, repeat_mutation]
 
 
 def mutate(scenario: Scenario, rng: random.Random, other: Scenario | None = None, steps: int = 2) -> Scenario:
     """A copy of `scenario` with 1..steps structure-aware mutations applied (splicing
     with `other` when given and possible); the original is untouched."""
+    family = FAMILIES[scenario.family]
     result = copy.deepcopy(scenario)
     applied = []
-    if other is not None and rng.random() < 0.3:
-        spliced = splice(result, rng, copy.deepcopy(other))
+    if other is not None and other.family == scenario.family and family.splice is not None and rng.random() < 0.3:
+        spliced = family.splice(result, rng, copy.deepcopy(other))
         if spliced is not None:
             result = spliced
             applied.append("splice")
+    mutations = MUTATIONS + list(family.mutations)
     for _ in range(rng.randint(1, steps)):
-        for mutation in rng.sample(MUTATIONS, len(MUTATIONS)):
+        for mutation in rng.sample(mutations, len(mutations)):
             changed = mutation(result, rng)
             if changed is not None:
                 result = changed
@@ -145,5 +109,3 @@ def mutate(scenario: Scenario, rng: random.Random, other: Scenario | None = None
     result.notes = [n for n in result.notes if not n.startswith("mutated:")] + [f"mutated: {', '.join(applied)}"]
     return result
 
-
-assert set(SWAPPABLE) <= set(INIT_KINDS)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, Callable
 
 from oracle.errors import CorpusError
 from oracle.model import Interpreter
 
-GENERATOR_VERSION = 2   # 2: `faults` memory workers sized from the headroom (same seed, other program)
+GENERATOR_VERSION = 3   # 3: the interleave family (a frozen plan in `plan`); 2: `faults` memory workers sized from the headroom
 
 BUILTIN_BASES = ("object", "list", "dict", "Exception", "int")
 
@@ -61,6 +61,10 @@ WORKER_ACTIONS = (
 )
 
 
+# family -> JSON -> its frozen plan, validated (filled by fuzz/family.py, which imports this module)
+PLAN_LOADERS: dict[str, Callable[[Any], Any]] = {}
+
+
 @dataclasses.dataclass(frozen=True)
 class Capabilities:
     """What the target offers; generators only use what exists."""
@@ -73,6 +77,10 @@ class Capabilities:
     stack_trampoline: bool = False
     monitoring: bool = True
     setprofile_all_threads: bool = True
+    # The interpreters these capabilities were read from: families whose catalog is
+    # introspected from the target (interleave) read it there.  Not part of a scenario's
+    # JSON, nor of equality: a scenario stores the operations it chose, not the surface.
+    interpreter_paths: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     @staticmethod
     def of(interpreter: Interpreter) -> "Capabilities":
@@ -80,7 +88,8 @@ class Capabilities:
         return Capabilities(version=interpreter.minor, free_threaded=interpreter.free_threaded,
                             debug=interpreter.debug, specializer=f.specializer,
                             testinternalcapi=f.testinternalcapi, stack_trampoline=f.stack_trampoline,
-                            monitoring=f.monitoring, setprofile_all_threads=f.setprofile_all_threads)
+                            monitoring=f.monitoring, setprofile_all_threads=f.setprofile_all_threads,
+                            interpreter_paths=(interpreter.path,))
 
     @staticmethod
     def common(*interpreters: Interpreter) -> "Capabilities":
@@ -92,7 +101,8 @@ class Capabilities:
             testinternalcapi=all(c.testinternalcapi for c in caps),
             stack_trampoline=all(c.stack_trampoline for c in caps),
             monitoring=all(c.monitoring for c in caps),
-            setprofile_all_threads=all(c.setprofile_all_threads for c in caps))
+            setprofile_all_threads=all(c.setprofile_all_threads for c in caps),
+            interpreter_paths=tuple(p for c in caps for p in c.interpreter_paths))
 
 
 @dataclasses.dataclass
@@ -171,12 +181,15 @@ class Scenario:
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)  # family-specific plan
     hostile: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # hostile objects used
     notes: list[str] = dataclasses.field(default_factory=list)            # what the program does
+    plan: Any = None       # the family's own frozen plan (families with one: interleave)
 
     # -- JSON -------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        data = dataclasses.asdict(dataclasses.replace(self, plan=None))
         data["caps"]["version"] = list(self.caps.version)
+        data["caps"].pop("interpreter_paths", None)
+        data["plan"] = self.plan.to_json() if self.plan is not None else None
         return data
 
     def dumps(self) -> str:
@@ -192,6 +205,14 @@ class Scenario:
             fields = dict(data)
             caps = dict(fields.pop("caps", {}))
             caps["version"] = tuple(caps.get("version", (3, 13)))
+            _check_names(fields)
+            plan = fields.pop("plan", None)
+            if plan is not None:
+                loader = PLAN_LOADERS.get(fields.get("family"))
+                if loader is None:
+                    raise CorpusError(f"family {fields.get('family')!r} has no plan loader (fuzz.family "
+                                      "registers them)")
+                fields["plan"] = loader(plan)
             return Scenario(
                 caps=Capabilities(**caps),
                 metaclasses=[MetaSpec(**m) for m in fields.pop("metaclasses", [])],
@@ -220,3 +241,18 @@ class Scenario:
 
     def class_named(self, name: str) -> ClassSpec:
         return next(c for c in self.classes if c.name == name)
+
+
+def _check_names(fields: dict[str, Any]) -> None:
+    """The closed vocabularies of the IR (operations, actions, callable kinds) are checked
+    on load, so a hand-edited or foreign scenario fails here, not in the renderer."""
+    for worker in fields.get("workers", []):
+        if worker.get("action") not in WORKER_ACTIONS:
+            raise CorpusError(f"unknown worker action {worker.get('action')!r}")
+    for mutator in fields.get("mutators", []):
+        for mutation in list(mutator.get("plan", [])) + list(mutator.get("final", [])):
+            if mutation.get("op") not in MUTATION_OPS:
+                raise CorpusError(f"unknown mutation {mutation.get('op')!r}")
+    for version in fields.get("init_versions", []):
+        if version.get("kind") not in INIT_KINDS:
+            raise CorpusError(f"unknown __init__ kind {version.get('kind')!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from .generators import FAMILIES
+from .family import FAMILIES
 from .scenario import Capabilities, Scenario
 
 

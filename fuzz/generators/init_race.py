@@ -9,6 +9,7 @@ call site.  Every construction must have an outcome one version allows.
 
 from __future__ import annotations
 
+import copy
 import random
 
 from ..scenario import INIT_KINDS, Capabilities, ClassSpec, InitVersion, Mutation, Mutator, Scenario, Worker
@@ -88,3 +89,34 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     return Scenario(family=NAME, seed=seed, caps=caps, classes=[base, race, sub], init_versions=versions,
                     new_versions=new_versions, race_class="Race", race_base="RBase", initial_init="v0",
                     workers=workers, mutators=mutators, notes=notes)
+
+
+# -- the campaign's mutations of this family (see fuzz/mutate.py) --------------------------
+
+SWAPPABLE = ("function", "closure", "lambda", "builtin", "callable_object", "partial", "staticmethod",
+             "classmethod", "wrong_arity", "raises", "returns_value")
+
+
+def swap_callable_kind(scenario: Scenario, rng: random.Random) -> Scenario | None:
+    """init_race: turn one __init__ version into another kind of callable.  Mutations
+    that only make sense for the old kind (defaults, kwdefaults, code) are dropped."""
+    candidates = [v for v in scenario.init_versions if v.name not in ("v0", "vbase")]
+    if not candidates:
+        return None
+    version = rng.choice(candidates)
+    version.kind = rng.choice([k for k in SWAPPABLE if k != version.kind])
+    for mutator in scenario.mutators:
+        mutator.plan = [m for m in mutator.plan if not (m.target == version.name and m.op != "set_init")]
+        mutator.final = [m for m in mutator.final if not (m.target == version.name and m.op != "set_init")]
+    return scenario
+
+
+def splice_init_race(scenario: Scenario, rng: random.Random, other: Scenario) -> Scenario | None:
+    """init_race: take the other scenario's __init__ versions and mutators."""
+    scenario.init_versions = copy.deepcopy(other.init_versions)
+    scenario.new_versions = list(other.new_versions)
+    scenario.mutators = copy.deepcopy(other.mutators)
+    return scenario
+
+
+assert set(SWAPPABLE) <= set(INIT_KINDS)

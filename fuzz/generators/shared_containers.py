@@ -10,6 +10,7 @@ join, lengths, sums and membership are checked exactly.
 
 from __future__ import annotations
 
+import copy
 import random
 
 from ..scenario import Capabilities, Scenario, Worker
@@ -54,3 +55,18 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         notes.append("hostile objects: " + ", ".join(f"{o['role']}.{o['method']}={o['mode']}" for o in objects))
     return Scenario(family=NAME, seed=seed, caps=caps, workers=workers, settings=settings,
                     hostile=objects, notes=notes)
+
+
+# -- the campaign's mutations of this family (see fuzz/mutate.py) --------------------------
+
+def splice_shared_containers(scenario: Scenario, rng: random.Random, other: Scenario) -> Scenario | None:
+    """shared_containers: add the other scenario's workers (same hostile objects only)."""
+    if scenario.hostile != other.hostile:
+        return None
+    extra = copy.deepcopy(other.workers)
+    for index, worker in enumerate(extra):
+        worker.name = f"spliced_{index}_{worker.name}"
+    scenario.workers = scenario.workers + extra
+    scenario.settings = dict(scenario.settings, containers=sorted(
+        set(scenario.settings["containers"]) | set(other.settings["containers"])))
+    return scenario

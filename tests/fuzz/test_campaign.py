@@ -15,7 +15,7 @@ import pytest
 
 from fuzz import mutate
 from fuzz.campaign import Campaign, CampaignConfig
-from fuzz.generators import FAMILIES, build
+from fuzz.family import FAMILIES, build
 from fuzz.render import render
 from fuzz.scenario import Capabilities, Scenario
 from oracle import store

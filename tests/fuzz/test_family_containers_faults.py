@@ -7,7 +7,8 @@ import dataclasses
 from collections import Counter
 
 
-from fuzz.generators import build, hostile, shared_containers
+from fuzz.family import build
+from fuzz.generators import hostile, shared_containers
 from fuzz.render import render
 from fuzz.scenario import Capabilities
 from oracle.executor import run

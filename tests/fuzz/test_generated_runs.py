@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fuzz import atheris_target
-from fuzz.generators import FAMILIES, build
+from fuzz.family import FAMILIES, build
 from fuzz.render import render
 from fuzz.scenario import Capabilities
 from oracle.executor import HARNESS, harness_argv, read_report, run, scrubbed_env

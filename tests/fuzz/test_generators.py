@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from fuzz import classes as hierarchy
-from fuzz.generators import FAMILIES, build
+from fuzz.family import FAMILIES, build
 from fuzz.render import allowed_init_outcomes, render
 from fuzz.scenario import INIT_KINDS, Capabilities, Scenario
 from fuzz.strategies import scenarios

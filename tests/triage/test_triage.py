@@ -102,7 +102,7 @@ def test_statement_deletion_keeps_the_declared_environment():
 
 
 def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
-    from fuzz.generators import build
+    from fuzz.family import build
     from fuzz.scenario import Capabilities
     from triage.minimize import Reproduces, minimize_scenario
     import time
