@@ -182,8 +182,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else None
     written = 0
     for family in families:
+        built = []
         for seed in range(args.seed, args.seed + args.count):
             scenario = build(family, seed, caps)
+            if args.stats:
+                built.append(scenario)
+                if out_dir is None:
+                    continue
             source = render(scenario)
             if out_dir is None:
                 print(source, end="" if len(families) * args.count == 1 else "\n# " + "-" * 70 + "\n")
@@ -192,6 +197,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
             store.atomic_write_text(stem.with_suffix(".json"), scenario.dumps() + "\n")
             store.atomic_write_text(stem.with_suffix(".py"), source)
             written += 1
+        if args.stats:
+            coverage = FAMILIES[family].coverage
+            lines = coverage(built, caps) if coverage is not None else [
+                f"programs: {len(built)} (this family has no operation catalog to cover)"]
+            print(f"{family}:")
+            for line in lines:
+                print(f"  {line}")
     if out_dir is not None:
         err.print(f"wrote {written} program(s) with their scenarios to {out_dir}")
     return EXIT_AGREE
@@ -727,6 +739,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", help="directory for <family>-<seed>.py/.json (default: print)")
     generate.add_argument("--target", help="capabilities of this interpreter (default: config target)")
     generate.add_argument("--oracle", help="and of this one")
+    generate.add_argument("--stats", action="store_true",
+                          help="print what the programs cover (interleave: the operation catalog, each operation "
+                               "paused and as a mutator); without --out, the programs are not printed")
     generate.set_defaults(handler=cmd_generate)
     return parser
 

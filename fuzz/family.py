@@ -33,6 +33,7 @@ class Family:
     splice: Splice | None = None                       # take part of another scenario of the family
     shrink_passes: tuple[ShrinkPass, ...] = ()          # family-specific, on top of minimize's
     load_plan: Callable[[Any], Any] | None = None       # JSON -> the family's frozen plan, validated
+    coverage: Callable[[list[Scenario], Capabilities], list[str]] | None = None  # `generate --stats`
 
     def build(self, rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         return self.build_scenario(rng, caps, seed=seed)
@@ -59,7 +60,7 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
     _module_family(faults, render_faults.render_body),
     Family(interleave.NAME, interleave.DESCRIPTION, interleave.build, interleave.render,
            mutations=interleave_shrink.MUTATIONS, shrink_passes=interleave_shrink.SHRINK_PASSES,
-           load_plan=interleave.load_plan),
+           load_plan=interleave.load_plan, coverage=interleave.coverage),
 )}
 
 

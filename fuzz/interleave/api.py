@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 
 from ..scenario import Capabilities, Scenario
-from .build import build_plan
+from .build import build_plan, catalog_for
 from .catalog import RECEIVER
-from .plan import InterleavePlan
+from .plan import Callback, InterleavePlan, Mode
 from .render import render_plan
 
 NAME = "interleave"
@@ -46,3 +46,44 @@ def load_plan(data) -> InterleavePlan:
     return InterleavePlan.from_json(data, set(RECEIVER))
 
 
+
+
+def coverage(scenarios: list[Scenario], caps: Capabilities) -> list[str]:
+    """Catalog coverage of `scenarios`: each operation as the paused one and as a
+    mutator (run inside a window), callbacks as pause points, and the methods of the
+    target's surface that no role table covers."""
+    catalog = catalog_for(caps)
+    pausable = {op.name for op in catalog.operations if op.pausable}
+    every = set(catalog.names)
+    paused: set[str] = set()
+    mutators: set[str] = set()
+    callbacks: set[Callback] = set()
+    modes = {mode: 0 for mode in Mode}
+    for scenario in scenarios:
+        plan: InterleavePlan = scenario.plan
+        modes[plan.mode] += 1
+        in_pause, in_window = plan.paused_and_mutators()
+        paused.update(in_pause)
+        mutators.update(in_window)
+        callbacks.update(slot.step.pause.callback for _, slot in plan.slots() if slot.step.pause is not None)
+    lines = [
+        f"programs: {len(scenarios)} ({', '.join(f'{n} {m.value}' for m, n in modes.items())})",
+        f"catalog: {len(every)} operations on {len({op.receiver for op in catalog.operations})} receiver kinds, "
+        f"{len(pausable)} pausable (they can call back into Python)",
+        f"as the paused operation: {len(paused & pausable)}/{len(pausable)} pausable operations "
+        f"({100 * len(paused & pausable) / max(1, len(pausable)):.1f}%)",
+        f"as a mutator (inside a window): {len(mutators & every)}/{len(every)} operations "
+        f"({100 * len(mutators & every) / max(1, len(every)):.1f}%)",
+        f"callbacks used as pause points: {len(callbacks)}/{len(Callback)}"
+        + (f" (never: {', '.join(sorted(c.value for c in set(Callback) - callbacks))})" if set(Callback) - callbacks
+           else ""),
+    ]
+    never_paused = sorted(pausable - paused)
+    never_mutator = sorted(every - mutators)
+    if never_paused:
+        lines.append("never paused: " + ", ".join(never_paused[:40]) + (" ..." if len(never_paused) > 40 else ""))
+    if never_mutator:
+        lines.append("never a mutator: " + ", ".join(never_mutator[:40]) + (" ..." if len(never_mutator) > 40 else ""))
+    if catalog.unsupported:
+        lines.append("surface methods without roles (not in the catalog): " + ", ".join(catalog.unsupported))
+    return lines

@@ -177,7 +177,7 @@ class _Builder:
                 label = self.fresh("b")
                 self.sections.add("N")
                 return f"N('{label}', {n})", [(Callback.INDEX, label, 1)]
-            if domain == "text":
+            if domain == "text" and receiver.kind != "str":
                 return repr(rng.choice("abx")), []
             index = rng.randrange(ELEMENTS + 2)
             same_bucket = [f"e{i}" for i in range(ELEMENTS) if i % 3 == index % 3]
@@ -265,9 +265,12 @@ class _Builder:
             if operation.receiver in ("class", "instance") and operation.callbacks:
                 offered = offered + self.labels[obj]
             candidates = [p for p in offered + self.labels[obj] if p[0] in operation.callbacks]
-            # the operation's own arguments first: their callbacks are the likeliest to run
+            # the operation's own arguments first: their callbacks are the likeliest to run;
+            # then what only this receiver offers (a factory, __missing__, a hook)
             own = [p for p in offered if p[0] in operation.callbacks]
-            pool = own if own and self.rng.random() < 0.7 else candidates
+            special = [p for p in candidates if p[0] in (Callback.CALL, Callback.MISSING, Callback.GETATTR)]
+            pool = (special if special and self.rng.random() < 0.5 else
+                    own if own and self.rng.random() < 0.7 else candidates)
             if pool:
                 callback, label, nth = self.rng.choice(pool)
                 if callback is Callback.INIT and operation.name == "class.construct":
@@ -346,9 +349,12 @@ def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
 
 
 def _grows(schedule: list[Slot]) -> bool:
-    """Operations that multiply a container's size: looped in free mode they exhaust memory."""
+    """Steps that cannot be looped by threads at once: operations that multiply a
+    container's size (memory), and swapping sys.unraisablehook (which hook reports an
+    event would depend on the schedule)."""
     plan = InterleavePlan(Mode.FORCED, (), tuple(schedule))
-    return any("imul" in slot.step.template or "__imul__" in slot.step.operation for _, slot in plan.slots())
+    return any("imul" in slot.step.template or "__imul__" in slot.step.operation
+               or "unraisablehook" in slot.step.operation for _, slot in plan.slots())
 
 
 SECTION_ORDER = ("K", "KD", "N", "It", "Seq", "M", "F", "Desc", "DM", "classes", "function", "module", "hooks",

@@ -72,7 +72,7 @@ SIGNATURE_OVERRIDES: dict[str, tuple[Role, ...]] = {
     "__eq__": (Role.OTHER,), "__lt__": (Role.OTHER,), "__or__": (Role.OTHER,), "__ior__": (Role.OTHER,),
     "__iand__": (Role.OTHER,), "__isub__": (Role.OTHER,), "__iadd__": (Role.ITERABLE,),
     "__imul__": (Role.INDEX,),
-    "str.maketrans": (Role.MAPPING,), "str.translate": (Role.MAPPING,), "str.join": (Role.ITERABLE,),
+    "str.maketrans": (Role.MAPPING,), "str.format": (Role.ELEM, Role.ELEM), "str.translate": (Role.MAPPING,), "str.join": (Role.ITERABLE,),
     "bytearray.maketrans": (Role.TEXT, Role.TEXT), "bytearray.translate": (Role.TEXT, Role.TEXT),
     "list.sort": (), "Counter.update": (Role.ITERABLE,), "Counter.subtract": (Role.ITERABLE,),
     "ChainMap.update": (Role.MAPPING,), "ChainMap.new_child": (Role.MAPPING,),
@@ -130,7 +130,8 @@ class Receiver:
     methods: tuple[str, ...] | None = None   # a whitelist (None: every introspected method)
     generic: tuple[str, ...] = ("repr", "copy", "deepcopy", "pickle")
     element_callbacks: frozenset[Callback] = frozenset({Callback.HASH, Callback.EQ, Callback.LT,
-                                                        Callback.REPR, Callback.REDUCE})
+                                                        Callback.REPR, Callback.REDUCE, Callback.STR,
+                                                        Callback.FORMAT})
     min_version: tuple[int, int] = (3, 11)
     sections: tuple[str, ...] = ("K",)        # runtime sections it needs
 
@@ -235,13 +236,15 @@ def _hand(receiver: str, name: str, template: str, roles: tuple[Role, ...] = (),
 
 C = Callback
 HAND_OPERATIONS: tuple[Operation, ...] = (
-    # the class, its construction (the seed's CALL_ALLOC_AND_ENTER_INIT) and its attributes
     # lists filled from an iterable by comprehensions and generators
     _hand("list", "extend_comprehension", "{o}.extend([x for x in {0}])", (Role.ITERABLE,), (C.ITER, C.NEXT)),
     _hand("list", "extend_generator", "{o}.extend(x for x in {0})", (Role.ITERABLE,), (C.ITER, C.NEXT)),
     _hand("list", "append_index", "{o}.append({o}[{0}])", (Role.INDEX,), (C.INDEX,)),
     _hand("list", "slice_assign", "operator.setitem({o}, slice({0}, None), {1})", (Role.INDEX, Role.ITERABLE),
           (C.INDEX, C.ITER, C.NEXT, C.LEN)),
+    # str formatting calls each argument's __str__ / __format__
+    _hand("str", "percent", "'%s-%s' % ({0}, {1})", (Role.ELEM, Role.ELEM), (C.STR,)),
+    _hand("str", "fstring", "f'{{{0}}}-{{{1}!s}}'", (Role.ELEM, Role.ELEM), (C.FORMAT, C.STR)),
     # the class, its construction (the seed's CALL_ALLOC_AND_ENTER_INIT) and its attributes
     _hand("class", "construct", "_construct({o}, 4)", (), (C.INIT, C.NEW, C.META_CALL)),
     _hand("class", "call_once", "_made({o}(7))", (), (C.INIT, C.NEW, C.META_CALL)),
@@ -323,7 +326,7 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("iterator", "next", "next({o}, 'end')", (), (C.NEXT, C.CALL)),
     _hand("iterator", "next_twice", "(next({o}, 'end'), next({o}, 'end'))", (), (C.NEXT, C.CALL)),
     _hand("iterator", "exhaust", "list({o})", (), (C.NEXT, C.CALL)),
-    _hand("iterator", "length_hint", "operator.length_hint({o})", (), (C.LEN,)),
+    _hand("iterator", "length_hint", "operator.length_hint({o})"),
     _hand("iterator", "islice", "list(itertools.islice({o}, {0}))", (Role.INDEX,), (C.INDEX, C.NEXT)),
     _hand("itertools", "next", "next({o}, 'end')", (), (C.NEXT, C.CALL, C.ITER, C.EQ)),
     _hand("itertools", "exhaust", "list({o})", (), (C.NEXT, C.CALL, C.EQ)),
@@ -434,6 +437,9 @@ def _callbacks(receiver: Receiver, method: str, roles: tuple[Role, ...]) -> froz
             found |= {Callback.EQ}
         elif role is Role.ELEM and receiver.shape in ("bytes", "text", "io"):
             found |= {Callback.INDEX} if receiver.shape == "bytes" else set()
+        elif role is Role.OTHER:
+            found |= ({Callback.HASH, Callback.EQ} if receiver.shape in ("mapping", "set") else
+                      {Callback.EQ, Callback.LT} if receiver.shape == "sequence" else set())
         else:
             found |= ROLE_CALLBACKS[role]
     if "sort" in method:
@@ -445,7 +451,7 @@ def _callbacks(receiver: Receiver, method: str, roles: tuple[Role, ...]) -> froz
     if receiver.kind == "lru_cache":
         found |= {Callback.CALL}
     if method == "format":
-        found.add(Callback.FORMAT)
+        found = {Callback.FORMAT}
     return frozenset(found)
 
 
@@ -505,7 +511,6 @@ def build_catalog(surface: dict[str, dict[str, str | None]], version: tuple[int,
             if not receiver.element_callbacks:
                 callbacks = frozenset()
             operations.append(Operation(f"{receiver.kind}.{name}", receiver.kind, template, roles,
-                                        callbacks & (receiver.element_callbacks | {Callback.REDUCE})
-                                        if receiver.shape not in ("special", "object") else callbacks))
+                                        callbacks & receiver.element_callbacks))
     operations.extend(op for op in HAND_OPERATIONS if op.min_version <= version)
     return Catalog(tuple(operations), tuple(unsupported))

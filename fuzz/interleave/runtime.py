@@ -75,21 +75,27 @@ class _Step:
 
 def _cb(kind, label):
     """Every carrier callback starts here: count it, pause when it is the step's pause
-    point, raise when the plan says this callback raises."""
+    point, raise when the plan says this callback raises.  A callback that fires inside
+    another's handshake (a profile or monitoring hook seeing the Event's own calls) is
+    not counted: the handshake's locks are not reentrant."""
     step = getattr(_tls, "step", None)
-    if step is None:
+    if step is None or getattr(_tls, "inside", False):
         return
     key = (kind, label)
-    if _FREE:
-        _GATE.wait(0.00005)
-    else:
-        count = step.counts.get(key, 0) + 1
-        step.counts[key] = count
-        if step.pause is not None and not step.paused and step.pause == (kind, label, count):
-            step.paused = True
-            _reports.put((step.actor, step.index, "paused", None))
-            if not step.resume.wait(PAUSE_DEADLINE):
-                _reports.put((step.actor, step.index, "pause expired", None))
+    _tls.inside = True
+    try:
+        if _FREE:
+            _GATE.wait(0.00005)
+        else:
+            count = step.counts.get(key, 0) + 1
+            step.counts[key] = count
+            if step.pause is not None and not step.paused and step.pause == (kind, label, count):
+                step.paused = True
+                _reports.put((step.actor, step.index, "paused", None))
+                if not step.resume.wait(PAUSE_DEADLINE):
+                    _reports.put((step.actor, step.index, "pause expired", None))
+    finally:
+        _tls.inside = False
     if key in _RAISES:
         raise CallbackError("%s of %s" % key)
 
