@@ -616,6 +616,7 @@ class B1:
 
 class C0(B0, metaclass=Meta):
     _label = "C0"
+    desc = Desc("cd")
 
     def __new__(cls, *args, **kwargs):
         _cb("__new__", "C0")
