@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -122,6 +123,10 @@ class CampaignState:
             program_verdicts={name: Counter(c) for name, c in data.get("program_verdicts", {}).items()})
 
 
+STEP_KEY = re.compile(r"^t\d+\.\d+ (\S+)$")
+PAUSE_KEY = re.compile(r"^pause t\d+\.\d+ (\S+) at (.+) of ")
+
+
 def features_of(verdict: Verdict) -> set[str]:
     """The outcomes a run reached, as coverage features for feedback."""
     found = set()
@@ -133,6 +138,17 @@ def features_of(verdict: Verdict) -> set[str]:
         found.update(f"unraisable:{u.exc_type}" for u in observation.unraisable)
         found.update(f"observe:{key}={value}" for key, values in observation.observations for value in values)
         found.update(f"check:{label}" for label, _, _ in observation.violations)
+        # scheduled interleavings (interleave) emit "t0.1 dict.get" -> "raised KeyError: ..."
+        # and "pause t0.1 dict.get at __eq__ of e1 #1 reached" -> True: each operation's
+        # outcome kinds and the callbacks it paused in are what is new
+        for key, values in observation.results:
+            step = STEP_KEY.match(key)
+            if step is not None:
+                found.update(f"outcome:{step.group(1)}:{v.split()[1].rstrip(':') if v.startswith(chr(39) + 'raised') else 'ok'}"
+                             for v in values)
+            pause = PAUSE_KEY.match(key)
+            if pause is not None and values and values[-1] == "True":
+                found.add(f"paused:{pause.group(1)}:{pause.group(2)}")
         if observation.exception:
             found.add(f"uncaught:{observation.exception[0]}")
     found.add(f"verdict:{verdict.kind.value}")

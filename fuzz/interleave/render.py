@@ -59,7 +59,8 @@ def render_plan(plan: InterleavePlan, header: list[str]) -> str:
     out.extend(["", ""])
     out.append("_ACTORS = [")
     for actor, steps in actors.items():
-        entries = ", ".join(f"({step_function(actor, i)}, {_pause(s.pause)})" for i, s in enumerate(steps))
+        entries = ", ".join(f"({step_function(actor, i)}, {_pause(s.pause)}, {s.operation!r})"
+                            for i, s in enumerate(steps))
         out.append(f"    _Actor({actor!r}, [{entries}]),")
     out.append("]")
     if plan.mode is Mode.FREE:

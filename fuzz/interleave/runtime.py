@@ -217,7 +217,7 @@ class _Actor(threading.Thread):
 
     def __init__(self, name, steps):
         threading.Thread.__init__(self, name=name)  # not a daemon: a step that never ends is a hang
-        self.steps = steps                          # [(function, pause or None)]
+        self.steps = steps                          # [(function, pause or None, operation)]
         self.commands = queue.SimpleQueue()
         self.current = None
 
@@ -226,7 +226,7 @@ class _Actor(threading.Thread):
             index = self.commands.get()
             if index is None:
                 return
-            function, pause = self.steps[index]
+            function, pause, _operation = self.steps[index]
             step = self.current = _Step(self.name, index, pause)
             _tls.step = step
             try:
@@ -262,22 +262,25 @@ class _Conductor:
                     self.early[report[:2]] = report
                     continue
             if report[2] == "done":
-                _record("%s.%d" % (actor, index), report[3])
+                _record(self.key(actor, index), report[3])
                 return "done"
             if report[2] == "paused":
                 return "paused"
             # "pause expired": the step goes on by itself; wait for it to finish
+
+    def key(self, actor, index):
+        return "%s.%d %s" % (actor, index, self.actors[actor].steps[index][2])
 
     def slots(self, slots):
         for actor, index, pause, window in slots:
             self.slot(actor, index, pause, window)
 
     def slot(self, actor, index, pause, window):
-        key = "%s.%d" % (actor, index)
+        key = self.key(actor, index)
         self.actors[actor].commands.put(index)
         state = self.wait(actor, index)
         if pause is not None:
-            _record("pause %s %s of %s #%d reached" % (key, pause[0], pause[1], pause[2]), state == "paused")
+            _record("pause %s at %s of %s #%d reached" % (key, pause[0], pause[1], pause[2]), state == "paused")
         if state == "blocked":
             self.unforce(key)
             self.pending.append((actor, index))
@@ -343,12 +346,12 @@ def _run_free(actors, rounds):
         _tls.step = step
         try:
             for _ in range(rounds):
-                for index, (function, _pause) in enumerate(actor.steps):
+                for index, (function, _pause, operation) in enumerate(actor.steps):
                     outcome = _outcome(function)
                     if outcome[0] == "raised":
                         exc = outcome[2]
                         check(isinstance(exc, _EXPECTED) and not isinstance(exc, SystemError),  # noqa: F821
-                              "%s.%d raises only what the operation can" % (actor.name, index),
+                              "%s.%d %s raises only what the operation can" % (actor.name, index, operation),
                               "%s: %s" % (outcome[1], _message(exc)))
         finally:
             _tls.step = None

@@ -135,9 +135,9 @@ def test_a_pause_never_reached_is_recorded_and_the_window_still_runs(ft):
                                   pause=(Callback.EQ, "nowhere", 1)),
                        (Slot("t1", step("list.clear", "o0", "{o}.clear()")),))])
     results = _results(render(_scenario(plan)), ft)
-    assert results["pause t0.0 __eq__ of nowhere #1 reached"] == "False"
-    assert results["t0.0"] == "'returned 1'"         # ran to completion first
-    assert results["t1.0"] == "'returned None'"      # then the window
+    assert results["pause t0.0 list.index at __eq__ of nowhere #1 reached"] == "False"
+    assert results["t0.0 list.index"] == "'returned 1'"         # ran to completion first
+    assert results["t1.0 list.clear"] == "'returned None'"      # then the window
     assert results["final o0"] == "'list[]'"
 
 
@@ -152,12 +152,12 @@ def test_nested_pauses_run_inside_each_others_windows(ft):
     observation = observe(run(Case(render(_scenario(plan))), ft, LIMITS))
     keys = [key for key, _ in observation.results]
     values = {key: values[-1] for key, values in observation.results}
-    assert values["pause t0.0 __eq__ of e0 #1 reached"] == "True"
-    assert values["pause t1.0 __next__ of it #2 reached"] == "True"
+    assert values["pause t0.0 list.index at __eq__ of e0 #1 reached"] == "True"
+    assert values["pause t1.0 list.extend at __next__ of it #2 reached"] == "True"
     # t2 finished before t1, t1 before t0; t1's second element went into the cleared list
-    assert keys.index("t2.0") < keys.index("t1.0") < keys.index("t0.0")
+    assert keys.index("t2.0 list.clear") < keys.index("t1.0 list.extend") < keys.index("t0.0 list.index")
     assert values["final o0"] == "'list[e8]'"
-    assert values["t0.0"].startswith("'raised ValueError")
+    assert values["t0.0 list.index"].startswith("'raised ValueError")
 
 
 def test_a_step_blocked_behind_a_paused_one_unforces_the_schedule_without_hanging(ft):
@@ -169,8 +169,8 @@ def test_a_step_blocked_behind_a_paused_one_unforces_the_schedule_without_hangin
     observation = observe(run(Case(render(_scenario(plan))), ft, LIMITS))
     assert observation.crash is None and observation.violations == ()
     observed = dict(observation.observations)
-    assert observed["schedule no longer forced at"] == ("'t1.0'",)
-    assert "t1.0" in observed and "t0.0" in observed     # results after that point are observations
+    assert observed["schedule no longer forced at"] == ("'t1.0 functools.reduce'",)
+    assert "t1.0 functools.reduce" in observed and "t0.0 functools.reduce" in observed   # observations from there
 
 
 # A plan per callback kind: (objects, the paused step, its pause, the window's steps).  The
@@ -273,13 +273,14 @@ def test_the_paused_operation_sees_the_mutation_made_in_its_window(ft, callback)
     reached = [value for key, value in inside.items() if key.startswith("pause t0.0")]
     assert reached == ["True"], inside
     assert [value for key, value in after.items() if key.startswith("pause t0.0")] == ["False"]
-    assert (inside["t0.0"], inside["final o0"]) != (after["t0.0"], after["final o0"]), (inside, after)
+    paused = next(key for key in inside if key.startswith("t0.0 "))
+    assert (inside[paused], inside["final o0"]) != (after[paused], after["final o0"]), (inside, after)
 
 
 def test_the_seeds_class_constructs_again_with_the_swapped_init(ft):
     results = _results(render(_scenario(_callback_plan(Callback.INIT, True))), ft)
     # constructions 0 and 1 ran C0's own __init__ (1 was paused inside it), 2 and 3 the new one
-    assert results["t0.0"] == ("\"returned list[tuple['C0', 0], tuple['C0', 1], tuple['v1', 2], "
+    assert results["t0.0 class.construct"] == ("\"returned list[tuple['C0', 0], tuple['C0', 1], tuple['v1', 2], "
                                  "tuple['v1', 3]]\"")
 
 
@@ -307,7 +308,7 @@ def test_a_systemerror_in_free_mode_is_a_failed_check(ft):
                  [Slot("t0", step("list.pop", "o0", "_raise(SystemError('planted'))"))], mode=Mode.FREE)
     source = render(_scenario(plan)).replace("\n_run_free(_ACTORS", "\ndef _raise(e):\n    raise e\n\n\n_run_free(_ACTORS")
     observation = observe(run(Case(source), ft, LIMITS))
-    assert [label for label, _, _ in observation.violations] == ["t0.0 raises only what the operation can"]
+    assert [label for label, _, _ in observation.violations] == ["t0.0 list.pop raises only what the operation can"]
 
 
 # -- mutation and shrinking ----------------------------------------------------------------
@@ -336,3 +337,11 @@ def test_shrink_passes_yield_valid_smaller_plans():
             seen += 1
     assert seen >= 3
     assert FAMILIES["interleave"].shrink_passes == shrink.SHRINK_PASSES
+
+
+def test_campaign_feedback_sees_outcomes_and_pauses(ft):
+    from fuzz.campaign import features_of
+    verdict = judge_once(Case(render(_scenario(_callback_plan(Callback.EQ, True)))), ft, ft, LIMITS)
+    features = features_of(verdict)
+    assert "outcome:list.index:ValueError" in features and "outcome:list.clear:ok" in features
+    assert "paused:list.index:__eq__" in features
