@@ -488,7 +488,10 @@ def cmd_minimize(args: argparse.Namespace) -> int:
     err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {tries} runs)", markup=False)
     predicate = Reproduces(target, oracle, signature, expected, rate, fraction=args.fraction, limits=limits)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
-    result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time))
+    from fuzz.family import FAMILIES
+    passes = FAMILIES[scenario.family].shrink_passes if scenario is not None and scenario.family in FAMILIES else ()
+    result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time),
+                      extra_passes=passes)
     header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
               f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
               f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}")

@@ -142,13 +142,15 @@ SCENARIO_PASSES = [_drop_worker, _drop_mutator, _drop_mutation, _drop_unused_ver
                    _fewer_copies, _fewer_iterations, _fewer_rounds]
 
 
-def minimize_scenario(scenario, render: Callable, predicate: Reproduces, deadline: float) -> tuple:
-    """Greedy fixpoint over SCENARIO_PASSES; returns (scenario, source)."""
+def minimize_scenario(scenario, render: Callable, predicate: Reproduces, deadline: float,
+                      extra_passes: tuple = ()) -> tuple:
+    """Greedy fixpoint over SCENARIO_PASSES and the family's own passes (`extra_passes`,
+    from its Family: triage does not import fuzz); returns (scenario, source)."""
     best, best_source = scenario, render(scenario)
     progress = True
     while progress and time.monotonic() < deadline:
         progress = False
-        for make_candidates in SCENARIO_PASSES:
+        for make_candidates in list(SCENARIO_PASSES) + list(extra_passes):
             for candidate in make_candidates(best):
                 if time.monotonic() >= deadline:
                     return best, best_source
@@ -228,12 +230,12 @@ class Minimized:
 
 
 def minimize(source: str, scenario, render: Callable | None, predicate: Reproduces,
-             max_seconds: float = 900.0) -> Minimized:
+             max_seconds: float = 900.0, extra_passes: tuple = ()) -> Minimized:
     started = time.monotonic()
     deadline = started + max_seconds
     best_scenario, best = scenario, source
     if scenario is not None and render is not None:
-        best_scenario, best = minimize_scenario(scenario, render, predicate, deadline)
+        best_scenario, best = minimize_scenario(scenario, render, predicate, deadline, extra_passes)
     best = minimize_statements(best, predicate, deadline)
     rate = predicate.measure(best, max(predicate.tries, 5))
     return Minimized(best, best_scenario, source.count("\n"), best.count("\n"), rate, predicate.calls,
