@@ -262,7 +262,9 @@ def cmd_corpus_list(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     case = _find_case(args.case)
-    if not args.standalone:
+    if args.bug_report:
+        text = _bug_report(case)
+    elif not args.standalone:
         text = case.source
     else:
         header = [f"tandem case {case.id}", f"expected: {case.expect.kind.value}"]
@@ -278,6 +280,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_AGREE
+
+
+def _bug_report(case: store.CorpusCase) -> str:
+    """A case with a scenario of a family that has a report form (interleave), in it."""
+    from fuzz.family import FAMILIES
+    from fuzz.scenario import Scenario
+
+    scenario = Scenario.from_json(case.scenario) if case.scenario else None
+    family = FAMILIES.get(scenario.family) if scenario is not None else None
+    if family is None or family.reproducer is None:
+        raise TandemError(f"case {case.id} has no scenario of a family with a report form "
+                          "(interleave has one): use --standalone")
+    return family.reproducer(scenario)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -652,6 +667,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write a case as a program (standalone: harness inlined)")
     export.add_argument("case", help="a .py/.json path or a case id")
     export.add_argument("--standalone", action="store_true", help="inline the harness: runs on a bare python")
+    export.add_argument("--bug-report", action="store_true",
+                        help="interleave cases: the schedule as a short program read top to bottom (no harness, no "
+                             "conductor; prints each step's result)")
     export.add_argument("--out", help="file to write (default: stdout)")
     export.set_defaults(handler=cmd_export)
 

@@ -34,6 +34,7 @@ class Family:
     shrink_passes: tuple[ShrinkPass, ...] = ()          # family-specific, on top of minimize's
     load_plan: Callable[[Any], Any] | None = None       # JSON -> the family's frozen plan, validated
     coverage: Callable[[list[Scenario], Capabilities], list[str]] | None = None  # `generate --stats`
+    reproducer: Callable[[Scenario], str] | None = None  # `export --bug-report`: the short form
 
     def build(self, rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         return self.build_scenario(rng, caps, seed=seed)
@@ -60,7 +61,7 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
     _module_family(faults, render_faults.render_body),
     Family(interleave.NAME, interleave.DESCRIPTION, interleave.build, interleave.render,
            mutations=interleave_shrink.MUTATIONS, shrink_passes=interleave_shrink.SHRINK_PASSES,
-           load_plan=interleave.load_plan, coverage=interleave.coverage),
+           load_plan=interleave.load_plan, coverage=interleave.coverage, reproducer=interleave.bug_report),
 )}
 
 

@@ -10,6 +10,7 @@ from .build import build_plan, catalog_for
 from .catalog import RECEIVER
 from .plan import Callback, InterleavePlan, Mode
 from .render import render_plan
+from .report import render_report
 
 NAME = "interleave"
 DESCRIPTION = "an operation paused inside its callback while other threads change the object (forced schedules)"
@@ -40,6 +41,14 @@ def render(scenario: Scenario) -> str:
               f"generator version {scenario.generator_version}."]
     header += [f"# {note}" for note in scenario.notes]
     return render_plan(scenario.plan, header)
+
+
+def bug_report(scenario: Scenario) -> str:
+    header = [f"# tandem reproducer: family {scenario.family}, seed {scenario.seed} (generator version "
+              f"{scenario.generator_version}); standalone, prints each step's result in schedule order.",
+              "# Compare its output on the build under test with a reference build."]
+    header += [f"# {note}" for note in scenario.notes]
+    return render_report(scenario.plan, header)
 
 
 def load_plan(data) -> InterleavePlan:

@@ -345,3 +345,15 @@ def test_campaign_feedback_sees_outcomes_and_pauses(ft):
     features = features_of(verdict)
     assert "outcome:list.index:ValueError" in features and "outcome:list.clear:ok" in features
     assert "paused:list.index:__eq__" in features
+
+
+def test_the_bug_report_form_runs_the_schedule_standalone(ft, tmp_path):
+    import subprocess
+    scenario = _scenario(dataclasses.replace(_callback_plan(Callback.EQ, True), sections=("K",)))
+    text = FAMILIES["interleave"].reproducer(scenario)
+    assert "emit(" not in text and "_Conductor" not in text and len(text.splitlines()) < 120
+    path = tmp_path / "report.py"
+    path.write_text(text)
+    printed = subprocess.run([ft.path, str(path)], capture_output=True, text=True, timeout=60).stdout.splitlines()
+    assert printed == ["t0_0 paused in __eq__ of e0 #1", "t1_0 list.clear returned None",
+                       "t0_0 list.index raised ValueError: e2 is not in list", "final o0: []"]
