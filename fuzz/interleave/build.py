@@ -25,7 +25,7 @@ FREE_SHARE = 0.15          # plans run without handshakes (loops released togeth
 NESTED_SHARE = 0.3         # a window step that pauses in turn
 CONSTRUCTION_MUTATORS = ("class.set_init", "class.set_init_lambda", "class.del_init", "class.set_init_defaults",
                          "class.set_init_kwdefaults", "class.set_init_code", "class.set_base_init",
-                         "class.set_new", "class.del_new", "class.set_bases", "class.set_name")
+                         "class.set_new", "class.set_bases", "class.set_name")
 WEAK = ("WeakValueDictionary", "WeakKeyDictionary", "WeakSet")
 ITERATOR_SOURCES = ("iter([{elems}])", "iter({{{pairs}}})", "iter({{{pairs}}}.items())", "iter({{{elems}}})",
                     "iter(collections.deque([{elems}]))", "reversed([{elems}])", "enumerate([{elems}])",
