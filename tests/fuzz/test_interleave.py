@@ -357,3 +357,22 @@ def test_the_bug_report_form_runs_the_schedule_standalone(ft, tmp_path):
     printed = subprocess.run([ft.path, str(path)], capture_output=True, text=True, timeout=60).stdout.splitlines()
     assert printed == ["t0_0 paused in __eq__ of e0 #1", "t1_0 list.clear returned None",
                        "t0_0 list.index raised ValueError: e2 is not in list", "final o0: []"]
+
+
+def test_hypothesis_and_atheris_draw_interleave_plans():
+    from hypothesis import HealthCheck, given, settings
+
+    from fuzz.atheris_target import ByteRandom
+    from fuzz.strategies import scenarios
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(scenarios(families=("interleave",)))
+    def check(scenario):
+        scenario.plan.validate(RECEIVERS)
+        compile(render(scenario), "drawn", "exec")
+
+    check()
+    for data in (b"", b"\x00" * 64, bytes(range(256))):
+        scenario = FAMILIES["interleave"].build(ByteRandom(data), CAPS, seed=1)
+        scenario.plan.validate(RECEIVERS)
+        compile(render(scenario), "atheris", "exec")
