@@ -329,7 +329,7 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("iterator", "length_hint", "operator.length_hint({o})"),
     _hand("iterator", "islice", "list(itertools.islice({o}, {0}))", (Role.INDEX,), (C.INDEX, C.NEXT)),
     _hand("itertools", "next", "next({o}, 'end')", (), (C.NEXT, C.CALL, C.ITER, C.EQ)),
-    _hand("itertools", "exhaust", "list({o})", (), (C.NEXT, C.CALL, C.EQ)),
+    _hand("itertools", "exhaust", "list(itertools.islice({o}, 40))", (), (C.NEXT, C.CALL, C.EQ)),  # cycle, count: endless
     _hand("itertools", "take", "list(itertools.islice({o}, 2))", (), (C.NEXT, C.CALL)),
     _hand("itertools", "copy", "copy.copy({o})", ()),
     # contextvars
