@@ -342,19 +342,19 @@ def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
         if candidates:
             callback, label, _ = rng.choice(candidates)
             raises = ((callback, label),)
-    mode = Mode.FREE if rng.random() < FREE_SHARE and not _grows(schedule) else Mode.FORCED
+    mode = Mode.FREE if rng.random() < FREE_SHARE and free_mode_safe(tuple(schedule)) else Mode.FORCED
     sections = tuple(s for s in SECTION_ORDER if s in builder.sections)
     return InterleavePlan(mode, tuple(builder.objects), tuple(schedule), raises,
                           rounds=rng.choice((10, 20, 50)) if mode is Mode.FREE else 1, sections=sections)
 
 
-def _grows(schedule: list[Slot]) -> bool:
-    """Steps that cannot be looped by threads at once: operations that multiply a
-    container's size (memory), and swapping sys.unraisablehook (which hook reports an
-    event would depend on the schedule)."""
-    plan = InterleavePlan(Mode.FORCED, (), tuple(schedule))
-    return any("imul" in slot.step.template or "__imul__" in slot.step.operation
-               or "unraisablehook" in slot.step.operation for _, slot in plan.slots())
+def free_mode_safe(schedule: tuple[Slot, ...]) -> bool:
+    """Whether the steps can be looped by all threads at once: not when one multiplies a
+    container's size (memory runs out), nor when one swaps sys.unraisablehook (which hook
+    reports an event would depend on the schedule)."""
+    plan = InterleavePlan(Mode.FORCED, (), schedule)
+    return not any("imul" in slot.step.template or "__imul__" in slot.step.operation
+                   or "unraisablehook" in slot.step.operation for _, slot in plan.slots())
 
 
 SECTION_ORDER = ("K", "KD", "N", "It", "Seq", "M", "F", "Desc", "DM", "classes", "function", "module", "hooks",

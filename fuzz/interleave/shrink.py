@@ -18,7 +18,7 @@ from typing import Iterator
 
 from ..scenario import Scenario
 from .api import describe
-from .build import _Builder, catalog_for
+from .build import _Builder, catalog_for, free_mode_safe
 from .catalog import RECEIVER
 from .plan import InterleavePlan, Mode, Pause, Slot
 
@@ -144,6 +144,8 @@ def _finish(scenario: Scenario, plan: InterleavePlan, builder: _Builder) -> Scen
     from .build import SECTION_ORDER
     plan = dataclasses.replace(plan, objects=tuple(builder.objects),
                                sections=tuple(s for s in SECTION_ORDER if s in builder.sections))
+    if plan.mode is Mode.FREE and not free_mode_safe(plan.schedule):
+        return None
     return _with(scenario, plan) if _valid(plan) else None
 
 
@@ -199,7 +201,9 @@ def add_window_step(scenario: Scenario, rng: random.Random) -> Scenario | None:
 def toggle_mode(scenario: Scenario, rng: random.Random) -> Scenario | None:
     plan: InterleavePlan = scenario.plan
     if plan.mode is Mode.FORCED:
-        return _with(scenario, dataclasses.replace(plan, mode=Mode.FREE, rounds=rng.choice((20, 50, 100))))
+        if not free_mode_safe(plan.schedule):
+            return None
+        return _with(scenario, dataclasses.replace(plan, mode=Mode.FREE, rounds=rng.choice((10, 20, 50))))
     return _with(scenario, dataclasses.replace(plan, mode=Mode.FORCED, rounds=1))
 
 

@@ -327,6 +327,18 @@ def test_mutations_keep_plans_valid_and_change_them():
     assert changed >= 50
 
 
+def test_mutations_never_make_a_free_plan_that_cannot_be_looped():
+    import random
+    from fuzz.interleave.build import free_mode_safe
+    rng = random.Random(5)
+    for seed in range(300):
+        scenario = build("interleave", seed, CAPS)
+        for _ in range(3):
+            scenario = mutate(scenario, rng)
+            if scenario.plan.mode is Mode.FREE:
+                assert free_mode_safe(scenario.plan.schedule), scenario.notes
+
+
 def test_shrink_passes_yield_valid_smaller_plans():
     scenario = build("interleave", 11, CAPS)
     seen = 0
