@@ -128,6 +128,8 @@ class _Builder:
             return [(Callback.CALL, "f0", 1)]
         if kind == "module":
             return [(Callback.GETATTR, "m0", 1)]
+        if kind == "Pickler":
+            return [(Callback.REDUCE, f"e{i}", 1) for i in range(ELEMENTS + 2)]
         if kind in ("defaultdict", "partial", "lru_cache"):
             extra = [(Callback.CALL, label + "f", 1)]
         elif kind == "missing_dict":
@@ -172,6 +174,9 @@ class _Builder:
         if role is Role.ELEM:
             if operation.receiver in WEAK:
                 return f"_KEEP[{rng.randrange(ELEMENTS + 2)}]", []
+            if operation.receiver == "Element":
+                index = rng.randrange(ELEMENTS + 2)
+                return f"EK('e{index}')", [(Callback.EQ, f"e{i}", 1) for i in range(min(index, ELEMENTS - 1) + 1)]
             if domain == "bytes":
                 n = rng.choice((97, 98, 120))
                 label = self.fresh("b")
@@ -196,7 +201,9 @@ class _Builder:
             return f"N('{label}', {rng.choice((0, 1, 2, -1, 3))})", [(Callback.INDEX, label, 1)]
         if role is Role.ITERABLE:
             label = self.fresh("it")
-            if domain == "bytes":
+            if operation.receiver == "Element":
+                items = "[EK('e7'), EK('e8')]"
+            elif domain == "bytes":
                 items = "[b'ab', b'c']" if method in ("join", "writelines") else "[97, 98, 99]"
             elif domain == "text":
                 items = "['ab', 'c\\n']"
@@ -233,8 +240,15 @@ class _Builder:
             if receiver.kind in ("StringIO", "str", "TextIOWrapper"):
                 return "'xyz'", []
             index = rng.randrange(ELEMENTS + 2)
-            if receiver.kind in WEAK:
+            if receiver.kind == "WeakSet":
                 return f"[_KEEP[{index}]]", []
+            if receiver.kind == "WeakKeyDictionary":
+                return f"{{_KEEP[{index}]: {_k(index, 'v')}}}", []
+            if receiver.kind == "WeakValueDictionary":
+                return f"{{{_k(index)}: _KEEP[{index}]}}", [(Callback.HASH, f"e{index}", 1)]
+            if receiver.kind == "Counter":
+                return f"collections.Counter({{{_k(index)}: 2}})", [(Callback.HASH, f"e{index}", 1),
+                                                                  (Callback.EQ, f"e{index}", 1)]
             if receiver.shape == "mapping":
                 return f"{{{_k(index)}: {_k(index, 'v')}}}", [(Callback.HASH, f"e{index}", 1),
                                                              (Callback.EQ, f"e{index}", 1)]
@@ -280,6 +294,8 @@ class _Builder:
         for carrier in ("K", "KD", "N", "It", "Seq", "M", "F", "Desc", "DM"):
             if f"{carrier}(" in text:
                 self.sections.add(carrier)
+        if "EK(" in text:
+            self.sections.add("etree")
         if "_KEEP" in text:
             self.sections.add("keep")
         if operation.receiver in ("hooks", "gc"):
@@ -312,9 +328,9 @@ def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
     def mutator() -> Operation:
         if construction:
             return by_name[rng.choice(CONSTRUCTION_MUTATORS)]
-        if rng.random() < 0.8:
+        if rng.random() < 0.65:
             return rng.choice(same)
-        return rng.choice(operations)
+        return rng.choice(operations)   # other objects too: every operation gets to be a mutator
 
     window: list[Slot] = []
     others = _actor_names({"t0"}, 2)
@@ -358,4 +374,4 @@ def free_mode_safe(schedule: tuple[Slot, ...]) -> bool:
 
 
 SECTION_ORDER = ("K", "KD", "N", "It", "Seq", "M", "F", "Desc", "DM", "classes", "function", "module", "hooks",
-                 "keep", "gc", "functools", "contextvars")
+                 "keep", "gc", "functools", "etree", "contextvars")

@@ -48,16 +48,17 @@ ROLE_CALLBACKS: dict[Role, frozenset[Callback]] = {
 
 # What a parameter name means.  Sequences read "key" of __getitem__ & co as an index.
 PARAMETER_ROLES: dict[str, Role] = {
-    **{name: Role.ELEM for name in ("key", "elem", "object", "item", "value", "default", "x", "v")},
+    **{name: Role.ELEM for name in ("key", "elem", "object", "item", "value", "default", "x", "v", "obj",
+                                    "subelement")},
     **{name: Role.INDEX for name in ("index", "start", "stop", "end", "pos", "n", "count", "size", "hint",
                                      "width", "tabsize", "maxsplit", "bytes_per_sep", "maxlen", "whence",
                                      "cookie")},
     **{name: Role.ITERABLE for name in ("iterable", "others", "iterable_of_ints", "iterable_of_bytes",
-                                        "lines", "args")},
+                                        "lines", "args", "elements")},
     **{name: Role.MAPPING for name in ("mapping", "m", "dict", "E", "kwds", "kwargs", "F")},
     **{name: Role.TEXT for name in ("sub", "prefix", "suffix", "sep", "chars", "bytes", "old", "new",
                                     "fillchar", "s", "b", "frm", "to", "string", "encoding", "errors",
-                                    "format", "order", "delete", "text")},
+                                    "format", "order", "delete", "text", "path")},
     **{name: Role.BOOL for name in ("keepends", "last", "reverse")},
     "other": Role.OTHER,
     "table": Role.MAPPING,
@@ -77,19 +78,25 @@ SIGNATURE_OVERRIDES: dict[str, tuple[Role, ...]] = {
     "list.sort": (), "Counter.update": (Role.ITERABLE,), "Counter.subtract": (Role.ITERABLE,),
     "ChainMap.update": (Role.MAPPING,), "ChainMap.new_child": (Role.MAPPING,),
     "WeakValueDictionary.update": (Role.MAPPING,), "WeakKeyDictionary.update": (Role.MAPPING,),
-    "Counter.most_common": (Role.INDEX,), "Counter.fromkeys": (), "ChainMap.fromkeys": (Role.ITERABLE,),
+    "Counter.most_common": (), "Counter.fromkeys": (Role.ITERABLE,), "ChainMap.fromkeys": (Role.ITERABLE,),
+    "memoryview.cast": (), "TextIOWrapper.seek": (), "WeakValueDictionary.setdefault": (Role.ELEM, Role.ELEM),
     "deque.index": (Role.ELEM,), "deque.insert": (Role.INDEX, Role.ELEM),
     "bytearray.count": (Role.TEXT,), "bytearray.find": (Role.TEXT, Role.INDEX), "bytearray.index": (Role.TEXT,),
     "bytearray.rfind": (Role.TEXT, Role.INDEX), "bytearray.rindex": (Role.TEXT,),
     "bytearray.startswith": (Role.TEXT, Role.INDEX), "bytearray.endswith": (Role.TEXT, Role.INDEX),
     "bytearray.__contains__": (Role.ELEM,), "bytearray.remove": (Role.ELEM,),
+    "Element.get": (Role.TEXT,), "Element.set": (Role.TEXT, Role.TEXT), "Element.iter": (),
+    "Element.__getitem__": (Role.INDEX,), "Element.__setitem__": (Role.INDEX, Role.ELEM),
+    "Element.__delitem__": (Role.INDEX,),
 }
 # Templates by hand, where the call is not `o.method(args)`.
 TEMPLATES: dict[str, str] = {
     "bytearray.translate": "{o}.translate(None, {1})",
     "bytearray.maketrans": "bytearray.maketrans({0}, {1})",
     "list.sort": "{o}.sort(key=F('sk', 'first'))",
-    "str.maketrans": "str.maketrans({0})",
+    "str.maketrans": "str.maketrans(dict({0}))",
+    "memoryview.cast": "{o}.cast('B')",
+    "TextIOWrapper.seek": "{o}.seek(0)",
 }
 
 # Dunder methods that are operations, as the expression that calls them.
@@ -190,6 +197,15 @@ RECEIVERS: tuple[Receiver, ...] = (
              methods=("write", "read", "readline", "readlines", "writelines", "seek", "tell", "flush",
                       "truncate", "close", "detach", "__iter__", "reconfigure"),
              element_callbacks=frozenset(), generic=()),
+    Receiver("Element", "xml.etree.ElementTree.Element", "sequence", "_element_tree()",
+             methods=("append", "extend", "insert", "remove", "find", "findall", "iter", "clear", "__getitem__",
+                      "__setitem__", "__delitem__", "__len__", "__copy__", "get", "set", "itertext"),
+             generic=("repr", "copy", "deepcopy"), element_callbacks=frozenset({Callback.EQ, Callback.REPR}),
+             sections=("K", "etree")),
+    Receiver("Pickler", "pickle.Pickler", "special", "pickle.Pickler(io.BytesIO(), 4)", methods=("dump", "clear_memo"),
+             generic=(), element_callbacks=frozenset({Callback.REDUCE}), sections=("K",)),
+    Receiver("tracemalloc", "object", "special", "tracemalloc", methods=(), generic=(), element_callbacks=frozenset(),
+             sections=("K",)),
     Receiver("partial", "functools.partial", "special", "functools.partial(F('{label}f', 'first'), K('pa', 1))",
              methods=(), generic=("repr", "copy", "pickle"), element_callbacks=frozenset({Callback.CALL}),
              sections=("K", "F")),
@@ -244,7 +260,7 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
           (C.INDEX, C.ITER, C.NEXT, C.LEN)),
     # str formatting calls each argument's __str__ / __format__
     _hand("str", "percent", "'%s-%s' % ({0}, {1})", (Role.ELEM, Role.ELEM), (C.STR,)),
-    _hand("str", "fstring", "f'{{{0}}}-{{{1}!s}}'", (Role.ELEM, Role.ELEM), (C.FORMAT, C.STR)),
+    _hand("str", "fstring", 'f"{{{0}}}-{{{1}!s}}"', (Role.ELEM, Role.ELEM), (C.FORMAT, C.STR)),
     # the class, its construction (the seed's CALL_ALLOC_AND_ENTER_INIT) and its attributes
     _hand("class", "construct", "_construct({o}, 4)", (), (C.INIT, C.NEW, C.META_CALL)),
     _hand("class", "call_once", "_made({o}(7))", (), (C.INIT, C.NEW, C.META_CALL)),
@@ -332,6 +348,13 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("itertools", "exhaust", "list(itertools.islice({o}, 40))", (), (C.NEXT, C.CALL, C.EQ)),  # cycle, count: endless
     _hand("itertools", "take", "list(itertools.islice({o}, 2))", (), (C.NEXT, C.CALL)),
     _hand("itertools", "copy", "copy.copy({o})", ()),
+    # module state: tracemalloc switched on and off under other threads' work
+    _hand("tracemalloc", "start", "{o}.start(2)"),
+    _hand("tracemalloc", "stop", "{o}.stop()"),
+    _hand("tracemalloc", "clear_traces", "{o}.clear_traces()"),
+    _hand("tracemalloc", "is_tracing", "{o}.is_tracing()"),
+    _hand("tracemalloc", "snapshot", "len({o}.take_snapshot().traces) >= 0 if {o}.is_tracing() else None"),
+    _hand("tracemalloc", "traced_object", "{o}.get_object_traceback({0}) is None or True", (Role.ELEM,)),
     # contextvars
     _hand("contextvars", "run", "{o}.run(F('cr', 'first'), {0})", (Role.ELEM,), (C.CALL,)),
     _hand("contextvars", "run_set", "{o}.run(_VAR.set, {0}) and None", (Role.ELEM,)),

@@ -41,8 +41,10 @@ import queue
 import re
 import sys
 import threading
+import tracemalloc  # noqa: F401 - a receiver
 import types
 import weakref
+import xml.etree.ElementTree  # noqa: F401 - a receiver
 
 gc.disable()  # collections run only where a step asks: finalizers then run in its thread
 
@@ -207,6 +209,12 @@ def _state(kind, obj):
                 len(gc.callbacks))
     if kind == "gc":
         return (gc.isenabled(), len(gc.callbacks))
+    if kind == "Element":
+        return [(child.tag, len(child)) for child in obj]
+    if kind == "Pickler":
+        return "pickler"
+    if kind == "tracemalloc":
+        return obj.is_tracing()
     return obj
 
 
@@ -780,6 +788,32 @@ def _cached_property_once(seed):
     holder = _Cached()
     holder.seed = seed
     return (holder.value, holder.value)
+
+
+# == section: etree ==
+class EK(xml.etree.ElementTree.Element):
+    """An element of an ElementTree whose __eq__ and __repr__ call back."""
+    _carrier = "K"
+
+    def __init__(self, label, h=0):
+        xml.etree.ElementTree.Element.__init__(self, label)
+        self.label = label
+
+    def __eq__(self, other):
+        _cb("__eq__", self.label)
+        return getattr(other, "label", None) == self.label
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        _cb("__repr__", self.label)
+        return self.label
+
+
+def _element_tree():
+    root = xml.etree.ElementTree.Element("root")
+    root.extend(EK("e%d" % i) for i in range(4))
+    return root
 
 
 # == section: contextvars ==

@@ -27,7 +27,8 @@ Surface = dict[str, dict[str, "str | None"]]
 
 # Runs inside the interpreter; prints one JSON object.  Keep it 3.11-compatible.
 SCRIPT = r'''
-import collections, contextvars, functools, inspect, io, json, sys, types, weakref
+import collections, contextvars, functools, inspect, io, json, pickle, sys, tracemalloc, types, weakref
+import xml.etree.ElementTree
 receivers = json.loads(sys.argv[1])
 protocols = set(json.loads(sys.argv[2]))
 found = {}

@@ -28,7 +28,7 @@ RECEIVERS = set(RECEIVER)
 
 def _plan(objects, schedule, mode=Mode.FORCED, sections=None, raises=()) -> InterleavePlan:
     sections = sections or ("K", "KD", "N", "It", "Seq", "M", "F", "Desc", "DM", "classes", "function", "module",
-                            "hooks", "keep", "gc", "functools", "contextvars")
+                            "hooks", "keep", "gc", "functools", "etree", "contextvars")
     return InterleavePlan(mode, tuple(SharedObject(*o) for o in objects), tuple(schedule), raises, 1, sections)
 
 
