@@ -359,8 +359,8 @@ def _run_free(actors, rounds):
                     if outcome[0] == "raised":
                         exc = outcome[2]
                         check(isinstance(exc, _EXPECTED) and not isinstance(exc, SystemError),  # noqa: F821
-                              "%s.%d %s raises only what the operation can" % (actor.name, index, operation),
-                              "%s: %s" % (outcome[1], _message(exc)))
+                              "%s raises only what the operation can" % operation,
+                              "%s.%d: %s: %s" % (actor.name, index, outcome[1], _message(exc)))
         finally:
             _tls.step = None
 
