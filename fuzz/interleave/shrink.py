@@ -149,12 +149,17 @@ def _finish(scenario: Scenario, plan: InterleavePlan, builder: _Builder) -> Scen
     return _with(scenario, plan) if _valid(plan) else None
 
 
+def _paused_slot(plan: InterleavePlan, rng: random.Random) -> tuple[Path, Slot] | None:
+    paused = [(p, s) for p, s in plan.slots() if s.step.pause is not None]
+    return rng.choice(paused) if paused else None
+
+
 def move_pause(scenario: Scenario, rng: random.Random) -> Scenario | None:
     plan: InterleavePlan = scenario.plan
-    paused = [(p, s) for p, s in plan.slots() if s.step.pause is not None]
-    if not paused:
+    chosen = _paused_slot(plan, rng)
+    if chosen is None:
         return None
-    path, slot = rng.choice(paused)
+    path, slot = chosen
     pause = slot.step.pause
     operation = next((op for op in catalog_for(scenario.caps).operations if op.name == slot.step.operation), None)
     if rng.random() < 0.5 or operation is None or len(operation.callbacks) < 2:
@@ -184,10 +189,10 @@ def swap_operation(scenario: Scenario, rng: random.Random) -> Scenario | None:
 
 def add_window_step(scenario: Scenario, rng: random.Random) -> Scenario | None:
     plan: InterleavePlan = scenario.plan
-    paused = [(p, s) for p, s in plan.slots() if s.step.pause is not None]
-    if not paused:
+    chosen = _paused_slot(plan, rng)
+    if chosen is None:
         return None
-    path, slot = rng.choice(paused)
+    path, slot = chosen
     builder = _builder(scenario, rng)
     receiver = slot.step.operation.split(".")[0]
     operation = rng.choice(builder.catalog.by_receiver(receiver) or list(builder.catalog.operations))
