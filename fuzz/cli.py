@@ -328,7 +328,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     from fuzz.campaign import Campaign, CampaignConfig, load_programs
     from fuzz.generators import FAMILIES
-    from triage.signature import signature, signature_id
+    from oracle.signature import signature, signature_id
 
     config = _config(args)
     target, oracle = _pair(args, config)
@@ -456,7 +456,7 @@ def cmd_minimize(args: argparse.Namespace) -> int:
     from fuzz.scenario import Scenario
     from oracle.judge import judge_once
     from triage.minimize import Reproduces, minimize
-    from triage.signature import signature
+    from oracle.signature import signature
 
     case = _find_case(args.case)
     config = _config(args)
@@ -495,7 +495,7 @@ def cmd_minimize(args: argparse.Namespace) -> int:
 def cmd_bisect(args: argparse.Namespace) -> int:
     from oracle import provision
     from triage.bisect import bisect_interpreters, bisect_revisions
-    from triage.signature import signature
+    from oracle.signature import signature
 
     case = _find_case(args.case)
     config = _config(args)

@@ -21,7 +21,7 @@ from fuzz.scenario import Capabilities, Scenario
 from oracle import store
 from oracle.errors import TandemError
 from oracle.model import Limits
-from triage.signature import signature, signature_id
+from oracle.signature import signature, signature_id
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))

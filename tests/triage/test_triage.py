@@ -8,7 +8,7 @@ from oracle import store
 from oracle.model import CrashInfo, Difference, Kind, Observation, Side, Verdict
 from triage.buckets import similar
 from triage.report import markdown
-from triage.signature import signature, signature_id
+from oracle.signature import signature, signature_id
 
 BASE = Observation(interpreter="ft-debug", version="3.13.15", outcome="exit", exit_code=0, signal=None, crash=None,
                    finished=True, results=(), observations=(), violations=(), exception=None, thread_exceptions=(),
@@ -32,12 +32,15 @@ def test_assertion_signature_ignores_line_numbers_and_paths():
     assert len(signature_id(signature(one))) == 12
 
 
-def test_crash_signature_uses_top_program_frames_with_generated_names_normalized():
-    frames = ("<harness>/_child.py:runner", "<run>/case.py:constructor_0", "<run>/case.py:_init_body")
+def test_crash_signature_names_the_library_call_never_program_frames():
+    frames = ("<stdlib>/threading.py:settrace_all_threads", "<run>/case.py:switcher_0", "<run>/case.py:_init_body")
     one = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=frames), BASE)
     other = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=(
-        "<run>/case.py:constructor_1", "<run>/case.py:_init_body")), BASE)
-    assert signature(one) == signature(other) == "crash|target|SIGSEGV|constructor_N|_init_body"
+        "<stdlib>/threading.py:settrace_all_threads", "<run>/case.py:constructor_1")), BASE)
+    assert signature(one) == signature(other) == "crash|target|SIGSEGV|threading.settrace_all_threads"
+    in_program = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=(
+        "<run>/case.py:switcher_0", "<harness>/_child.py:runner", "<stdlib>/threading.py:run")), BASE)
+    assert signature(in_program) == "crash|target|SIGSEGV"
 
 
 def test_divergence_signatures_name_what_differed():
