@@ -117,7 +117,7 @@ def cmd_interpreters_add(args: argparse.Namespace) -> int:
 # -- run -------------------------------------------------------------------------------
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from oracle.judge import judge
+    from oracle.reproduce import judge
 
     cases = []
     for name in args.programs:
@@ -315,8 +315,10 @@ def _campaign_table(campaign) -> Table:
                   (f", {record['without_teardown']} without teardown" if record["without_teardown"] else ""))
     table.add_row("families", ", ".join(f"{k} {v}" for k, v in sorted(record["per_family"].items())))
     table.add_row("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(record["verdicts"].items())))
-    table.add_row("findings", f"{record['buckets']} bucket(s): " +
+    table.add_row("findings", f"{record['buckets']} bucket(s) ({record['flaky']} flaky): " +
                   ", ".join(f"{k} {v}" for k, v in sorted(record["findings"].items())))
+    table.add_row("unconfirmed", f"{record['unconfirmed_buckets']} bucket(s), {record['unconfirmed']} sighting(s) "
+                                 "no re-run showed again")
     table.add_row("coverage", f"{record['coverage']} outcomes, {record['specializations']} specializations")
     table.add_row("feedback", f"queue {record['queue']}, mutated share {record['mutated_share']:.0%}, "
                               f"confirmations {record['confirmations']}")
@@ -328,6 +330,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     from fuzz.campaign import Campaign, CampaignConfig, load_programs
     from fuzz.generators import FAMILIES
+    from oracle.reproduce import describe_rate
     from oracle.signature import signature, signature_id
 
     config = _config(args)
@@ -368,44 +371,56 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     campaign = Campaign(settings, signature, signature_id, progress, native=native)
     if live is not None:
         with live:
-            state = campaign.run()
+            campaign.run()
     else:
-        state = campaign.run()
+        campaign.run()
     out.print(_campaign_table(campaign))
-    for identifier, bucket in sorted(campaign.buckets.items(), key=lambda kv: kv[1]["first_seen"]):
-        out.print(f"  {identifier}  {bucket['kind']:<22} x{bucket['count']:<4} rate {bucket['reproduction_rate']:.0%}  "
-                  f"{bucket['signature'][:100]}", markup=False)
+    buckets = sorted([*campaign.buckets.values(), *campaign.unconfirmed.values()], key=lambda b: b.first_seen)
+    for bucket in buckets:
+        out.print(f"  {bucket.identifier}  {bucket.kind:<22} {bucket.status:<11} x{bucket.count:<4} "
+                  f"rate {describe_rate(bucket.hits, bucket.runs):<28} {bucket.signature[:90]}", markup=False)
+    flaky = sum(b.status == "flaky" for b in campaign.buckets.values())
+    out.print(f"{len(campaign.buckets)} finding bucket(s) ({flaky} flaky), {len(campaign.unconfirmed)} unconfirmed "
+              f"in {campaign.out}" + (": `tandem triage` lists them" if buckets else ""), markup=False)
     if campaign.errors:
         err.print(f"tandem: {len(campaign.errors)} infrastructure error(s); first: {campaign.errors[0]}", markup=False)
         return EXIT_ERROR
-    return EXIT_FINDING if state.findings else EXIT_AGREE
+    return EXIT_FINDING if buckets else EXIT_AGREE
 
 
 # -- triage ----------------------------------------------------------------------------
 
 def cmd_triage(args: argparse.Namespace) -> int:
+    from oracle.reproduce import describe_rate
     from triage.buckets import load_buckets, merged
 
-    buckets = load_buckets(Path(args.campaign))
+    buckets = load_buckets(*map(Path, args.campaigns))
     groups = merged(buckets)
     if args.json:
-        print(json.dumps([[dict(dataclasses.asdict(b), path=str(b.path)) for b in group] for group in groups], indent=2))
+        print(json.dumps([[dict(dataclasses.asdict(b), reproduction_rate=b.reproduction_rate) for b in group]
+                          for group in groups], indent=2))
         return EXIT_AGREE
-    table = Table("bucket", "kind", "side", "count", "first seen", "rate", "smallest reproducer", "signature")
+    table = Table("bucket", "kind", "side", "status", "count", "first seen", "rate (95% CI)", "smallest reproducer",
+                  "signature")
     for group in groups:
         for index, bucket in enumerate(group):
-            smallest = (f"{bucket.path / (bucket.smallest + '.py')} ({bucket.smallest_lines} lines)"
+            smallest = (f"{Path(bucket.path) / (bucket.smallest + '.py')} ({bucket.smallest_lines} lines)"
                         if bucket.smallest else "-")
-            table.add_row(("" if index == 0 else "  ~ ") + bucket.identifier, bucket.kind, bucket.side,
-                          str(bucket.count), bucket.first_seen, f"{bucket.reproduction_rate:.0%}", smallest,
+            if bucket.minimized:
+                smallest += f"; minimized {Path(bucket.path) / bucket.minimized} ({bucket.minimized_lines} lines)"
+            table.add_row(("" if index == 0 else "  ~ ") + bucket.identifier, bucket.kind, bucket.side, bucket.status,
+                          str(bucket.count), bucket.first_seen, describe_rate(bucket.hits, bucket.runs), smallest,
                           bucket.signature[:90])
     out.print(table)
-    out.print(f"{len(buckets)} bucket(s) in {len(groups)} group(s) of near duplicates")
+    statuses = {status: sum(b.status == status for b in buckets) for status in ("confirmed", "flaky", "unconfirmed")}
+    out.print(f"{len(buckets)} bucket(s) in {len(groups)} group(s) of near duplicates: "
+              + ", ".join(f"{n} {status}" for status, n in statuses.items())
+              + (f" (from {len(args.campaigns)} campaigns)" if len(args.campaigns) > 1 else ""))
     return EXIT_AGREE
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from oracle.judge import judge_once, same_finding
+    from oracle.reproduce import Pair, describe_rate, reproduce
 
     case = _find_case(args.case)
     config = _config(args)
@@ -417,24 +432,19 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     oracle = registry.resolve(args.oracle or config.oracle, config)
     names = [n for n in (args.interpreters or "").split(",") if n] or [args.target or config.target]
     program = Case(source=case.source, name=f"{case.id}.py")
-    rates = {}
+    found = 0
     for name in names:
         target = registry.resolve(name, config)
-        verdicts = [judge_once(program, target, oracle, _limits(args)) for _ in range(args.runs)]
-        expected = case.expect.kind
-        hits = sum(v.kind is expected and (case.expect.side is None or v.side is case.expect.side) for v in verdicts)
-        if expected is Kind.AGREE:  # a plain program: count its most common finding instead
-            findings = [v for v in verdicts if v.kind is not Kind.AGREE]
-            hits = sum(same_finding(findings[0], v) for v in findings) if findings else 0
-            expected = findings[0].kind if findings else Kind.AGREE
-        rates[name] = (hits, args.runs)
-        kinds = ", ".join(f"{k} {n}" for k, n in sorted(
-            {v.kind.value: sum(x.kind is v.kind for x in verdicts) for v in verdicts}.items()))
-        out.print(f"{name:<12} {expected.value:<22} reproduced {hits}/{args.runs} ({hits / args.runs:.0%})   [{kinds}]",
-                  markup=False)
+        # a finding's case counts its own signature; a plain program its first finding's
+        result = reproduce(program, Pair(target, oracle), args.runs, expected=case.signature or None,
+                           limits=_limits(args))
+        found += result.hits
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.kinds().items()))
+        out.print(f"{name:<12} reproduced {describe_rate(result.hits, result.runs)}   [{kinds}]", markup=False)
+        out.print(f"{'':<12} signature: {result.signature or '(every run agreed)'}", markup=False)
         if args.native:
             _print_native(program, target, _limits(args))
-    return EXIT_FINDING if any(h for h, _ in rates.values()) else EXIT_AGREE
+    return EXIT_FINDING if found else EXIT_AGREE
 
 
 def _print_native(program: Case, target, limits: Limits) -> None:
@@ -454,33 +464,28 @@ def _print_native(program: Case, target, limits: Limits) -> None:
 def cmd_minimize(args: argparse.Namespace) -> int:
     from fuzz.render import render
     from fuzz.scenario import Scenario
-    from oracle.judge import judge_once
+    from oracle.reproduce import Pair, reproduce
     from triage.minimize import Reproduces, minimize
-    from oracle.signature import signature
 
     case = _find_case(args.case)
     config = _config(args)
     target, oracle = _pair(args, config)
     limits = _limits(args)
-    program = Case(source=case.source)
-    expected, hits, tries = case.signature, 0, args.tries
-    for _ in range(tries):  # the original's signature (if not recorded) and its rate
-        verdict = judge_once(program, target, oracle, limits)
-        if not expected and verdict.kind is not Kind.AGREE:
-            expected = signature(verdict)
-        hits += bool(expected) and signature(verdict) == expected
-    if not expected or hits == 0:
-        raise TandemError(f"case {case.id} did not reproduce in {tries} runs on {target.name} vs {oracle.name}: "
+    # the original's signature (if not recorded) and its rate
+    original = reproduce(Case(source=case.source), Pair(target, oracle), args.tries,
+                         expected=case.signature or None, limits=limits)
+    if not original.signature or original.hits == 0:
+        raise TandemError(f"case {case.id} did not reproduce in {args.tries} runs on {target.name} vs {oracle.name}: "
                           "nothing to minimize (raise --tries for a rare race)")
-    rate = hits / tries
-    err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {tries} runs)", markup=False)
-    predicate = Reproduces(target, oracle, signature, expected, rate, fraction=args.fraction, limits=limits)
+    expected, rate = original.signature, original.rate
+    err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {args.tries} runs)", markup=False)
+    predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time))
     header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
               f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
               f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}")
-    text = store.export_standalone(result.source, header, f"{case.id}-min.py")
+    text = store.reproducer(result.source, header, f"{case.id}-min.py")
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         Path(args.out).chmod(0o755)
@@ -495,7 +500,6 @@ def cmd_minimize(args: argparse.Namespace) -> int:
 def cmd_bisect(args: argparse.Namespace) -> int:
     from oracle import provision
     from triage.bisect import bisect_interpreters, bisect_revisions
-    from oracle.signature import signature
 
     case = _find_case(args.case)
     config = _config(args)
@@ -511,7 +515,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
 
     if args.interpreters:
         interpreters = [registry.resolve(name, config) for name in args.interpreters]
-        result = bisect_interpreters(case.source, interpreters, oracle, expected, signature, args.runs, limits)
+        result = bisect_interpreters(case.source, interpreters, oracle, expected, args.runs, limits)
     else:
         if not (args.source and args.good and args.bad):
             raise TandemError("give --interpreters A B C ..., or --source DIR --good REV --bad REV")
@@ -535,7 +539,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             made = provision.build_variant(source, args.variant, progress, root=builds / "interpreters")
             return registry.probe(made.python, name=revision[:12], origin="bisect")
 
-        result = bisect_revisions(case.source, checkout, args.good, args.bad, build, oracle, expected, signature,
+        result = bisect_revisions(case.source, checkout, args.good, args.bad, build, oracle, expected,
                                   args.runs, limits, progress, fixed=args.fixed)
     table = Table("build", "version", "reproduced", "signature present")
     for step in result.steps:
@@ -674,8 +678,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
 
-    triage = commands.add_parser("triage", help="list a campaign's finding buckets, near duplicates grouped")
-    triage.add_argument("campaign", help="campaign directory (or its findings/)")
+    triage = commands.add_parser("triage", help="list campaigns' buckets (merged by signature), near duplicates grouped")
+    triage.add_argument("campaigns", nargs="+", metavar="CAMPAIGN", help="campaign directories (or their findings/)")
     triage.add_argument("--json", action="store_true")
     triage.set_defaults(handler=cmd_triage)
 

@@ -133,13 +133,25 @@ class CorpusCase:
         return data
 
 
+def load_program(program: Path) -> CorpusCase:
+    """A program without metadata (a seed such as corpus/seeds/*.py): expect agree."""
+    try:
+        source = Path(program).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{program}: cannot read it ({exc})") from None
+    return CorpusCase(Path(program).stem, source, Expectation(), origin=str(program))
+
+
 def load_case(json_path: Path) -> CorpusCase:
-    """Read one case; every problem is a CorpusError that names the file."""
+    """Read one case; every problem is a CorpusError that names the file.  A program
+    whose .json does not exist is a plain program expected to agree (load_program)."""
     json_path = Path(json_path)
     where = str(json_path)
     try:
         data = json.loads(json_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if json_path.with_suffix(".py").is_file():
+            return load_program(json_path.with_suffix(".py"))
         raise CorpusError(f"{where}: no such file") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{where}: not valid JSON ({exc})") from None
@@ -187,10 +199,12 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     for path in map(Path, paths):
         if path.is_dir():
             found.extend(p for p in path.rglob("*.json") if not p.name.startswith(".") and p.name not in NOT_CASES
-                         and p.parent.name not in ("queue", "unconfirmed"))
-            # a program whose metadata is missing is reported, not silently skipped
+                         and p.parent.name != "queue")
+            # a program without metadata is replayed as a plain program (expect agree)
+            # (but not a bucket's minimized reproducer: a finding, not a seed)
             found.extend(p.with_suffix(".json") for p in path.rglob("*.py")
-                         if not p.with_suffix(".json").exists() and not p.name.startswith("."))
+                         if not p.with_suffix(".json").exists() and not p.name.startswith(".")
+                         and not (p.parent / "bucket.json").exists())
         elif path.suffix == ".py":
             found.append(path.with_suffix(".json"))
         else:

@@ -22,19 +22,15 @@ import math
 import time
 from typing import Callable, Iterator
 
-from oracle.judge import judge_once
-from oracle.model import Case, Interpreter, Limits, Verdict, declared_env
-
-Signature = Callable[[Verdict], str]
+from oracle.model import Case, Limits, declared_env
+from oracle.reproduce import Pair, bar_unreachable, reproduce
 
 
 @dataclasses.dataclass
 class Reproduces:
-    """The predicate: does `source` still show `signature` often enough?"""
+    """The predicate: does `source` still show the `expected` signature often enough?"""
 
-    target: Interpreter
-    oracle: Interpreter
-    signature: Signature
+    pair: Pair
     expected: str
     rate: float                      # the original reproduction rate (0..1]
     fraction: float = 0.5
@@ -48,16 +44,12 @@ class Reproduces:
         return max(2, min(self.max_tries, math.ceil(3 / max(self.rate, 1e-3))))
 
     def measure(self, source: str, tries: int | None = None) -> float:
+        """The rate over `tries` runs, stopping early when the bar can no longer be reached."""
         tries = tries or self.tries
-        hits = 0
-        for attempt in range(tries):
-            self.calls += 1
-            if self.signature(judge_once(Case(source), self.target, self.oracle, self.limits)) == self.expected:
-                hits += 1
-            # stop early when the bar can no longer be reached
-            if (hits + tries - attempt - 1) / tries < self.rate * self.fraction:
-                return hits / tries
-        return hits / tries
+        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits,
+                          stop_when=bar_unreachable(self.rate * self.fraction, tries))
+        self.calls += found.runs
+        return found.hits / tries
 
     def __call__(self, source: str) -> bool:
         try:

@@ -6,7 +6,7 @@ import html
 import json
 from pathlib import Path
 
-from oracle import store
+from oracle import campaign_dir, store
 from oracle.model import Interpreter, declared_env
 
 
@@ -102,26 +102,29 @@ def _svg_chart(element_id: str, title: str, points: list[tuple[float, float]], u
 
 
 def campaign_html(campaign: Path) -> str:
-    """One static HTML page for a campaign directory: summary, plots, buckets, families."""
-    from triage.buckets import load_buckets
+    """One static HTML page for a campaign directory: summary, plots, buckets (findings,
+    flaky and unconfirmed alike), families."""
+    from oracle.reproduce import describe_rate
 
-    description = json.loads((campaign / "campaign.json").read_text())
-    records = []
-    stats = campaign / "stats.jsonl"
-    if stats.exists():
-        for line in stats.read_text().splitlines():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                continue  # a line cut by a kill
+    info = campaign_dir.read_info(campaign)
+    records = campaign_dir.read_stats(campaign)
     last = records[-1] if records else {}
-    buckets = load_buckets(campaign)
+    buckets = campaign_dir.load_buckets(campaign) if (campaign / campaign_dir.FINDINGS).is_dir() else []
     esc = html.escape
+
+    def reproducer(b) -> str:
+        text = f"{esc(str(b.smallest or '-'))} ({b.smallest_lines or '-'} lines)"
+        if b.minimized:
+            text += f"; minimized {esc(b.minimized)} ({b.minimized_lines} lines)"
+        return text
+
     rows = "".join(
-        f"<tr><td>{esc(b.identifier)}</td><td>{esc(b.kind)}</td><td>{esc(b.side)}</td><td>{b.count}</td>"
-        f"<td>{esc(b.first_seen)}</td><td>{b.reproduction_rate:.0%}</td>"
-        f"<td>{esc(str(b.smallest or '-'))} ({b.smallest_lines or '-'} lines)</td><td><code>{esc(b.signature)}</code></td></tr>"
-        for b in sorted(buckets, key=lambda b: b.first_seen))
+        f'<tr class="{esc(b.status)}"><td>{esc(b.identifier)}</td><td>{esc(b.kind)}</td><td>{esc(b.side)}</td>'
+        f"<td>{esc(b.status)}</td><td>{b.count}</td><td>{esc(b.first_seen)}</td>"
+        f"<td>{esc(describe_rate(b.hits, b.runs))}</td><td>{reproducer(b)}</td>"
+        f"<td><code>{esc(b.signature)}</code></td></tr>"
+        for b in sorted(buckets, key=lambda b: (b.status == "unconfirmed", b.first_seen)))
+    counts = {status: sum(b.status == status for b in buckets) for status in ("confirmed", "flaky", "unconfirmed")}
     families = "".join(f"<tr><td>{esc(k)}</td><td>{v}</td></tr>"
                        for k, v in sorted((last.get("per_family") or {}).items()))
     verdicts = ", ".join(f"{esc(k)} {v}" for k, v in sorted((last.get("verdicts") or {}).items()))
@@ -137,15 +140,18 @@ def campaign_html(campaign: Path) -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}}figure{{display:inline-block;margin:0 1em 1em 0}}
 code{{font-size:12px}}</style></head><body>
 <h1>tandem campaign</h1>
-<section id="summary"><p>target <b>{esc(description.get('target', ''))}</b> ({esc(description.get('target_version', ''))})
-against oracle <b>{esc(description.get('oracle', ''))}</b> ({esc(description.get('oracle_version', ''))});
-families {esc(', '.join(description.get('families', [])))}; seed {description.get('seed', 0)}.</p>
+<section id="summary"><p>target <b>{esc(info.target)}</b> ({esc(info.target_version)})
+against oracle <b>{esc(info.oracle)}</b> ({esc(info.oracle_version)});
+families {esc(', '.join(info.families))}; seed {info.seed}.</p>
 <p>{last.get('runs', 0)} runs in {last.get('elapsed', 0):.0f} s ({last.get('runs_per_second', 0):.2f}/s);
-verdicts: {verdicts or 'none'}; {len(buckets)} finding bucket(s); coverage {last.get('coverage', 0)} outcomes,
+verdicts: {verdicts or 'none'}; {counts['confirmed'] + counts['flaky']} finding bucket(s) ({counts['flaky']} flaky),
+<span id="unconfirmed-count">{counts['unconfirmed']} unconfirmed</span>; coverage {last.get('coverage', 0)} outcomes,
 {last.get('specializations', 0)} specializations.</p></section>
 <section id="charts">{''.join(charts)}</section>
 <h2>Finding buckets</h2>
-<table id="buckets"><tr><th>bucket</th><th>kind</th><th>side</th><th>count</th><th>first seen</th><th>rate</th>
+<p>Unconfirmed: divergences no re-run showed again (listed last).</p>
+<table id="buckets"><tr><th>bucket</th><th>kind</th><th>side</th><th>status</th><th>count</th><th>first seen</th>
+<th>rate (95% CI)</th>
 <th>smallest reproducer</th><th>signature</th></tr>{rows}</table>
 <h2>Families</h2>
 <table id="families"><tr><th>family</th><th>runs</th></tr>{families}</table>

@@ -8,6 +8,7 @@ from oracle import store
 from oracle.model import CrashInfo, Difference, Kind, Observation, Side, Verdict
 from triage.buckets import similar
 from triage.report import markdown
+from oracle.reproduce import Pair
 from oracle.signature import signature, signature_id
 
 BASE = Observation(interpreter="ft-debug", version="3.13.15", outcome="exit", exit_code=0, signal=None, crash=None,
@@ -88,7 +89,7 @@ def test_statement_minimization_keeps_the_signature(ft_debug, ft):
     from triage.minimize import Reproduces, minimize
 
     expected = "result_divergence|target|result 'flavour'"
-    predicate = Reproduces(ft_debug, ft, signature, expected, rate=1.0, max_tries=2)
+    predicate = Reproduces(Pair(ft_debug, ft), expected, rate=1.0, max_tries=2)
     result = minimize(DIVERGING, None, None, predicate, max_seconds=300)
     assert result.lines_after < result.lines_before and "flavour" in result.source
     assert "helper" not in result.source and "loop" not in result.source
@@ -118,7 +119,7 @@ def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
         lines += [f"emit('w{i}', {w.copies})" for i, w in enumerate(s.workers)]
         return "\n".join(lines) + "\n"
 
-    predicate = Reproduces(ft_debug, ft, signature, "result_divergence|target|result 'x'", rate=1.0, max_tries=2)
+    predicate = Reproduces(Pair(ft_debug, ft), "result_divergence|target|result 'x'", rate=1.0, max_tries=2)
     smallest, source = minimize_scenario(scenario, render, predicate, time.monotonic() + 300)
     assert len(smallest.workers) == 1 and smallest.workers[0].copies == 1
     assert source.count("\n") == 3
@@ -149,7 +150,7 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
 
     program = "import sysconfig\nemit('ft', bool(sysconfig.get_config_var('Py_GIL_DISABLED')))\n"
     result = bisect_revisions(program, tmp_path, revisions[0], revisions[-1], build, gil,
-                              "result_divergence|target|result 'ft'", signature, runs=1)
+                              "result_divergence|target|result 'ft'", runs=1)
     assert result.first_bad == revisions[5]
     assert len(built) <= 3  # a binary search, not a scan
     # Fix verification: present at c5 (older), gone at c7 once c7 "builds" without it.
@@ -160,5 +161,5 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
         return ft if 5 <= revisions.index(revision) < 7 else gil
 
     fixed = bisect_revisions(program, tmp_path, revisions[7], revisions[5], build_fixed, gil,
-                             "result_divergence|target|result 'ft'", signature, runs=1, fixed=True)
+                             "result_divergence|target|result 'ft'", runs=1, fixed=True)
     assert fixed.first_fixed == revisions[7] and fixed.first_bad is None and len(built) <= 2

@@ -1,0 +1,146 @@
+"""The one re-run-and-count loop: campaign confirmation, `tandem run`, `tandem
+reproduce`, the minimizer's predicate, bisect steps and replay all count through here.
+
+A re-run reproduces a finding when its signature (oracle/signature.py) is the expected
+one: the single matching rule.  With no expected signature, the first verdict that is
+not agree sets it (a plain program: count its first finding).  `stop_when(hits, runs)`
+ends the loop early: `first_hit` for confirmation (re-run until the first reproduction,
+up to a cap), `bar_unreachable` for the minimizer.  Rates come with a Wilson interval,
+since a race seen 1 time in 3 says little about its true rate.
+
+Re-running a hang uses judge.adapted with the durations of its first sighting (the
+floor when both sides hung), so confirming it does not wait the full deadline again; a
+deadlock (every thread waiting, the same stacks twice: see executor.StallWatch) is
+confirmed by its stacks and not re-run at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from typing import Callable, Sequence
+
+from .judge import adapted, judge_once
+from .model import Case, Interpreter, Kind, Limits, Verdict
+from .signature import signature
+
+StopWhen = Callable[[int, int], bool]
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    """The interpreters of a differential run: the one under test and the reference."""
+
+    target: Interpreter
+    oracle: Interpreter
+
+
+def wilson(hits: int, runs: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a rate (95% by default); (0, 1) with no runs."""
+    if runs <= 0:
+        return 0.0, 1.0
+    p = hits / runs
+    denominator = 1 + z * z / runs
+    centre = (p + z * z / (2 * runs)) / denominator
+    half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def describe_rate(hits: int, runs: int) -> str:
+    """'3/8 (38%, 95% CI 14-69%)'."""
+    if runs <= 0:
+        return "0/0"
+    low, high = wilson(hits, runs)
+    return f"{hits}/{runs} ({hits / runs:.0%}, 95% CI {low:.0%}-{high:.0%})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Reproduction:
+    """What the re-runs showed: the signature counted, runs, hits, every verdict."""
+
+    signature: str
+    runs: int
+    hits: int
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.runs if self.runs else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.hits, self.runs)
+
+    @property
+    def first(self) -> Verdict | None:
+        """The first verdict that showed the signature."""
+        return next((v for v in self.verdicts if signature(v) == self.signature), None)
+
+    def kinds(self) -> Counter:
+        """Verdict kinds (with side) over the runs: 'agree', 'crash (target)', ..."""
+        return Counter(v.kind.value + ("" if v.kind is Kind.AGREE else f" ({v.side.value})") for v in self.verdicts)
+
+
+def first_hit(hits: int, runs: int) -> bool:
+    return hits > 0
+
+
+def bar_unreachable(rate: float, total: int) -> StopWhen:
+    """Stop once `total` runs can no longer reach `rate` (the minimizer's early exit)."""
+    return lambda hits, runs: (hits + total - runs) / total < rate
+
+
+def reproduce(case: Case, pair: Pair, runs: int, *, expected: str | None = None, limits: Limits = Limits(),
+              stop_when: StopWhen | None = None, judge: Callable[[Case], Verdict] | None = None) -> Reproduction:
+    """Run `case` on the pair up to `runs` times and count the runs whose signature is
+    `expected`.  `judge` replaces the fresh-process judge (a campaign's fork servers)."""
+    if judge is None:
+        def judge(program: Case) -> Verdict:
+            return judge_once(program, pair.target, pair.oracle, limits)
+
+    verdicts, hits = [], 0
+    for _ in range(runs):
+        verdict = judge(case)
+        verdicts.append(verdict)
+        if expected is None and verdict.kind is not Kind.AGREE:
+            expected = signature(verdict)
+        if expected is not None and signature(verdict) == expected:
+            hits += 1
+        if stop_when is not None and stop_when(hits, len(verdicts)):
+            break
+    return Reproduction(expected or "", len(verdicts), hits, tuple(verdicts))
+
+
+def confirmation_limits(first: Verdict, limits: Limits) -> Limits:
+    """The limits of re-runs: a hang's deadline adapted to what its first sighting took."""
+    if first.kind is not Kind.HANG:
+        return limits
+    finished = [o.duration for o in (first.target, first.oracle) if o is not None and o.outcome != "hang"]
+    return adapted(limits, max(finished) if finished else None)
+
+
+def confirmed(case: Case, first: Verdict, cap: int, limits: Limits,
+            paths: Sequence[Callable[[Case], Verdict] | None] = (None,), pair=None) -> Verdict:
+    """`first` with runs and reproductions counted: re-run on each path in turn (None is
+    fresh processes on `pair`) until the signature shows again, at most `cap` runs per
+    path.  The first sighting counts as a run and a hit."""
+    if first.kind is Kind.AGREE or cap <= 0 or first.deadlock:
+        return first
+    pair = pair or Pair(None, None)
+    expected, runs, hits = signature(first), 1, 1
+    for judge in paths:
+        again = reproduce(case, pair, cap, expected=expected, limits=confirmation_limits(first, limits),
+                          stop_when=first_hit, judge=judge)
+        runs, hits = runs + again.runs, hits + again.hits
+        if again.hits:
+            break
+    return dataclasses.replace(first, runs=runs, reproductions=hits)
+
+
+def judge(case: Case, target: Interpreter, oracle: Interpreter, limits: Limits = Limits(),
+          confirm: int = 3, feedback: bool = False) -> Verdict:
+    """The first verdict, re-run (when it is not agree) until it shows again, at most
+    `confirm - 1` times (a flaky race is the normal case, not the exception)."""
+    first = judge_once(case, target, oracle, limits, feedback)
+    return confirmed(case, first, confirm - 1, limits, pair=Pair(target, oracle))
