@@ -18,8 +18,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from oracle import campaign_dir, store
 from oracle import interpreters as registry
-from oracle import store
 from oracle.diff import format_verdict
 from oracle.errors import TandemError
 from oracle.model import Case, Kind, Limits, to_jsonable
@@ -258,7 +258,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             header.append(case.description)
         if case.origin:
             header.append(f"origin: {case.origin}")
-        text = store.export_standalone(case.source, "\n".join(header), f"{case.id}.py")
+        make = store.export_standalone if args.full_harness else store.reproducer
+        text = make(case.source, "\n".join(header), f"{case.id}.py")
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         Path(args.out).chmod(0o755)
@@ -554,10 +555,10 @@ def cmd_bisect(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from triage.report import campaign_html, load_verdict, markdown
+    from triage.report import Build, campaign_html, finding_context, load_verdict, markdown
 
     if Path(args.finding).is_dir():
-        if not (Path(args.finding) / "campaign.json").exists():
+        if not campaign_dir.is_campaign(Path(args.finding)):
             raise TandemError(f"{args.finding} is not a campaign directory (no campaign.json)")
         if not args.html:
             raise TandemError("a campaign directory makes an HTML page: add --html")
@@ -568,15 +569,60 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_AGREE
     case = _find_case(args.finding)
     config = _config(args)
-    interpreters = [registry.resolve(args.target or config.target, config),
-                    registry.resolve(args.oracle or config.oracle, config)]
-    text = markdown(case, load_verdict(case), interpreters)
+    bucket, info, campaign = finding_context(case)
+    if info is not None:  # the builds the campaign ran, not today's defaults
+        pair = [_probed(info.target_path, info.target), _probed(info.oracle_path, info.oracle)]
+        builds = [Build.of(role, found) if found and found.version == version else Build(role, name, version, "", path)
+                  for role, found, name, version, path in (
+                      ("target", pair[0], info.target, info.target_version, info.target_path),
+                      ("oracle", pair[1], info.oracle, info.oracle_version, info.oracle_path))]
+        seen_in = f"the campaign in `{campaign}`"
+    else:
+        pair = list(_pair(args, config))
+        builds = [Build.of("target", pair[0]), Build.of("oracle", pair[1])]
+        seen_in = ""
+    source, minimized_from = case.source, None
+    if bucket is not None and bucket.minimized and (Path(bucket.path) / bucket.minimized).is_file():
+        source, minimized_from = (Path(bucket.path) / bucket.minimized).read_text(), case.source.count("\n")
+    rates = ({f"`{builds[0].name}` (target) against `{builds[1].name}`, over every sighting": (bucket.hits, bucket.runs)}
+             if bucket is not None and bucket.runs else None)
+    check = None
+    if not args.no_check:
+        if None in pair:
+            raise TandemError(f"cannot check the reproducer: the campaign's {builds[pair.index(None)].role} "
+                              f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)")
+        check = _check_reproducer(case, source, pair[0], pair[1], _limits(args))
+    text = markdown(case, load_verdict(case), builds, rates, source=source, seen_in=seen_in, check=check,
+                    minimized_from=minimized_from)
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         err.print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
+    if check is not None:
+        err.print(f"checked the reproducer on {check.build}: {check.kind}, "
+                  + ("reproduced" if check.reproduced else "did not reproduce this time"), markup=False)
     return EXIT_AGREE
+
+
+def _probed(path: str, name: str):
+    try:
+        return registry.probe(path, name=name, origin="campaign")
+    except TandemError:
+        return None
+
+
+def _check_reproducer(case, source: str, target, oracle, limits: Limits):
+    """Run the reproducer the report prints once on the target (against the oracle)."""
+    from oracle.judge import judge_once
+    from oracle.signature import signature
+    from triage.report import Check
+
+    verdict = judge_once(Case(store.with_shim(source), name="repro.py"), target, oracle, limits)
+    reproduced = (signature(verdict) == case.signature if case.signature
+                  else verdict.kind is case.expect.kind and case.expect.kind is not Kind.AGREE)
+    return Check(target.name, verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
+                 reproduced)
 
 
 # -- parser ----------------------------------------------------------------------------
@@ -640,7 +686,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write a case as a program (standalone: harness inlined)")
     export.add_argument("case", help="a .py/.json path or a case id")
-    export.add_argument("--standalone", action="store_true", help="inline the harness: runs on a bare python")
+    export.add_argument("--standalone", action="store_true",
+                        help="runs on a bare python: a shim of the harness functions the program calls, if any")
+    export.add_argument("--full-harness", action="store_true",
+                        help="with --standalone: inline the whole harness (unraisable capture, JSON records)")
     export.add_argument("--out", help="file to write (default: stdout)")
     export.set_defaults(handler=cmd_export)
 
@@ -721,6 +770,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("finding", help="a finding's case .json/.py, a case id, or a campaign directory")
     report.add_argument("--html", action="store_true", help="campaign directory: one static HTML page")
     report.add_argument("--out", help="file to write (default: stdout)")
+    report.add_argument("--no-check", action="store_true",
+                        help="do not run the printed reproducer on the target build")
     _add_run_options(report)
     report.set_defaults(handler=cmd_report)
 

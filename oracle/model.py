@@ -246,7 +246,7 @@ class Observation:
     stderr_tail: str
     specializations: tuple[str, ...] = ()                   # specialized instructions reached
     report_damaged: bool = False
-    duration: float = 0.0                                   # wall seconds of the run (not compared)
+    duration: float = dataclasses.field(default=0.0, compare=False)  # wall seconds of the run
 
 
 @dataclasses.dataclass(frozen=True)

@@ -48,7 +48,7 @@ def wilson(hits: int, runs: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def describe_rate(hits: int, runs: int) -> str:
-    """'3/8 (38%, 95% CI 14-69%)'."""
+    """'3/8 (38%, 95% CI 14%-69%)'."""
     if runs <= 0:
         return "0/0"
     low, high = wilson(hits, runs)

@@ -2,36 +2,77 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from pathlib import Path
 
 from oracle import campaign_dir, store
-from oracle.model import Interpreter, declared_env
+from oracle.model import Bucket, Interpreter, declared_env
 
 
-def markdown(case: store.CorpusCase, verdict: dict | None, interpreters: list[Interpreter],
-             rates: dict[str, tuple[int, int]] | None = None) -> str:
-    """Title, versions and build flags, minimal reproducer, observed output, signature, rate."""
+@dataclasses.dataclass(frozen=True)
+class Build:
+    """An interpreter as the report names it: what it was when the finding was seen."""
+
+    role: str                          # "target" or "oracle"
+    name: str
+    version: str
+    flags: str                         # "--disable-gil --with-pydebug", or "" when unknown
+    path: str = ""
+
+    @staticmethod
+    def of(role: str, interpreter: Interpreter) -> "Build":
+        flags = ["--disable-gil" if interpreter.free_threaded else "(GIL)"] + (["--with-pydebug"] if interpreter.debug
+                                                                              else [])
+        return Build(role, interpreter.name, interpreter.version, " ".join(flags), interpreter.path)
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """The printed reproducer, run once on the target build by `tandem report`."""
+
+    build: str
+    kind: str
+    reproduced: bool
+
+
+def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
+             rates: dict[str, tuple[int, int]] | None = None, source: str | None = None,
+             seen_in: str = "", check: Check | None = None, minimized_from: int | None = None) -> str:
+    """Title, versions and build flags, reproducer (and whether it was checked), rate,
+    observed output, native backtrace, signature."""
+    from oracle.reproduce import describe_rate
+
     kind = case.expect.kind.value
     title = case.description or f"{kind} found by tandem"
     lines = [f"# {title}", "",
              f"Found by tandem (differential fuzzing of the free-threaded build): **{kind}**"
              + (f" on the {case.expect.side.value}" if case.expect.side else "") + ".", ""]
     lines += ["## Versions and build flags", ""]
-    for interpreter in interpreters:
-        flags = ["--disable-gil" if interpreter.free_threaded else "(GIL)"] + (["--with-pydebug"] if interpreter.debug else [])
-        lines.append(f"- `{interpreter.name}`: CPython {interpreter.version} {' '.join(flags)} (`{interpreter.path}`)")
-    env = " ".join(f"{name}={value}" for name, value in declared_env(case.source))
+    if seen_in:
+        lines += [f"Seen in {seen_in}.", ""]
+    for build in builds:
+        lines.append(f"- {build.role} `{build.name}`: CPython {build.version}"
+                     + (f" {build.flags}" if build.flags else "") + (f" (`{build.path}`)" if build.path else ""))
+    source = case.source if source is None else source
+    env = " ".join(f"{name}={value}" for name, value in declared_env(source))
     command = f"{env} python repro.py" if env else "python repro.py"
+    uses = store.harness_functions(source)
     lines += ["", "## Reproducer", "",
-              f"Save as `repro.py` and run it with the interpreter above (`{command}`). It needs no "
-              "third-party package: a small shim of tandem's harness API comes first, then the program.", "",
-              "```python", store.with_shim(case.source).rstrip(), "```", ""]
+              f"Save as `repro.py` and run it with the target interpreter (`{command}`). "
+              + (f"A short shim of the tandem harness functions it calls ({', '.join(uses)}) comes first."
+                 if uses else "It is the program as it is: it calls no tandem harness function.")
+              + (f" Minimized from {minimized_from} to {source.count(chr(10))} lines." if minimized_from else ""), "",
+              "```python", store.with_shim(source).rstrip(), "```", ""]
+    if check is not None:
+        lines += [f"Checked: this reproducer, run once on `{check.build}` while writing this report, gave "
+                  f"**{check.kind}**: " + ("it reproduced." if check.reproduced else
+                                           "it did not reproduce this time (see the rate below)."), ""]
     if rates:
         lines += ["## Reproduction rate", ""]
         for name, (hits, runs) in rates.items():
-            lines.append(f"- `{name}`: {hits}/{runs} runs ({hits / runs:.0%})")
+            lines.append(f"- {name}: {describe_rate(hits, runs)}")
         lines.append("")
     if verdict:
         lines += ["## Observed", ""]
@@ -70,13 +111,18 @@ def _native_backtrace(case: store.CorpusCase) -> str:
 
 
 def load_verdict(case: store.CorpusCase) -> dict | None:
-    if case.path is None:
-        return None
-    path = Path(case.path).parent / "verdict.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+    return campaign_dir.read_verdict(Path(case.path).parent) if case.path is not None else None
+
+
+def finding_context(case: store.CorpusCase) -> tuple[Bucket | None, campaign_dir.CampaignInfo | None, Path | None]:
+    """The bucket a finding's case belongs to, and the campaign (what it ran, where)."""
+    if case.path is None or not (Path(case.path).parent / "bucket.json").is_file():
+        return None, None, None
+    directory = Path(case.path).parent
+    campaign = directory.parent.parent
+    bucket = campaign_dir.bucket_from_json(json.loads((directory / "bucket.json").read_text()), directory, campaign)
+    info = campaign_dir.read_info(campaign) if campaign_dir.is_campaign(campaign) else None
+    return bucket, info, campaign if info else None
 
 
 # -- campaign page -----------------------------------------------------------------------

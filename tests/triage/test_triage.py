@@ -7,7 +7,7 @@ import dataclasses
 from oracle import store
 from oracle.model import CrashInfo, Difference, Kind, Observation, Side, Verdict
 from triage.buckets import similar
-from triage.report import markdown
+from triage.report import Build, markdown
 from oracle.reproduce import Pair
 from oracle.signature import signature, signature_id
 
@@ -65,10 +65,11 @@ def test_markdown_report_has_the_parts_of_a_bug_report(ft_debug, ft):
                             description="crash in the init race", signature="crash|target|SIGSEGV")
     verdict = {"target": {"interpreter": "ft-debug", "crash": {"headline": "SIGSEGV", "python_frames": ["f"]},
                           "stderr_tail": "Fatal Python error: Segmentation fault"}, "differences": []}
-    text = markdown(case, verdict, [ft_debug, ft], {"ft-debug": (3, 10)})
-    for part in ("# crash in the init race", "--disable-gil --with-pydebug", "## Reproducer", "def check(",
-                 "emit('x', 1)", "3/10 runs (30%)", "SIGSEGV", "`crash|target|SIGSEGV`"):
+    text = markdown(case, verdict, [Build.of("target", ft_debug), Build.of("oracle", ft)], {"ft-debug": (3, 10)})
+    for part in ("# crash in the init race", "--disable-gil --with-pydebug", "## Reproducer", "def emit(",
+                 "emit('x', 1)", "3/10 (30%, 95% CI 11%-60%)", "SIGSEGV", "`crash|target|SIGSEGV`"):
         assert part in text, part
+    assert "def check(" not in text and "def threads(" not in text  # only what the program calls
 
 
 DIVERGING = """import sys
