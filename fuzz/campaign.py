@@ -71,6 +71,7 @@ class CampaignConfig:
     programs: tuple[Program, ...] = ()
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
     native_tries: int = 2         # gdb runs to get the native frames of a crash (with `native`)
+    minimize_seconds: float = 120.0  # per new bucket, at the end (with `minimizer`)
 
 
 @dataclasses.dataclass
@@ -163,11 +164,15 @@ class Campaign:
     def __init__(self, config: CampaignConfig, signature: Callable[[Verdict], str] = default_signature,
                  signature_id: Callable[[str], str] = default_signature_id,
                  progress: Callable[["Campaign"], None] | None = None,
-                 native: Callable[..., object] | None = None):
+                 native: Callable[..., object] | None = None, minimizer: Callable[..., object] | None = None):
         """`native(case, interpreter, limits, tries)` gives the native trace of a crash
-        (triage.native.native_trace) or None; without it crashes carry no C frames."""
+        (triage.native.native_trace) or None; without it crashes carry no C frames.
+        `minimizer(source, scenario, signature, rate, seconds)` (triage.minimize's, given
+        by the command) minimizes new buckets in `minimize_new_buckets`."""
         self.config = config
         self.native = native
+        self.minimizer = minimizer
+        self.new_buckets: list[str] = []  # findings buckets this session made, in order
         self.signature = signature
         self.signature_id = signature_id
         self.progress = progress
@@ -385,6 +390,7 @@ class Campaign:
             if bucket is None:
                 if not unconfirmed:
                     self.state.findings[verdict.kind.value] += 1
+                    self.new_buckets.append(identifier)
                 bucket = Bucket(identifier, text, verdict.kind.value, verdict.side.value, 0, now, status=status,
                                 family=_family(scenario), first_seen_run=self.state.runs, path=str(directory),
                                 campaign=str(self.out))
@@ -414,6 +420,47 @@ class Campaign:
                 bucket = dataclasses.replace(kept[identifier], smallest=stored.id, smallest_lines=lines)
                 kept[identifier] = bucket
         campaign_dir.write_bucket(bucket)
+
+    # -- minimization -------------------------------------------------------------------
+
+    def minimize_new_buckets(self, say: Callable[[str], None] = lambda _: None) -> list[str]:
+        """Each findings bucket this session made, minimized to the same signature at no
+        less than half its rate; the reproducer (bare-runnable) is kept as minimized.py
+        next to the original case.  A bucket seen once (flaky) has no rate to keep and
+        is left as it is.  One line per bucket for the closing note."""
+        notes = []
+        if self.minimizer is None:
+            return notes
+        for identifier in self.new_buckets:
+            bucket = self.buckets[identifier]
+            if bucket.hits <= 1 or not bucket.smallest:
+                notes.append(f"{identifier}: not minimized: no re-run showed it again, no rate to keep")
+                continue
+            case = store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
+            rate = bucket.reproduction_rate
+            say(f"minimizing {identifier} ({bucket.smallest_lines} lines, rate {rate:.0%}, "
+                f"up to {self.config.minimize_seconds:.0f}s)")
+            try:
+                result = self.minimizer(case.source, case.scenario, bucket.signature, rate,
+                                        self.config.minimize_seconds)
+            except TandemError as exc:
+                self.errors.append(f"minimizing {identifier}: {exc}")
+                notes.append(f"{identifier}: not minimized: {exc}")
+                continue
+            header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
+                      f"reproduction rate: {result.rate:.0%} on {self.config.target.name} vs "
+                      f"{self.config.oracle.name} (original {rate:.0%})\n"
+                      f"lines: {result.lines_before} -> {result.lines_after}")
+            store.atomic_write_text(Path(bucket.path) / "minimized.py",
+                                    store.reproducer(result.source, header, "minimized.py"))
+            with self.lock:
+                bucket = dataclasses.replace(self.buckets[identifier], minimized="minimized.py",
+                                             minimized_lines=result.lines_after, minimized_rate=result.rate)
+                self.buckets[identifier] = bucket
+            campaign_dir.write_bucket(bucket)
+            notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines, "
+                         f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / 'minimized.py'}")
+        return notes
 
     # -- the loop -----------------------------------------------------------------------
 

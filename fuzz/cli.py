@@ -351,7 +351,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                               confirm=args.confirm, limits=_limits(args), resume=args.resume or args.extend,
                               extend=args.extend,
                               forkserver=not args.no_forkserver, programs=programs,
-                              programs_share=args.programs_share, teardown_share=args.teardown_share)
+                              programs_share=args.programs_share, teardown_share=args.teardown_share,
+                              minimize_seconds=_duration(args.minimize_time))
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -369,13 +370,16 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     if not args.no_gdb:
         from triage.native import gdb_path, native_trace
         native = native_trace if gdb_path() else None
-    campaign = Campaign(settings, signature, signature_id, progress, native=native)
+    minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle, settings.limits)
+    campaign = Campaign(settings, signature, signature_id, progress, native=native, minimizer=minimizer)
     if live is not None:
         with live:
             campaign.run()
     else:
         campaign.run()
     out.print(_campaign_table(campaign))
+    notes = [] if campaign.stopping.is_set() else campaign.minimize_new_buckets(
+        lambda message: err.print(message, markup=False))
     buckets = sorted([*campaign.buckets.values(), *campaign.unconfirmed.values()], key=lambda b: b.first_seen)
     for bucket in buckets:
         out.print(f"  {bucket.identifier}  {bucket.kind:<22} {bucket.status:<11} x{bucket.count:<4} "
@@ -383,10 +387,28 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     flaky = sum(b.status == "flaky" for b in campaign.buckets.values())
     out.print(f"{len(campaign.buckets)} finding bucket(s) ({flaky} flaky), {len(campaign.unconfirmed)} unconfirmed "
               f"in {campaign.out}" + (": `tandem triage` lists them" if buckets else ""), markup=False)
+    for note in notes:
+        out.print(f"  {note}", markup=False)
     if campaign.errors:
         err.print(f"tandem: {len(campaign.errors)} infrastructure error(s); first: {campaign.errors[0]}", markup=False)
         return EXIT_ERROR
     return EXIT_FINDING if buckets else EXIT_AGREE
+
+
+def _campaign_minimizer(target, oracle, limits: Limits):
+    """What the campaign minimizes new buckets with: triage.minimize's passes and
+    predicate (same signature, at no less than half the bucket's rate)."""
+    from fuzz.render import render
+    from fuzz.scenario import Scenario
+    from oracle.reproduce import Pair
+    from triage.minimize import Reproduces, minimize
+
+    def minimized(source: str, scenario, expected: str, rate: float, seconds: float):
+        predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits)
+        return minimize(source, Scenario.from_json(scenario) if scenario else None, render, predicate,
+                        max_seconds=seconds)
+
+    return minimized
 
 
 # -- triage ----------------------------------------------------------------------------
@@ -581,9 +603,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         pair = list(_pair(args, config))
         builds = [Build.of("target", pair[0]), Build.of("oracle", pair[1])]
         seen_in = ""
-    source, minimized_from = case.source, None
+    source, minimized = case.source, None
     if bucket is not None and bucket.minimized and (Path(bucket.path) / bucket.minimized).is_file():
-        source, minimized_from = (Path(bucket.path) / bucket.minimized).read_text(), case.source.count("\n")
+        source = (Path(bucket.path) / bucket.minimized).read_text()  # already a bare-runnable reproducer
+        minimized = (case.source.count("\n"), bucket.minimized_lines)
     rates = ({f"`{builds[0].name}` (target) against `{builds[1].name}`, over every sighting": (bucket.hits, bucket.runs)}
              if bucket is not None and bucket.runs else None)
     check = None
@@ -593,7 +616,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                               f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)")
         check = _check_reproducer(case, source, pair[0], pair[1], _limits(args))
     text = markdown(case, load_verdict(case), builds, rates, source=source, seen_in=seen_in, check=check,
-                    minimized_from=minimized_from)
+                    minimized=minimized)
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         err.print(f"wrote {args.out}")
@@ -720,6 +743,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "faster, blind to bugs that show only there (findings are confirmed fresh)")
     fuzz.add_argument("--no-gdb", action="store_true",
                       help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
+    fuzz.add_argument("--no-minimize", action="store_true",
+                      help="do not minimize the new buckets at the end of the campaign")
+    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m)")
     fuzz.add_argument("--programs", metavar="DIR",
                       help="also run the .py files under DIR (seeds, reproducers), a share of the work")
     fuzz.add_argument("--programs-share", type=float, default=0.1,

@@ -367,7 +367,7 @@ def with_shim(source: str) -> str:
     it calls none): the readable form for a bug report (export_standalone gives the
     full harness, with unraisable capture)."""
     used = harness_functions(source)
-    if not used:
+    if not used or SHIM_HEAD.splitlines()[0] in source:  # nothing to add, or already a reproducer
         return source
     shim = SHIM_HEAD + "".join(SHIM_FUNCTIONS[name] for name in used)
     assignments = "; ".join(f"{name} = _harness.{name}" for name in used)

@@ -39,7 +39,7 @@ class Check:
 
 def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
              rates: dict[str, tuple[int, int]] | None = None, source: str | None = None,
-             seen_in: str = "", check: Check | None = None, minimized_from: int | None = None) -> str:
+             seen_in: str = "", check: Check | None = None, minimized: tuple[int, int] | None = None) -> str:
     """Title, versions and build flags, reproducer (and whether it was checked), rate,
     observed output, native backtrace, signature."""
     from oracle.reproduce import describe_rate
@@ -63,7 +63,7 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
               f"Save as `repro.py` and run it with the target interpreter (`{command}`). "
               + (f"A short shim of the tandem harness functions it calls ({', '.join(uses)}) comes first."
                  if uses else "It is the program as it is: it calls no tandem harness function.")
-              + (f" Minimized from {minimized_from} to {source.count(chr(10))} lines." if minimized_from else ""), "",
+              + (f" Minimized by the campaign from {minimized[0]} to {minimized[1]} lines." if minimized else ""), "",
               "```python", store.with_shim(source).rstrip(), "```", ""]
     if check is not None:
         lines += [f"Checked: this reproducer, run once on `{check.build}` while writing this report, gave "

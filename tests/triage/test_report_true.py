@@ -10,13 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from oracle import store
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
 
 
-def _campaign(tmp_path: Path, program: str) -> Path:
+def _campaign(tmp_path: Path, program: str) -> tuple[Path, str]:
     programs = tmp_path / "programs"
     programs.mkdir()
     (programs / "program.py").write_text(program)
@@ -25,11 +27,11 @@ def _campaign(tmp_path: Path, program: str) -> Path:
                            "--oracle", "ft", "--programs", str(programs), "--programs-share", "1", "--no-gdb"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    return out
+    return out, done.stdout
 
 
 def test_report_names_the_campaign_builds_and_checks_its_reproducer(tmp_path, ft_debug, ft, gil):
-    out = _campaign(tmp_path, "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n")
+    out, _ = _campaign(tmp_path, "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n")
     (bucket_dir,) = (out / "findings").iterdir()
     bucket = json.loads((bucket_dir / "bucket.json").read_text())
     case = bucket_dir / f"{bucket['smallest']}.json"
@@ -45,6 +47,9 @@ def test_report_names_the_campaign_builds_and_checks_its_reproducer(tmp_path, ft
     assert "Checked: this reproducer, run once on `ft-debug`" in text and "it reproduced." in text
     assert "def emit(" in text and "def check(" not in text and "def threads(" not in text
     assert "reproduced" in made.stderr
+    # minimized by default at the end of the campaign: the report prints that reproducer
+    assert bucket["minimized"] == "minimized.py" and (bucket_dir / "minimized.py").is_file()
+    assert "Minimized by the campaign from 2 to 2 lines" in text
 
 
 def test_a_reproducer_of_a_program_without_harness_calls_is_the_program(tmp_path, ft):
@@ -71,3 +76,19 @@ def test_a_shim_reproducer_runs_bare_and_under_tandem_alike(tmp_path, ft):
     assert bare.returncode == 0 and "[tandem] emit demo = 'on'" in bare.stderr
     under_tandem = observe(run(Case(store.with_shim(program)), ft, Limits(deadline=30.0)))
     assert under_tandem.results == (("demo", ("'on'",)),)  # the shim defers to the harness, env kept
+
+
+@pytest.mark.slow
+def test_each_new_bucket_is_minimized_at_the_end_of_the_campaign(tmp_path, ft_debug, ft):
+    filler = "".join(f"value_{i} = sum(range({i + 10}))\nprint(value_{i})\n" for i in range(10))
+    program = "import sys\n" + filler + "for k in range(3):\n    print(k)\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
+    out, stdout = _campaign(tmp_path, program)
+    (bucket_dir,) = (out / "findings").iterdir()
+    bucket = json.loads((bucket_dir / "bucket.json").read_text())
+    assert bucket["smallest_lines"] == program.count("\n") and bucket["minimized_lines"] <= 3
+    assert bucket["minimized_rate"] >= 0.5 * bucket["reproduction_rate"]
+    assert f"minimized {program.count(chr(10))} -> {bucket['minimized_lines']} lines" in stdout
+    original = store.load_case(bucket_dir / f"{bucket['smallest']}.json")
+    assert original.source == program  # the original stays next to the minimized one
+    text = (bucket_dir / "minimized.py").read_text()
+    assert "emit('debug'" in text and "value_3" not in text and "def emit(" in text
