@@ -27,7 +27,7 @@ from oracle.errors import TandemError
 from oracle.executor import ForkServer, run as execute
 from oracle.judge import judge_with
 from oracle.reproduce import Pair, confirmation_limits, confirmed
-from oracle.model import Bucket, Case, Interpreter, Kind, Limits, Side, Verdict, to_jsonable
+from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict, to_jsonable
 from oracle.signature import signature as default_signature, signature_id as default_signature_id
 
 from .generators import FAMILIES, build
@@ -351,14 +351,9 @@ class Campaign:
             verdict, trace = self._with_native_frames(case, verdict)
         else:
             status, trace = "unconfirmed", None
-        text = self.signature(verdict)
-        identifier = self.signature_id(text)
-        directory = campaign_dir.bucket_dir(self.out, identifier, confirmed=status != "unconfirmed")
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        lines = case.source.count("\n")
+        finding = Finding(case, verdict, Signature(self.signature(verdict)), status)
         with self.findings_lock:  # one writer per finding: two workers on one bug make one bucket
-            self._keep(case, scenario, verdict, text, identifier, directory, now, lines, status,
-                       getattr(trace, "backtrace", ""))
+            self._keep(finding, scenario, getattr(trace, "backtrace", ""))
 
     def _with_native_frames(self, case: Case, verdict: Verdict):
         """A crash (a signal, no assertion or fatal message to name it) gets the top C
@@ -377,9 +372,13 @@ class Campaign:
         crash = dataclasses.replace(observation.crash, native_frames=trace.frames)
         return dataclasses.replace(verdict, **{side: dataclasses.replace(observation, crash=crash)}), trace
 
-    def _keep(self, case: Case, scenario: Scenario | Program, verdict: Verdict, text: str, identifier: str,
-              directory: Path, now: str, lines: int, status: str, backtrace: str = "") -> None:
+    def _keep(self, finding: Finding, scenario: Scenario | Program, backtrace: str = "") -> None:
+        case, verdict, text, status = finding.case, finding.verdict, finding.signature.text, finding.status
+        identifier = self.signature_id(text)
         unconfirmed = status == "unconfirmed"
+        directory = campaign_dir.bucket_dir(self.out, identifier, confirmed=not unconfirmed)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        lines = case.source.count("\n")
         with self.lock:
             kept = self.unconfirmed if unconfirmed else self.buckets
             if unconfirmed:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import re
 from typing import Any
 
@@ -286,6 +287,40 @@ class Verdict:
         return self.kind is Kind.HANG and any(
             o is not None and o.crash is not None and o.crash.headline.startswith(DEADLOCK_HEADLINE)
             for o in (self.target, self.oracle))
+
+
+@dataclasses.dataclass(frozen=True)
+class Signature:
+    """The identity of a finding (oracle/signature.py makes it): 'kind|side|evidence...';
+    `id`, a short hash of it, names its bucket."""
+
+    text: str
+
+    @property
+    def id(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def kind(self) -> str:
+        return self.text.split("|", 1)[0]
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(self.text.split("|")[2:])
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """A verdict other than agree, confirmed (or not) and named: what a bucket gathers.
+
+    `status`: "confirmed" (a re-run showed it again, or its stacks proved a deadlock),
+    "flaky" (a crash kind no re-run showed again) or "unconfirmed" (anything else no
+    re-run showed again)."""
+
+    case: Case
+    verdict: Verdict                   # runs and reproductions counted
+    signature: Signature
+    status: str
 
 
 @dataclasses.dataclass(frozen=True)

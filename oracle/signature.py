@@ -18,11 +18,9 @@ Addresses, line numbers and thread ids are normalized away.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import re
 
-from .model import Kind, Observation, Verdict
+from .model import Kind, Observation, Signature, Verdict
 
 LINE_NUMBER = re.compile(r"(line |:)\d+")
 OBJECT_REPR = re.compile(r"<[^<>]*(?:<[^<>]*>[^<>]*)*>")
@@ -30,25 +28,6 @@ STDLIB_PATH = re.compile(r"/lib/python\d+\.\d+t?d?/(?:site-packages/)?(.+)$")
 PROGRAM_PREFIX = "<run>/"
 HARNESS_PREFIX = "<harness>/"
 NATIVE_KEPT = 3
-
-
-@dataclasses.dataclass(frozen=True)
-class Signature:
-    """The identity of a finding: 'kind|side|evidence...'; `id` names its bucket."""
-
-    text: str
-
-    @property
-    def id(self) -> str:
-        return signature_id(self.text)
-
-    @property
-    def kind(self) -> str:
-        return self.text.split("|", 1)[0]
-
-    @property
-    def evidence(self) -> tuple[str, ...]:
-        return tuple(self.text.split("|")[2:])
 
 
 def _module_function(frame: str) -> str | None:
@@ -133,4 +112,4 @@ def signature(verdict: Verdict) -> str:
 
 
 def signature_id(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return Signature(text).id
