@@ -2,7 +2,8 @@
 # One command on a fresh machine: install tandem and its dependencies, provision the
 # default interpreters (ft-debug target, ft oracle, and gil), then run the main job: a
 # short fuzzing campaign on the default pair (TANDEM_SETUP_TIME, default 3m) into
-# out/campaign (continued for that long again when it already exists).
+# out/campaign (continued for that long again when it already exists).  Arguments go
+# to `tandem fuzz` (e.g. `ci/setup.sh --programs corpus/regressions`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/provision.sh
@@ -11,7 +12,7 @@ again=()
 [ -f "$out/campaign.json" ] && again=(--extend)   # another TANDEM_SETUP_TIME of the same campaign
 echo "[setup] main job: tandem fuzz --time ${TANDEM_SETUP_TIME:-3m} --out $out" >&2
 status=0
-.venv/bin/tandem fuzz --time "${TANDEM_SETUP_TIME:-3m}" --jobs 2 --out "$out" "${again[@]}" || status=$?
+.venv/bin/tandem fuzz --time "${TANDEM_SETUP_TIME:-3m}" --jobs 2 --out "$out" "${again[@]}" "$@" || status=$?
 # Exit 1 means buckets: findings (confirmed or flaky, in findings/) or divergences no
 # re-run showed again (unconfirmed/); the line names both counts, from the campaign itself.
 case $status in

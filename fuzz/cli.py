@@ -636,14 +636,15 @@ def _probed(path: str, name: str):
 
 
 def _check_reproducer(case, source: str, target, oracle, limits: Limits):
-    """Run the reproducer the report prints once on the target (against the oracle)."""
-    from oracle.judge import judge_once
-    from oracle.signature import signature
+    """Run the reproducer the report prints once on the target (against the oracle), and
+    count it as every re-run is counted: its signature against the case's."""
+    from oracle.reproduce import Pair, reproduce
     from triage.report import Check
 
-    verdict = judge_once(Case(store.with_shim(source), name="repro.py"), target, oracle, limits)
-    reproduced = (signature(verdict) == case.signature if case.signature
-                  else verdict.kind is case.expect.kind and case.expect.kind is not Kind.AGREE)
+    found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), 1,
+                      expected=case.signature or None, limits=limits)
+    verdict = found.verdicts[0]
+    reproduced = bool(found.hits) and (bool(case.signature) or found.signature.startswith(case.expect.kind.value + "|"))
     return Check(target.name, verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
                  reproduced)
 
