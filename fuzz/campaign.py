@@ -25,7 +25,7 @@ from typing import Callable
 from oracle import campaign_dir, store
 from oracle.errors import TandemError
 from oracle.executor import ForkServer, run as execute
-from oracle.judge import judge_with
+from oracle.judge import adapted, judge_with
 from oracle.reproduce import Pair, confirmation_limits, confirmed
 from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict, to_jsonable
 from oracle.signature import signature as default_signature, signature_id as default_signature_id
@@ -167,7 +167,7 @@ class Campaign:
                  native: Callable[..., object] | None = None, minimizer: Callable[..., object] | None = None):
         """`native(case, interpreter, limits, tries)` gives the native trace of a crash
         (triage.native.native_trace) or None; without it crashes carry no C frames.
-        `minimizer(source, scenario, signature, rate, seconds)` (triage.minimize's, given
+        `minimizer(source, scenario, signature, rate, seconds, limits)` (triage.minimize's, given
         by the command) minimizes new buckets in `minimize_new_buckets`."""
         self.config = config
         self.native = native
@@ -439,9 +439,14 @@ class Campaign:
             rate = bucket.reproduction_rate
             say(f"minimizing {identifier} ({bucket.smallest_lines} lines, rate {rate:.0%}, "
                 f"up to {self.config.minimize_seconds:.0f}s)")
+            # candidates run under a deadline adapted to the time the sighting took
+            seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
+                                                     for side in ("target", "oracle"))
+                    if o and o.get("outcome") != "hang"]
+            limits = adapted(self.config.limits, max(seen) if seen else None)
             try:
                 result = self.minimizer(case.source, case.scenario, bucket.signature, rate,
-                                        self.config.minimize_seconds)
+                                        self.config.minimize_seconds, limits)
             except TandemError as exc:
                 self.errors.append(f"minimizing {identifier}: {exc}")
                 notes.append(f"{identifier}: not minimized: {exc}")

@@ -363,14 +363,15 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             last_line[0] = time.monotonic()
             record = campaign.stats_record()
             err.print(f"[{record['elapsed']:.0f}s] runs {record['runs']} ({record['runs_per_second']:.2f}/s), "
-                      f"buckets {record['buckets']}, coverage {record['coverage']}, queue {record['queue']}",
+                      f"buckets {record['buckets']} ({record['flaky']} flaky), unconfirmed "
+                      f"{record['unconfirmed_buckets']}, coverage {record['coverage']}, queue {record['queue']}",
                       markup=False)
 
     native = None
     if not args.no_gdb:
         from triage.native import gdb_path, native_trace
         native = native_trace if gdb_path() else None
-    minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle, settings.limits)
+    minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle)
     campaign = Campaign(settings, signature, signature_id, progress, native=native, minimizer=minimizer)
     if live is not None:
         with live:
@@ -395,7 +396,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return EXIT_FINDING if buckets else EXIT_AGREE
 
 
-def _campaign_minimizer(target, oracle, limits: Limits):
+def _campaign_minimizer(target, oracle):
     """What the campaign minimizes new buckets with: triage.minimize's passes and
     predicate (same signature, at no less than half the bucket's rate)."""
     from fuzz.render import render
@@ -403,7 +404,7 @@ def _campaign_minimizer(target, oracle, limits: Limits):
     from oracle.reproduce import Pair
     from triage.minimize import Reproduces, minimize
 
-    def minimized(source: str, scenario, expected: str, rate: float, seconds: float):
+    def minimized(source: str, scenario, expected: str, rate: float, seconds: float, limits: Limits):
         predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits)
         return minimize(source, Scenario.from_json(scenario) if scenario else None, render, predicate,
                         max_seconds=seconds)
@@ -487,7 +488,7 @@ def _print_native(program: Case, target, limits: Limits) -> None:
 def cmd_minimize(args: argparse.Namespace) -> int:
     from fuzz.render import render
     from fuzz.scenario import Scenario
-    from oracle.reproduce import Pair, reproduce
+    from oracle.reproduce import Pair, known_time_limits, reproduce
     from triage.minimize import Reproduces, minimize
 
     case = _find_case(args.case)
@@ -501,6 +502,7 @@ def cmd_minimize(args: argparse.Namespace) -> int:
         raise TandemError(f"case {case.id} did not reproduce in {args.tries} runs on {target.name} vs {oracle.name}: "
                           "nothing to minimize (raise --tries for a rare race)")
     expected, rate = original.signature, original.rate
+    limits = known_time_limits(limits, original.verdicts)  # a candidate that spins costs seconds
     err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {args.tries} runs)", markup=False)
     predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None

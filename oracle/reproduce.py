@@ -25,7 +25,7 @@ from .judge import adapted, judge_once
 from .model import Case, Interpreter, Kind, Limits, Verdict
 from .signature import signature
 
-StopWhen = Callable[[int, int], bool]
+StopWhen = Callable[[int, int, Verdict], bool]   # (hits, runs, the last verdict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,13 +82,13 @@ class Reproduction:
         return Counter(v.kind.value + ("" if v.kind is Kind.AGREE else f" ({v.side.value})") for v in self.verdicts)
 
 
-def first_hit(hits: int, runs: int) -> bool:
+def first_hit(hits: int, runs: int, last: Verdict) -> bool:
     return hits > 0
 
 
 def bar_unreachable(rate: float, total: int) -> StopWhen:
     """Stop once `total` runs can no longer reach `rate` (the minimizer's early exit)."""
-    return lambda hits, runs: (hits + total - runs) / total < rate
+    return lambda hits, runs, last: (hits + total - runs) / total < rate
 
 
 def reproduce(case: Case, pair: Pair, runs: int, *, expected: str | None = None, limits: Limits = Limits(),
@@ -107,17 +107,23 @@ def reproduce(case: Case, pair: Pair, runs: int, *, expected: str | None = None,
             expected = signature(verdict)
         if expected is not None and signature(verdict) == expected:
             hits += 1
-        if stop_when is not None and stop_when(hits, len(verdicts)):
+        if stop_when is not None and stop_when(hits, len(verdicts), verdict):
             break
     return Reproduction(expected or "", len(verdicts), hits, tuple(verdicts))
 
 
+def known_time_limits(limits: Limits, verdicts) -> Limits:
+    """The limits of further runs of a case whose runs so far are `verdicts`: the
+    deadline adapted (judge.adapted) to the longest side that finished, the floor when
+    none did.  The minimizer's candidates run under it, so that one that spins forever
+    costs seconds, not the full deadline on both sides."""
+    finished = [o.duration for v in verdicts for o in (v.target, v.oracle) if o is not None and o.outcome != "hang"]
+    return adapted(limits, max(finished) if finished else None)
+
+
 def confirmation_limits(first: Verdict, limits: Limits) -> Limits:
     """The limits of re-runs: a hang's deadline adapted to what its first sighting took."""
-    if first.kind is not Kind.HANG:
-        return limits
-    finished = [o.duration for o in (first.target, first.oracle) if o is not None and o.outcome != "hang"]
-    return adapted(limits, max(finished) if finished else None)
+    return known_time_limits(limits, [first]) if first.kind is Kind.HANG else limits
 
 
 def confirmed(case: Case, first: Verdict, cap: int, limits: Limits,

@@ -25,7 +25,7 @@ import math
 import time
 from typing import Callable, Iterator
 
-from oracle.model import Case, Limits, declared_env
+from oracle.model import Case, Kind, Limits, Verdict, declared_env
 from oracle.reproduce import Pair, bar_unreachable, reproduce
 
 
@@ -49,8 +49,15 @@ class Reproduces:
     def measure(self, source: str, tries: int | None = None) -> float:
         """The rate over `tries` runs, stopping early when the bar can no longer be reached."""
         tries = tries or self.tries
-        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits,
-                          stop_when=bar_unreachable(self.rate * self.fraction, tries))
+        unreachable = bar_unreachable(self.rate * self.fraction, tries)
+        hang_expected = self.expected.startswith(Kind.HANG.value + "|")
+
+        def stop(hits: int, runs: int, last: Verdict) -> bool:
+            # a candidate that hangs when the finding is not a hang is rejected at once:
+            # each more run would cost its whole deadline
+            return unreachable(hits, runs, last) or (last.kind is Kind.HANG and not hang_expected)
+
+        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop)
         self.calls += found.runs
         return found.hits / tries
 
