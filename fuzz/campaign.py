@@ -451,6 +451,10 @@ class Campaign:
                 self.errors.append(f"minimizing {identifier}: {exc}")
                 notes.append(f"{identifier}: not minimized: {exc}")
                 continue
+            if result.source == case.source:
+                notes.append(f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
+                             f"within {self.config.minimize_seconds:.0f}s ({result.predicate_calls} runs)")
+                continue
             header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
                       f"reproduction rate: {result.rate:.0%} on {self.config.target.name} vs "
                       f"{self.config.oracle.name} (original {rate:.0%})\n"
