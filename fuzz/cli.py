@@ -331,7 +331,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     from fuzz.campaign import Campaign, CampaignConfig, load_programs
     from fuzz.generators import FAMILIES
-    from oracle.reproduce import describe_rate
+    from oracle.rates import describe_rate
     from oracle.signature import signature, signature_id
 
     config = _config(args)
@@ -415,7 +415,7 @@ def _campaign_minimizer(target, oracle):
 # -- triage ----------------------------------------------------------------------------
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from oracle.reproduce import describe_rate
+    from oracle.rates import describe_rate
     from triage.buckets import load_buckets, merged
 
     buckets = load_buckets(*map(Path, args.campaigns))
@@ -444,7 +444,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from oracle.reproduce import Pair, describe_rate, reproduce
+    from oracle.rates import describe_rate
+    from oracle.reproduce import Pair, reproduce
 
     case = _find_case(args.case)
     config = _config(args)

@@ -42,7 +42,7 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
              seen_in: str = "", check: Check | None = None, minimized: tuple[int, int] | None = None) -> str:
     """Title, versions and build flags, reproducer (and whether it was checked), rate,
     observed output, native backtrace, signature."""
-    from oracle.reproduce import describe_rate
+    from oracle.rates import describe_rate
 
     kind = case.expect.kind.value
     title = case.description or f"{kind} found by tandem"
@@ -150,7 +150,7 @@ def _svg_chart(element_id: str, title: str, points: list[tuple[float, float]], u
 def campaign_html(campaign: Path) -> str:
     """One static HTML page for a campaign directory: summary, plots, buckets (findings,
     flaky and unconfirmed alike), families."""
-    from oracle.reproduce import describe_rate
+    from oracle.rates import describe_rate
 
     info = campaign_dir.read_info(campaign)
     records = campaign_dir.read_stats(campaign)
