@@ -576,6 +576,12 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         out.print(f"first build where it appears: {result.first_bad or 'none'}")
     if args.interpreters or args.fixed:
         out.print(f"first build where it is gone again (fixed): {result.first_fixed or 'none'}")
+    if case.path is not None and (Path(case.path).parent / "bucket.json").is_file():  # for `tandem report`
+        found = {"first_bad": result.first_bad, "first_fixed": result.first_fixed}
+        campaign_dir.write_bisect(Path(case.path).parent, {  # a --fixed search adds to an earlier one
+            **(campaign_dir.read_bisect(Path(case.path).parent) or {}),
+            **{key: value for key, value in found.items() if value is not None},
+            "steps": [dataclasses.asdict(step) for step in result.steps]})
     return EXIT_AGREE
 
 
@@ -619,7 +625,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                               f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)")
         check = _check_reproducer(case, source, pair[0], pair[1], _limits(args))
     text = markdown(case, load_verdict(case), builds, rates, source=source, seen_in=seen_in, check=check,
-                    minimized=minimized)
+                    minimized=minimized, bisect=campaign_dir.read_bisect(Path(bucket.path)) if bucket else None)
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         err.print(f"wrote {args.out}")

@@ -6,7 +6,8 @@
   queue/           scenarios that reached a new outcome (mutated alongside fresh work)
   findings/<id>/   a bucket per signature id: bucket.json (Bucket), verdict.json, the
                    smallest reproducer as a corpus case, native.txt (gdb), and
-                   minimized.py when the campaign minimized it
+                   minimized.py when the campaign minimized it, bisect.json when
+                   `tandem bisect` ran on its case
   unconfirmed/<id>/  the same for divergences no re-run showed again
 The campaign writes through this module; triage, report and the HTML page read through it.
 """
@@ -162,5 +163,17 @@ def load_buckets(campaign: Path, unconfirmed: bool = True) -> list[Bucket]:
 def read_verdict(directory: Path) -> dict[str, Any] | None:
     try:
         return json.loads((Path(directory) / "verdict.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_bisect(directory: Path, result: dict[str, Any]) -> None:
+    """What `tandem bisect` found for a bucket's case (first bad, first fixed, steps)."""
+    store.atomic_write_text(Path(directory) / "bisect.json", json.dumps(result, indent=2) + "\n")
+
+
+def read_bisect(directory: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((Path(directory) / "bisect.json").read_text())
     except (OSError, ValueError):
         return None

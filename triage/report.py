@@ -39,7 +39,8 @@ class Check:
 
 def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
              rates: dict[str, tuple[int, int]] | None = None, source: str | None = None,
-             seen_in: str = "", check: Check | None = None, minimized: tuple[int, int] | None = None) -> str:
+             seen_in: str = "", check: Check | None = None, minimized: tuple[int, int] | None = None,
+             bisect: dict | None = None) -> str:
     """Title, versions and build flags, reproducer (and whether it was checked), rate,
     observed output, native backtrace, signature."""
     from oracle.rates import describe_rate
@@ -96,6 +97,10 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
     backtrace = _native_backtrace(case)
     if backtrace:
         lines += ["## Native backtrace (gdb, crashing thread)", "", "```", *backtrace.splitlines()[:40], "```", ""]
+    if bisect:
+        lines += ["## Bisection (tandem bisect)", "",
+                  f"- first build where it appears: {bisect.get('first_bad') or 'not found'}",
+                  f"- first build where it is fixed: {bisect.get('first_fixed') or 'not found'}", ""]
     lines += ["## Signature", "", f"`{case.signature or kind}`", ""]
     return "\n".join(lines)
 

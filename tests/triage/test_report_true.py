@@ -47,9 +47,15 @@ def test_report_names_the_campaign_builds_and_checks_its_reproducer(tmp_path, ft
     assert "Checked: this reproducer, run once on `ft-debug`" in text and "it reproduced." in text
     assert "def emit(" in text and "def check(" not in text and "def threads(" not in text
     assert "reproduced" in made.stderr
-    # minimized by default at the end of the campaign: the report prints that reproducer
-    assert bucket["minimized"] == "minimized.py" and (bucket_dir / "minimized.py").is_file()
-    assert "Minimized by the campaign from 2 to 2 lines" in text
+    # two lines cannot be made smaller: no minimized reproducer, the original is printed
+    assert bucket["minimized"] is None and not (bucket_dir / "minimized.py").exists()
+    # bisect on the bucket's case is remembered next to it, and the report says it
+    bisected = subprocess.run([TANDEM, "bisect", str(case), "--interpreters", "ft", "ft-debug", "--oracle", "ft",
+                               "-n", "1"], capture_output=True, text=True, cwd=ROOT)
+    assert bisected.returncode == 0, bisected.stderr
+    assert json.loads((bucket_dir / "bisect.json").read_text())["first_bad"] == "ft-debug"
+    again = subprocess.run([TANDEM, "report", str(case), "--no-check"], capture_output=True, text=True, cwd=ROOT)
+    assert "first build where it appears: ft-debug" in again.stdout and "Checked:" not in again.stdout
 
 
 def test_a_reproducer_of_a_program_without_harness_calls_is_the_program(tmp_path, ft):
@@ -92,3 +98,10 @@ def test_each_new_bucket_is_minimized_at_the_end_of_the_campaign(tmp_path, ft_de
     assert original.source == program  # the original stays next to the minimized one
     text = (bucket_dir / "minimized.py").read_text()
     assert "emit('debug'" in text and "value_3" not in text and "def emit(" in text
+    made = subprocess.run([TANDEM, "report", str(bucket_dir / f"{bucket['smallest']}.json")], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    assert (f"Minimized by the campaign from {program.count(chr(10))} to {bucket['minimized_lines']} lines"
+            in made.stdout)
+    assert "value_3" not in made.stdout.split("## Reproducer")[1].split("## ")[0]  # the minimized one is printed
+    assert "it reproduced." in made.stdout
