@@ -43,7 +43,7 @@ BASE_ENV = {
 READ_CHUNK = 1 << 16
 STACKS_NAME = "stacks.txt"           # where the harness dumps stacks on SIGUSR2 (_child.py)
 STALL_EVERY = 1.5                    # seconds between looks at an idle run
-DEADLOCK_GRACE = 0.5                 # seconds for the last stack dump of a deadlock
+STALL_GRACE = 0.5                    # seconds for the last stack dump of a stalled run
 IDLE_TICKS = 2                       # CPU clock ticks (1/100 s) a look may see and still call it idle
 CGROUP_GATE = "TANDEM_CGROUP_GATE"   # the harness waits to be in this cgroup (_child.py)
 
@@ -224,32 +224,38 @@ def _cpu_ticks(pid: int) -> int | None:
 
 
 class StallWatch:
-    """Notices a deadlock long before the deadline.  Once a run has used no CPU for a
-    look (every STALL_EVERY seconds after `limits.stall_after`), its stacks are dumped
-    by the harness on SIGUSR2 to stacks.txt (the program's stderr is left alone; a busy
-    run is never signalled); two dumps in a row that are the same, with every thread
-    waiting (all_waiting), are a deadlock: the run is a hang without waiting for its
-    deadline."""
+    """Notices a hang long before the deadline.  Once a run has used no CPU for a look
+    (every STALL_EVERY seconds after `limits.stall_after`), its stacks are dumped by the
+    harness on SIGUSR2 to stacks.txt (the program's stderr is left alone; a busy run is
+    never signalled).  Two dumps in a row that are the same, with every thread waiting
+    (all_waiting), are a deadlock; the same stacks, idle, for `limits.idle_limit`
+    seconds (a thread sleeping forever) are a hang too.  `stalled(now)` says which, or ""."""
 
     def __init__(self, pid: int, root: Path, program: Path, source: str, limits: Limits, started: float):
         self.pid, self.stacks, self.program, self.source = pid, root / STACKS_NAME, str(program), source
         self.next = started + limits.stall_after if limits.stall_after > 0 else None
+        self.idle_limit = limits.idle_limit
         self.cpu: int | None = None
         self.previous = None
+        self.same_since = 0.0
 
-    def deadlocked(self, now: float) -> bool:
+    def stalled(self, now: float) -> str:
         if self.next is None or now < self.next:
-            return False
+            return ""
         self.next = now + STALL_EVERY
         cpu = _cpu_ticks(self.pid)
         idle = cpu is not None and self.cpu is not None and cpu - self.cpu <= IDLE_TICKS
         self.cpu = cpu
         stacks = self._dump() if idle else None
-        if stacks is None or not all_waiting(stacks, self.program, self.source):
+        if stacks is None:
             self.previous = None
-            return False
-        same, self.previous = stacks == self.previous, stacks
-        return same
+            return ""
+        if stacks != self.previous:
+            self.previous, self.same_since = stacks, now
+            return ""
+        if all_waiting(stacks, self.program, self.source):
+            return "deadlock"
+        return "idle" if self.idle_limit > 0 and now - self.same_since >= self.idle_limit else ""
 
     def _dump(self):
         try:
@@ -344,7 +350,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     try:
         watch = StallWatch(process.pid, root, program, case.source,
                            dataclasses.replace(limits, stall_after=0) if wrapper else limits, started)
-        timed_out, deadlocked = _pump(process, out, err, limits, started, watch)
+        timed_out, stall = _pump(process, out, err, limits, started, watch)
     finally:
         duration = time.monotonic() - started
         _kill_group(process.pid)  # stray children and daemons of the run die with it,
@@ -359,7 +365,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
         interpreter=interpreter.name, version=interpreter.version, argv=tuple(argv),
         returncode=None if timed_out else returncode, signal=signal_number, timed_out=timed_out,
         duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
-        report_damaged=damaged, workdir=str(root), run_id=box.id, deadlocked=deadlocked,
+        report_damaged=damaged, workdir=str(root), run_id=box.id, stall=stall,
     )
 
 
@@ -534,7 +540,7 @@ class ForkServer:
             self.close()
             raise HarnessError(f"the fork server of {self.interpreter.name} did not answer")
         pid = int(answer.split()[1])
-        timed_out = deadlocked = False
+        timed_out, stall = False, ""
         watch = StallWatch(pid, root, program, case.source, limits, started)
         deadline = started + limits.deadline if limits.deadline > 0 else None
         while True:  # in slices, so that an idle run's stacks can be looked at
@@ -543,8 +549,8 @@ class ForkServer:
             now = time.monotonic()
             if answer is not None or process.poll() is not None or (deadline is not None and now >= deadline):
                 break
-            if watch.deadlocked(now):
-                deadlocked = True
+            stall = watch.stalled(now)
+            if stall:
                 break
         if answer is None:  # the deadline passed (or a deadlock): dump the stacks, then kill the group
             timed_out = True
@@ -552,7 +558,7 @@ class ForkServer:
                 os.kill(pid, signal.SIGUSR1)
             except ProcessLookupError:
                 pass
-            answer = self._line(process, min(limits.grace, DEADLOCK_GRACE) if deadlocked else limits.grace, output)
+            answer = self._line(process, min(limits.grace, STALL_GRACE) if stall else limits.grace, output)
             if answer is None:
                 _kill_group(pid)
                 answer = self._line(process, 10.0, output)
@@ -575,13 +581,13 @@ class ForkServer:
             returncode=None if timed_out else returncode,
             signal=-returncode if returncode < 0 and not timed_out else None, timed_out=timed_out,
             duration=duration, stdout=stdout, stderr=stderr, records=records, report_damaged=damaged,
-            workdir=str(root), run_id=box.id, deadlocked=deadlocked)
+            workdir=str(root), run_id=box.id, stall=stall)
 
 
 def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limits,
-          started: float, watch: StallWatch) -> tuple[bool, bool]:
+          started: float, watch: StallWatch) -> tuple[bool, str]:
     """Read both pipes until the process ends; enforce the deadline and end a deadlock
-    early.  (hung, deadlocked)."""
+    early.  (hung, how it stalled: "", "deadlock" or "idle")."""
     selector = selectors.DefaultSelector()
     for stream, sink in ((process.stdout, out), (process.stderr, err)):
         os.set_blocking(stream.fileno(), False)
@@ -590,7 +596,7 @@ def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limit
     deadline = started + limits.deadline if limits.deadline > 0 else None
     kill_at = None
     exited_at = None
-    timed_out = deadlocked = False
+    timed_out, stall = False, ""
     try:
         while True:
             now = time.monotonic()
@@ -603,13 +609,13 @@ def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limit
             if exited_at is not None and now - exited_at > 1.0:
                 break
             if kill_at is None and exited_at is None and (
-                    (deadline is not None and now >= deadline) or watch.deadlocked(now)):
-                timed_out, deadlocked = True, deadline is None or now < deadline
+                    (deadline is not None and now >= deadline) or (stall := watch.stalled(now))):
+                timed_out = True
                 try:
                     process.send_signal(signal.SIGUSR1)  # faulthandler: dump all stacks
                 except ProcessLookupError:
                     pass
-                kill_at = now + (min(limits.grace, DEADLOCK_GRACE) if deadlocked else limits.grace)
+                kill_at = now + (min(limits.grace, STALL_GRACE) if stall else limits.grace)
             if kill_at is not None and now >= kill_at:
                 _kill_group(process.pid)
                 process.wait()
@@ -630,4 +636,4 @@ def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limit
         if process.returncode is None:
             _kill_group(process.pid)
             process.wait()
-    return timed_out, deadlocked
+    return timed_out, stall

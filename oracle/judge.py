@@ -6,7 +6,8 @@ oracle/reproduce.py's (`confirmed`, `judge`).
 
 Hang deadlines adapt: the oracle runs first with the full deadline, the target then gets
 HANG_MULTIPLE times what the oracle took, never less than HANG_FLOOR seconds (nor more
-than the full deadline).
+than the full deadline); when the oracle hung, the target gets the floor (the verdict is
+a hang either way; the floor decides whether on both sides).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def adapted(limits: Limits, other_seconds: float | None) -> Limits:
 def judge_with(case: Case, run_target: Runner, run_oracle: Runner, limits: Limits = Limits()) -> Verdict:
     """Oracle first with `limits`, then the target with the adapted deadline."""
     oracle = normalize.observe(run_oracle(case, limits))
-    target_limits = limits if oracle.outcome == "hang" else adapted(limits, oracle.duration)
+    target_limits = adapted(limits, None if oracle.outcome == "hang" else oracle.duration)
     target = normalize.observe(run_target(case, target_limits))
     return diff.compare(target, oracle)
 

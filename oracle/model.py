@@ -37,8 +37,10 @@ class Kind(str, enum.Enum):
         return list(Kind).index(self)
 
 
-# How a hang noticed by its stacks (every thread waiting, unchanged) is headed.
+# How hangs noticed by their stacks are headed: every thread waiting, unchanged (a
+# deadlock, confirmed by the stacks), or no CPU and unchanged stacks for a long time.
 DEADLOCK_HEADLINE = "deadlock: every thread waiting"
+IDLE_HEADLINE = "idle: no CPU and the same stacks"
 
 # Process-level misbehaviour kinds: the program did not finish on its own.
 PROCESS_KINDS = (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH, Kind.HANG)
@@ -118,6 +120,7 @@ class Limits:
     output_tail: int = 64 << 10        # bytes kept from the end of stdout/stderr
     grace: float = 2.0                 # seconds between the stack dump and SIGKILL
     stall_after: float = 3.0           # idle this long, a run's stacks are looked at (0: never)
+    idle_limit: float = 20.0           # idle with the same stacks this long: a hang (0: never)
 
 
 # A program may declare start-up environment it needs, in its leading comment lines:
@@ -199,7 +202,9 @@ class RawRun:
     report_damaged: bool = False       # a line of the report did not parse
     workdir: str = ""                  # the run's temporary directory (gone afterwards)
     run_id: str = ""                   # the run's containment id (TANDEM_RUN, oracle/sandbox.py)
-    deadlocked: bool = False           # ended early: every thread waiting, twice the same stacks
+    stall: str = ""                    # ended before its deadline: "deadlock" (every thread waiting,
+                                       # the same stacks twice) or "idle" (no CPU, the same stacks
+                                       # for Limits.idle_limit seconds)
 
 
 @dataclasses.dataclass(frozen=True)

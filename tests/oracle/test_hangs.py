@@ -92,3 +92,12 @@ def test_confirming_a_hang_does_not_wait_the_full_deadline(ft_debug, ft):
     assert (first.kind, first.side) == (Kind.HANG, Side.TARGET) and not first.deadlock
     assert confirmation_limits(first, Limits(deadline=600.0)).deadline == HANG_FLOOR
     assert dataclasses.replace(first, runs=3, reproductions=1).flaky
+
+
+def test_a_thread_that_sleeps_forever_is_a_hang_at_the_idle_limit(ft):
+    """A non-daemon thread that never ends, sleeping: not a deadlock (sleep is not a
+    wait), yet idle with the same stacks past the idle limit: a hang before the deadline."""
+    source = "import threading, time\nthreading.Thread(target=lambda: time.sleep(3600)).start()\n"
+    observation = observe(run(Case(source), ft, dataclasses.replace(QUICK, idle_limit=3.0)))
+    assert observation.outcome == "hang" and observation.crash.headline.startswith("idle: no CPU")
+    assert observation.crash.python_frames == ("<run>/case.py:<lambda>", "<stdlib>/threading.py:_shutdown")
