@@ -14,7 +14,6 @@ sighting.  Everything is written atomically the moment it is decided.
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import threading
 import time
@@ -27,7 +26,7 @@ from oracle.errors import TandemError
 from oracle.executor import ForkServer, run as execute
 from oracle.judge import adapted, judge_with
 from oracle.reproduce import Pair, confirmation_limits, confirmed
-from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict, to_jsonable
+from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict
 from oracle.signature import signature as default_signature, signature_id as default_signature_id
 
 from .generators import FAMILIES, build
@@ -325,7 +324,7 @@ class Campaign:
             bucket[1] += bool(novel)
         if novel and verdict.kind in (Kind.AGREE,) and isinstance(scenario, Scenario):
             identifier = store.case_id(case.source)
-            store.atomic_write_text(self.out / campaign_dir.QUEUE / f"{identifier}.json", scenario.dumps() + "\n")
+            campaign_dir.write_queued(self.out, identifier, scenario.dumps())
             with self.lock:
                 self.queue.append(scenario)
         if verdict.kind.is_finding:
@@ -409,10 +408,7 @@ class Campaign:
                                     origin=f"tandem fuzz {self.out} ({where})",
                                     description=verdict.summary, tags=[_family(scenario), verdict.kind.value],
                                     scenario=case.scenario)
-            store.atomic_write_text(directory / "verdict.json",
-                                    json.dumps(to_jsonable(verdict), indent=1) + "\n")
-            if backtrace:  # gdb's backtrace of the crashing thread, for the report
-                store.atomic_write_text(directory / "native.txt", backtrace + "\n")
+            campaign_dir.write_evidence(directory, verdict, backtrace)
             if previous and previous != stored.id:
                 store.remove_case(directory / f"{previous}.json")
             with self.lock:
@@ -459,15 +455,15 @@ class Campaign:
                       f"reproduction rate: {result.rate:.0%} on {self.config.target.name} vs "
                       f"{self.config.oracle.name} (original {rate:.0%})\n"
                       f"lines: {result.lines_before} -> {result.lines_after}")
-            store.atomic_write_text(Path(bucket.path) / "minimized.py",
-                                    store.reproducer(result.source, header, "minimized.py"))
+            name = campaign_dir.write_minimized(Path(bucket.path),
+                                                store.reproducer(result.source, header, campaign_dir.MINIMIZED))
             with self.lock:
-                bucket = dataclasses.replace(self.buckets[identifier], minimized="minimized.py",
+                bucket = dataclasses.replace(self.buckets[identifier], minimized=name,
                                              minimized_lines=result.lines_after, minimized_rate=result.rate)
                 self.buckets[identifier] = bucket
             campaign_dir.write_bucket(bucket)
             notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines, "
-                         f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / 'minimized.py'}")
+                         f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / name}")
         return notes
 
     # -- the loop -----------------------------------------------------------------------

@@ -21,12 +21,13 @@ from typing import Any
 
 from . import store
 from .errors import CorpusError, TandemError
-from .model import Bucket
+from .model import Bucket, Verdict, to_jsonable
 
 LAYOUT_VERSION = 2          # 2: bucket runs/hits/status, unconfirmed/<id>/ buckets
 FINDINGS = "findings"
 UNCONFIRMED = "unconfirmed"
 QUEUE = "queue"
+MINIMIZED = "minimized.py"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,6 +159,41 @@ def load_buckets(campaign: Path, unconfirmed: bool = True) -> list[Bucket]:
             except (ValueError, TypeError) as exc:
                 raise CorpusError(f"{meta}: not a bucket ({exc})") from None
     return buckets
+
+
+def write_queued(campaign: Path, identifier: str, scenario_json: str) -> None:
+    store.atomic_write_text(Path(campaign) / QUEUE / f"{identifier}.json", scenario_json + "\n")
+
+
+def write_evidence(directory: Path, verdict: Verdict, backtrace: str = "") -> None:
+    """A bucket's verdict.json (the verdict of its smallest reproducer) and native.txt
+    (gdb's backtrace of the crashing thread), for the report."""
+    store.atomic_write_text(Path(directory) / "verdict.json", json.dumps(to_jsonable(verdict), indent=1) + "\n")
+    if backtrace:
+        store.atomic_write_text(Path(directory) / "native.txt", backtrace + "\n")
+
+
+def write_minimized(directory: Path, reproducer: str) -> str:
+    """The bucket's minimized reproducer, next to its original case; its file name."""
+    store.atomic_write_text(Path(directory) / MINIMIZED, reproducer)
+    return MINIMIZED
+
+
+def read_bucket(directory: Path) -> Bucket | None:
+    """The bucket a directory holds (a finding's case lives in it), or None."""
+    directory = Path(directory)
+    try:
+        data = json.loads((directory / "bucket.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return bucket_from_json(data, directory, directory.parent.parent)
+
+
+def read_native(directory: Path) -> str:
+    try:
+        return (Path(directory) / "native.txt").read_text().strip()
+    except OSError:
+        return ""
 
 
 def read_verdict(directory: Path) -> dict[str, Any] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import json
 from pathlib import Path
 
 from oracle import campaign_dir, store
@@ -107,12 +106,7 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
 
 def _native_backtrace(case: store.CorpusCase) -> str:
     """native.txt next to a finding's case (written by the campaign from gdb), if any."""
-    if case.path is None:
-        return ""
-    try:
-        return (Path(case.path).parent / "native.txt").read_text().strip()
-    except OSError:
-        return ""
+    return campaign_dir.read_native(Path(case.path).parent) if case.path is not None else ""
 
 
 def load_verdict(case: store.CorpusCase) -> dict | None:
@@ -121,11 +115,10 @@ def load_verdict(case: store.CorpusCase) -> dict | None:
 
 def finding_context(case: store.CorpusCase) -> tuple[Bucket | None, campaign_dir.CampaignInfo | None, Path | None]:
     """The bucket a finding's case belongs to, and the campaign (what it ran, where)."""
-    if case.path is None or not (Path(case.path).parent / "bucket.json").is_file():
+    bucket = campaign_dir.read_bucket(Path(case.path).parent) if case.path is not None else None
+    if bucket is None:
         return None, None, None
-    directory = Path(case.path).parent
-    campaign = directory.parent.parent
-    bucket = campaign_dir.bucket_from_json(json.loads((directory / "bucket.json").read_text()), directory, campaign)
+    campaign = Path(bucket.campaign)
     info = campaign_dir.read_info(campaign) if campaign_dir.is_campaign(campaign) else None
     return bucket, info, campaign if info else None
 
