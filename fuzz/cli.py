@@ -698,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--json", action="store_true", help="print the verdict as JSON")
     run.add_argument("--confirm", type=int, default=3,
-                     help="runs in all when the verdict is not agree (reproduction rate)")
+                     help="runs in all at most when the verdict is not agree: re-run until it shows again")
     run.add_argument("--feedback", action="store_true", help="record specialized instructions reached")
     run.set_defaults(handler=cmd_run)
     corpus = commands.add_parser("corpus", help="add to and list the regression corpus")
@@ -742,7 +742,8 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
     fuzz.add_argument("--seed", type=int, default=0, help="campaign seed")
     fuzz.add_argument("--families", help="comma-separated families (default: all)")
-    fuzz.add_argument("--confirm", type=int, default=3, help="runs in all to confirm a finding")
+    fuzz.add_argument("--confirm", type=int, default=8,
+                      help="re-runs at most per path (fresh, then fork server) until a finding shows again")
     fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out (the budget is its total)")
     fuzz.add_argument("--extend", action="store_true",
                       help="continue the campaign in --out with --time/--runs more than it has run (implies --resume)")
