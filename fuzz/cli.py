@@ -371,7 +371,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     if not args.no_gdb:
         from triage.native import gdb_path, native_trace
         native = native_trace if gdb_path() else None
-    minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle)
+    minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle, args.jobs)
     campaign = Campaign(settings, signature, signature_id, progress, native=native, minimizer=minimizer)
     if live is not None:
         with live:
@@ -396,7 +396,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return EXIT_FINDING if buckets else EXIT_AGREE
 
 
-def _campaign_minimizer(target, oracle):
+def _campaign_minimizer(target, oracle, jobs: int):
     """What the campaign minimizes new buckets with: triage.minimize's passes and
     predicate (same signature, at no less than half the bucket's rate)."""
     from fuzz.render import render
@@ -405,7 +405,7 @@ def _campaign_minimizer(target, oracle):
     from triage.minimize import Reproduces, minimize
 
     def minimized(source: str, scenario, expected: str, rate: float, seconds: float, limits: Limits):
-        predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits)
+        predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits, jobs=jobs)
         return minimize(source, Scenario.from_json(scenario) if scenario else None, render, predicate,
                         max_seconds=seconds)
 
@@ -498,14 +498,15 @@ def cmd_minimize(args: argparse.Namespace) -> int:
     limits = _limits(args)
     # the original's signature (if not recorded) and its rate
     original = reproduce(Case(source=case.source), Pair(target, oracle), args.tries,
-                         expected=case.signature or None, limits=limits)
+                         expected=case.signature or None, limits=limits, jobs=args.jobs)
     if not original.signature or original.hits == 0:
         raise TandemError(f"case {case.id} did not reproduce in {args.tries} runs on {target.name} vs {oracle.name}: "
                           "nothing to minimize (raise --tries for a rare race)")
     expected, rate = original.signature, original.rate
     limits = known_time_limits(limits, original.verdicts)  # a candidate that spins costs seconds
     err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {args.tries} runs)", markup=False)
-    predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits)
+    predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits,
+                           jobs=args.jobs)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time))
     header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
@@ -785,6 +786,7 @@ def build_parser() -> argparse.ArgumentParser:
     minimize.add_argument("--fraction", type=float, default=0.5,
                           help="keep a candidate at >= this fraction of the original rate")
     minimize.add_argument("--max-time", default="15m", help="time budget")
+    minimize.add_argument("--jobs", type=int, default=1, help="runs in flight at once (default 1)")
     _add_run_options(minimize)
     minimize.set_defaults(handler=cmd_minimize)
 

@@ -16,6 +16,8 @@ confirmed by its stacks and not re-run at all.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import dataclasses
 from collections import Counter
 from typing import Callable, Sequence
@@ -73,23 +75,48 @@ def bar_unreachable(rate: float, total: int) -> StopWhen:
 
 
 def reproduce(case: Case, pair: Pair, runs: int, *, expected: str | None = None, limits: Limits = Limits(),
-              stop_when: StopWhen | None = None, judge: Callable[[Case], Verdict] | None = None) -> Reproduction:
+              stop_when: StopWhen | None = None, judge: Callable[[Case], Verdict] | None = None,
+              jobs: int = 1) -> Reproduction:
     """Run `case` on the pair up to `runs` times and count the runs whose signature is
-    `expected`.  `judge` replaces the fresh-process judge (a campaign's fork servers)."""
+    `expected`.  `judge` replaces the fresh-process judge (a campaign's fork servers).
+    With `jobs` > 1, that many runs are in flight at once (fresh processes only: a
+    given `judge` runs one at a time); they are counted in the order they were started,
+    and runs in flight when `stop_when` says stop are waited for and not counted."""
     if judge is None:
         def judge(program: Case) -> Verdict:
             return judge_once(program, pair.target, pair.oracle, limits)
+    elif jobs > 1:
+        jobs = 1
 
-    verdicts, hits = [], 0
-    for _ in range(runs):
-        verdict = judge(case)
+    verdicts: list[Verdict] = []
+    hits = 0
+
+    def counted(verdict: Verdict) -> bool:
+        """Count one run; True when the loop should stop."""
+        nonlocal expected, hits
         verdicts.append(verdict)
         if expected is None and verdict.kind is not Kind.AGREE:
             expected = signature(verdict)
         if expected is not None and signature(verdict) == expected:
             hits += 1
-        if stop_when is not None and stop_when(hits, len(verdicts), verdict):
-            break
+        return stop_when is not None and stop_when(hits, len(verdicts), verdict)
+
+    if jobs <= 1:  # in this thread: Ctrl-C stops it at once
+        for _ in range(runs):
+            if counted(judge(case)):
+                break
+    else:
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            in_flight: collections.deque = collections.deque()
+            started = 0
+            while started < runs or in_flight:
+                while started < runs and len(in_flight) < jobs:
+                    in_flight.append(pool.submit(judge, case))
+                    started += 1
+                if counted(in_flight.popleft().result()):
+                    break
+            for pending in in_flight:  # bounded by their deadlines; what they show is not counted
+                pending.cancel()
     return Reproduction(expected or "", len(verdicts), hits, tuple(verdicts))
 
 

@@ -40,6 +40,7 @@ class Reproduces:
     limits: Limits = Limits(deadline=60.0)
     max_tries: int = 12
     calls: int = 0
+    jobs: int = 1                    # runs in flight at once (fresh processes)
 
     @property
     def tries(self) -> int:
@@ -57,7 +58,8 @@ class Reproduces:
             # each more run would cost its whole deadline
             return unreachable(hits, runs, last) or (last.kind is Kind.HANG and not hang_expected)
 
-        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop)
+        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop,
+                          jobs=self.jobs)
         self.calls += found.runs
         return found.hits / tries
 

@@ -61,3 +61,14 @@ def test_minimize_a_100_line_crash_to_a_bare_reproducer_under_30_lines(tmp_path,
     assert "def emit" not in text and "_harness" not in text  # no harness: nothing of it carried
     bare = subprocess.run([ft_debug.path, str(out)], capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
     assert bare.returncode == -11, bare.stderr[-2000:]  # still SIGSEGV, on a bare interpreter
+
+
+def test_runs_in_flight_at_once_are_counted_in_order_and_stop_when_told(ft_debug, ft):
+    from oracle.model import Case
+    from oracle.reproduce import Pair, reproduce
+
+    diverging = Case("import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n")
+    found = reproduce(diverging, Pair(ft_debug, ft), 4, jobs=2)
+    assert (found.runs, found.hits, found.signature) == (4, 4, "result_divergence|target|result 'debug'")
+    stopped = reproduce(diverging, Pair(ft_debug, ft), 6, jobs=2, stop_when=lambda hits, runs, last: hits >= 1)
+    assert (stopped.runs, stopped.hits) == (1, 1)  # the run in flight with it is not counted
