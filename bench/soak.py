@@ -12,8 +12,8 @@ only, so its verdict is known in advance.  Target ft-debug, oracle ft.
 
 Printed afterwards:
   runs, runs/s, faults injected, faults classified as expected (per program),
-  findings lost: first runs that gave a finding but were neither confirmed into a
-    bucket nor kept in unconfirmed/, plus bucket counts on disk that do not add up,
+  findings lost: first runs that gave a finding but were neither kept in a findings
+    bucket nor in an unconfirmed/ one, plus bucket counts on disk that do not add up,
   stray processes: descendants of the campaign still alive after it exited (this
     script is a child subreaper, so orphans of any run are re-parented to it),
   leftover run directories (TMPDIR of the campaign) and pids cgroups,
@@ -104,25 +104,28 @@ def cgroup_count() -> int:
 
 
 def audit(out: Path, expected: dict[str, set[str]]) -> dict:
+    """Every first-run finding verdict must be a sighting on disk: in a findings bucket
+    (state hits) or an unconfirmed one (state unconfirmed), with bucket counts that add up."""
+    from oracle import campaign_dir
+
     state = json.loads((out / "state.json").read_text())
     first_run_findings = sum(n for kind, n in state["verdicts"].items() if Kind(kind).is_finding)
-    kept = state["confirmations"] + state["unconfirmed"]
-    on_disk, unreadable = 0, []
-    for bucket_file in sorted((out / "findings").glob("*/bucket.json")):
-        bucket = json.loads(bucket_file.read_text())
-        on_disk += bucket["count"]
+    kept = sum(state["hits"].values()) + state["unconfirmed"]
+    on_disk = {"findings": 0, "unconfirmed": 0}
+    unreadable = []
+    for bucket in campaign_dir.load_buckets(out):
+        on_disk["unconfirmed" if bucket.status == "unconfirmed" else "findings"] += bucket.count
         try:
-            store.load_case(bucket_file.parent / f"{bucket['smallest']}.json")
-            json.loads((bucket_file.parent / "verdict.json").read_text())
+            store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
+            json.loads((Path(bucket.path) / "verdict.json").read_text())
         except Exception as exc:  # noqa: BLE001 - reported, it is the figure being measured
-            unreadable.append(f"{bucket_file.parent.name}: {exc}")
-    unconfirmed_files = len(list((out / "unconfirmed").glob("*.json"))) if (out / "unconfirmed").is_dir() else 0
+            unreadable.append(f"{bucket.identifier}: {exc}")
     per_program = state.get("program_verdicts", {})
     injected = sum(sum(kinds.values()) for kinds in per_program.values())
     correct = sum(n for name, kinds in per_program.items() for kind, n in kinds.items() if kind in expected[name])
     return {"state": state, "first_run_findings": first_run_findings, "kept": kept,
-            "lost": max(0, first_run_findings - kept) + abs(on_disk - state["confirmations"])
-            + abs(unconfirmed_files - state["unconfirmed"]) + len(unreadable),
+            "lost": max(0, first_run_findings - kept) + abs(on_disk["findings"] - sum(state["hits"].values()))
+            + abs(on_disk["unconfirmed"] - state["unconfirmed"]) + len(unreadable),
             "on_disk": on_disk, "unreadable": unreadable, "injected": injected, "correct": correct,
             "per_program": per_program}
 
@@ -180,8 +183,8 @@ def main() -> int:
     for name, kinds in sorted(result["per_program"].items()):
         wrong = {k: n for k, n in kinds.items() if k not in expected[name]}
         print(f"    {name:<32} {sum(kinds.values()):>4} runs  {'ok' if not wrong else 'UNEXPECTED ' + str(wrong)}")
-    print(f"  findings: first-run findings {result['first_run_findings']}, confirmed {state['confirmations']} "
-          f"+ unconfirmed {state['unconfirmed']}; bucket counts on disk {result['on_disk']}; "
+    print(f"  findings: first-run findings {result['first_run_findings']}, kept in findings/ "
+          f"{sum(state['hits'].values())} + unconfirmed {state['unconfirmed']}; bucket counts on disk {result['on_disk']}; "
           f"buckets {len(list((out / 'findings').glob('*/bucket.json')))}")
     unreadable = f" (unreadable: {result['unreadable']})" if result["unreadable"] else ""
     print(f"  findings lost {result['lost']}{unreadable}")

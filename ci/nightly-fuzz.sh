@@ -18,11 +18,14 @@ args=(--time "${TANDEM_FUZZ_TIME:-30m}" --jobs "${TANDEM_JOBS:-$(nproc)}" --out 
 status=0
 .venv/bin/tandem fuzz "${args[@]}" || status=$?
 [ $status -le 1 ] || exit $status
-mkdir -p out/artifacts/findings
-for bucket in "$out"/findings/*/; do
-  [ -d "$bucket" ] || continue
-  cp -r "$bucket" out/artifacts/findings/
+mkdir -p out/artifacts/findings out/artifacts/unconfirmed
+for kept in findings unconfirmed; do  # unconfirmed divergences are published too, never dropped
+  for bucket in "$out/$kept"/*/; do
+    [ -d "$bucket" ] || continue
+    cp -r "$bucket" "out/artifacts/$kept/"
+  done
 done
 cp "$out/stats.jsonl" out/artifacts/ 2>/dev/null || true
-echo "[nightly] findings: $(ls out/artifacts/findings | wc -l) bucket(s) in out/artifacts/findings" >&2
+echo "[nightly] findings: $(ls out/artifacts/findings | wc -l) bucket(s) in out/artifacts/findings," \
+     "$(ls out/artifacts/unconfirmed | wc -l) unconfirmed in out/artifacts/unconfirmed" >&2
 exit $status

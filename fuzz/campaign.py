@@ -1,24 +1,19 @@
 """Continuous fuzzing: workers, scheduling, feedback, confirmation, stats, resume.
 
-A campaign lives in one output directory:
-  campaign.json    what was asked (target, oracle, families, seed), written once
-  state.json       counters, coverage and the next seed; rewritten atomically every few
-                   seconds, so a SIGKILL loses at most the runs in flight
-  stats.jsonl      one record every few seconds (runs, rate, findings, coverage)
-  queue/           scenarios that reached a new outcome, mutated alongside fresh work
-                   (with --programs, given program files are also run, a share of the work)
-  unconfirmed/      verdicts a fork-server run gave that no fresh run reproduced
-  findings/<sig>/  one bucket per signature: the first reproducer as a corpus case
-                   (<id>.py, <id>.json with expect = the finding), bucket.json (count,
-                   first seen, reproduction rate, smallest reproducer), verdict.json
-Findings are confirmed by re-running in fresh processes (reproduction rate kept) and
-written atomically the moment they are confirmed.
+A campaign lives in one output directory, whose layout oracle/campaign_dir.py owns
+(campaign.json, state.json, stats.jsonl, queue/, findings/<id>/, unconfirmed/<id>/).
+Every verdict other than agree is re-run (oracle/judge.confirmed: fresh processes first,
+then the fork-server path it was found on) until its signature shows again, up to
+--confirm runs per path.  A crash, assertion or fatal error is always a bucket in
+findings/ (flaky when no re-run showed it again); a hang or divergence that showed again
+is a bucket there too; one that did not is a bucket in unconfirmed/, counted in the
+summary and the exit status, never dropped.  Buckets add up the runs and hits of every
+sighting.  Everything is written atomically the moment it is decided.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import re
 import threading
@@ -27,13 +22,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-from oracle import store
+from oracle import campaign_dir, store
 from oracle.errors import TandemError
 from oracle.executor import ForkServer, run as execute
-from oracle.judge import same_finding
-from oracle.diff import compare
-from oracle.model import Case, Interpreter, Kind, Limits, Side, Verdict, to_jsonable
-from oracle.normalize import observe
+from oracle.judge import adapted, judge_with
+from oracle.reproduce import Pair, confirmation_limits, confirmed
+from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict
+from oracle.signature import signature as default_signature, signature_id as default_signature_id
 
 from .family import FAMILIES, build
 from .mutate import mutate
@@ -43,6 +38,8 @@ from .scenario import Capabilities, Scenario
 STATE_VERSION = 1
 STATS_EVERY = 5.0
 PROGRAMS = "programs"   # the family name under which --programs files are counted
+# Kinds that are a bucket even when no re-run shows them again (a flaky bucket).
+ALWAYS_KEPT = (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +62,7 @@ class CampaignConfig:
     jobs: int = 2
     runs: int | None = None
     seconds: float | None = None
-    confirm: int = 3
+    confirm: int = 8              # re-runs per path at most, until the signature shows again
     limits: Limits = Limits(deadline=60.0)
     resume: bool = False
     extend: bool = False          # with resume: the budget is on top of what was already run
@@ -74,6 +71,7 @@ class CampaignConfig:
     programs: tuple[Program, ...] = ()
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
     native_tries: int = 2         # gdb runs to get the native frames of a crash (with `native`)
+    minimize_seconds: float = 120.0  # per new bucket, at the end (with `minimizer`)
 
 
 @dataclasses.dataclass
@@ -93,7 +91,7 @@ class CampaignState:
     mutated: list = dataclasses.field(default_factory=lambda: [0, 0])
     confirmations: int = 0
     infrastructure_errors: int = 0
-    unconfirmed: int = 0                                               # seen forked, not fresh
+    unconfirmed: int = 0                                               # sightings no re-run showed again
     without_teardown: int = 0                                          # forked, teardown skipped
     programs_run: int = 0                                              # --programs cycle position
     program_verdicts: dict = dataclasses.field(default_factory=dict)  # name -> {verdict kind: runs}
@@ -178,13 +176,18 @@ def load_programs(directory: Path) -> tuple[Program, ...]:
 class Campaign:
     """One campaign; `run()` until the budget is spent or `stop()` is called."""
 
-    def __init__(self, config: CampaignConfig, signature: Callable[[Verdict], str],
-                 signature_id: Callable[[str], str], progress: Callable[["Campaign"], None] | None = None,
-                 native: Callable[..., object] | None = None):
+    def __init__(self, config: CampaignConfig, signature: Callable[[Verdict], str] = default_signature,
+                 signature_id: Callable[[str], str] = default_signature_id,
+                 progress: Callable[["Campaign"], None] | None = None,
+                 native: Callable[..., object] | None = None, minimizer: Callable[..., object] | None = None):
         """`native(case, interpreter, limits, tries)` gives the native trace of a crash
-        (triage.native.native_trace) or None; without it crashes carry no C frames."""
+        (triage.native.native_trace) or None; without it crashes carry no C frames.
+        `minimizer(source, scenario, signature, rate, seconds, limits)` (triage.minimize's, given
+        by the command) minimizes new buckets in `minimize_new_buckets`."""
         self.config = config
         self.native = native
+        self.minimizer = minimizer
+        self.new_buckets: list[str] = []  # findings buckets this session made, in order
         self.signature = signature
         self.signature_id = signature_id
         self.progress = progress
@@ -195,7 +198,8 @@ class Campaign:
         self.started = time.monotonic()
         self.state = CampaignState()
         self.queue: list[Scenario] = []
-        self.buckets: dict[str, dict] = {}
+        self.buckets: dict[str, Bucket] = {}        # findings/: confirmed and flaky
+        self.unconfirmed: dict[str, Bucket] = {}    # unconfirmed/
         self.last_stats = 0.0
         self.out = config.out
         self._prepare()
@@ -204,49 +208,49 @@ class Campaign:
 
     def _prepare(self) -> None:
         config, out = self.config, self.config.out
-        description = {"target": config.target.name, "target_path": config.target.path,
-                       "target_version": config.target.version, "oracle": config.oracle.name,
-                       "oracle_path": config.oracle.path, "oracle_version": config.oracle.version,
-                       "families": list(config.families), "seed": config.seed}
-        if (out / "campaign.json").exists():
+        info = campaign_dir.CampaignInfo(
+            target=config.target.name, target_path=config.target.path, target_version=config.target.version,
+            oracle=config.oracle.name, oracle_path=config.oracle.path, oracle_version=config.oracle.version,
+            families=tuple(config.families), seed=config.seed, target_description=config.target.description,
+            oracle_description=config.oracle.description)
+        if campaign_dir.is_campaign(out):
             if not config.resume:
                 raise TandemError(f"{out} already holds a campaign: pass --resume to continue it, "
                                   "or choose another --out")
-            previous = json.loads((out / "campaign.json").read_text())
-            if (previous.get("target_path"), previous.get("oracle_path")) != (config.target.path, config.oracle.path):
-                raise TandemError(f"{out} is a campaign of {previous.get('target')} against {previous.get('oracle')}; "
+            previous = campaign_dir.read_info(out)
+            if (previous.target_path, previous.oracle_path) != (config.target.path, config.oracle.path):
+                raise TandemError(f"{out} is a campaign of {previous.target} against {previous.oracle}; "
                                   "resume it with the same interpreters")
-            if (out / "state.json").exists():
-                self.state = CampaignState.from_json(json.loads((out / "state.json").read_text()))
-            for path in sorted((out / "queue").glob("*.json")):
+            state = campaign_dir.read_state(out)
+            if state is not None:
+                self.state = CampaignState.from_json(state)
+            for path in sorted((out / campaign_dir.QUEUE).glob("*.json")):
                 try:
                     self.queue.append(Scenario.loads(path.read_text()))
                 except TandemError:
                     continue
-            for bucket in sorted((out / "findings").glob("*/bucket.json")):
-                try:
-                    self.buckets[bucket.parent.name] = json.loads(bucket.read_text())
-                except ValueError:
-                    continue
+            for bucket in campaign_dir.load_buckets(out) if (out / campaign_dir.FINDINGS).is_dir() else ():
+                kept = self.unconfirmed if bucket.status == "unconfirmed" else self.buckets
+                kept[bucket.identifier] = bucket
         else:
             if config.resume:
                 raise TandemError(f"nothing to resume in {out}: no campaign.json")
             out.mkdir(parents=True, exist_ok=True)
-            store.atomic_write_text(out / "campaign.json", json.dumps(description, indent=2) + "\n")
+            campaign_dir.write_info(out, info)
             self.state.next_seed = config.seed * 1_000_000
         # The budget (--time, --runs) is the campaign's total: a campaign killed half-way
         # and resumed runs the rest.  With `extend` it counts from here (a nightly session).
         # (elapsed seconds, next seed) where the budget starts counting.
         self._budget_from = ((self.state.elapsed, self.state.next_seed) if config.extend
                              else (0.0, config.seed * 1_000_000))
-        (out / "findings").mkdir(exist_ok=True)
-        (out / "queue").mkdir(exist_ok=True)
+        (out / campaign_dir.FINDINGS).mkdir(exist_ok=True)
+        (out / campaign_dir.QUEUE).mkdir(exist_ok=True)
 
     def save(self) -> None:
         with self.lock:
             self.state.elapsed = self.elapsed
-            text = json.dumps(self.state.to_json()) + "\n"
-        store.atomic_write_text(self.out / "state.json", text)
+            data = self.state.to_json()
+        campaign_dir.write_state(self.out, data)
 
     @property
     def elapsed(self) -> float:
@@ -294,18 +298,17 @@ class Campaign:
     # -- one case -----------------------------------------------------------------------
 
     def _judge(self, case: Case, servers: tuple[ForkServer, ForkServer] | None = None,
-               teardown: bool = True) -> Verdict:
+               teardown: bool = True, limits: Limits | None = None) -> Verdict:
         """Target and oracle runs of `case`: through the worker's fork servers when given
         (which run a case needing start-up environment fresh), else as fresh processes.
         `teardown` (forked runs only, the same for both sides): see ForkServer.run."""
-        limits = self.config.limits
         if servers is not None:
-            target = observe(servers[0].run(case, limits, feedback=True, teardown=teardown))
-            oracle = observe(servers[1].run(case, limits, feedback=True, teardown=teardown))
+            run_target = lambda c, lim: servers[0].run(c, lim, feedback=True, teardown=teardown)  # noqa: E731
+            run_oracle = lambda c, lim: servers[1].run(c, lim, feedback=True, teardown=teardown)  # noqa: E731
         else:
-            target = observe(execute(case, self.config.target, limits, feedback=True))
-            oracle = observe(execute(case, self.config.oracle, limits, feedback=True))
-        return compare(target, oracle)
+            run_target = lambda c, lim: execute(c, self.config.target, lim, feedback=True)  # noqa: E731
+            run_oracle = lambda c, lim: execute(c, self.config.oracle, lim, feedback=True)  # noqa: E731
+        return judge_with(case, run_target, run_oracle, limits or self.config.limits)
 
     def _one(self, scenario: Scenario | Program, origin: str, servers=None, teardown: bool = True) -> None:
         if isinstance(scenario, Program):
@@ -337,43 +340,35 @@ class Campaign:
             bucket[1] += bool(novel)
         if novel and verdict.kind in (Kind.AGREE,) and isinstance(scenario, Scenario):
             identifier = store.case_id(case.source)
-            store.atomic_write_text(self.out / "queue" / f"{identifier}.json", scenario.dumps() + "\n")
+            campaign_dir.write_queued(self.out, identifier, scenario.dumps())
             with self.lock:
                 self.queue.append(scenario)
         if verdict.kind.is_finding:
-            self._confirm_and_keep(case, scenario, verdict, forked=servers is not None and not case.environment)
+            forked = servers is not None and not case.environment
+            self._confirm_and_keep(case, scenario, verdict, servers if forked else None, teardown)
 
-    def _confirm_and_keep(self, case: Case, scenario: Scenario | Program, first: Verdict, forked: bool) -> None:
-        """Re-run in fresh processes for the reproduction rate, then keep the finding.
-
-        A verdict first seen through a fork server counts only once a fresh process
-        shows it again; one that no fresh run reproduces is kept apart in unconfirmed/
-        (never dropped), with the verdict it gave."""
-        fresh_runs = max(1, self.config.confirm) if forked else max(0, self.config.confirm - 1)
-        reproductions = 0 if forked else 1
-        for _ in range(fresh_runs):
-            if same_finding(first, self._judge(case)):
-                reproductions += 1
-        runs = fresh_runs if forked else fresh_runs + 1
-        if reproductions == 0:
-            identifier = store.case_id(case.source)
-            store.atomic_write_text(self.out / "unconfirmed" / f"{identifier}.py", case.source)
-            store.atomic_write_text(self.out / "unconfirmed" / f"{identifier}.json",
-                                    json.dumps({"verdict": to_jsonable(first), "fresh_runs": fresh_runs,
-                                                "scenario": case.scenario}, indent=1) + "\n")
-            with self.lock:
-                self.state.unconfirmed += 1
-            return
-        verdict, trace = self._with_native_frames(case, dataclasses.replace(first, runs=runs,
-                                                                           reproductions=reproductions))
-        text = self.signature(verdict)
-        identifier = self.signature_id(text)
-        directory = self.out / "findings" / identifier
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        lines = case.source.count("\n")
+    def _confirm_and_keep(self, case: Case, scenario: Scenario | Program, first: Verdict,
+                          servers: tuple[ForkServer, ForkServer] | None, teardown: bool = True) -> None:
+        """Re-run until the signature shows again (fresh processes, then the fork-server
+        path it was seen on), then keep it: in findings/ when a re-run showed it (or it
+        is a crash kind, or a deadlock its stacks proved), else in unconfirmed/."""
+        limits = confirmation_limits(first, self.config.limits)  # a hang: not the full deadline again
+        paths = [lambda c: self._judge(c, None, True, limits)]
+        if servers is not None:
+            paths.append(lambda c: self._judge(c, servers, teardown, limits))
+        verdict = confirmed(case, first, self.config.confirm, self.config.limits, paths=paths,
+                            pair=Pair(self.config.target, self.config.oracle))
+        with self.lock:
+            self.state.confirmations += verdict.runs - 1
+        reproduced = verdict.reproductions > 1 or verdict.deadlock
+        if reproduced or verdict.kind in ALWAYS_KEPT:
+            status = "confirmed" if reproduced else "flaky"
+            verdict, trace = self._with_native_frames(case, verdict)
+        else:
+            status, trace = "unconfirmed", None
+        finding = Finding(case, verdict, Signature(self.signature(verdict)), status)
         with self.findings_lock:  # one writer per finding: two workers on one bug make one bucket
-            self._keep(case, scenario, verdict, text, identifier, directory, now, lines,
-                       getattr(trace, "backtrace", ""))
+            self._keep(finding, scenario, getattr(trace, "backtrace", ""))
 
     def _with_native_frames(self, case: Case, verdict: Verdict):
         """A crash (a signal, no assertion or fatal message to name it) gets the top C
@@ -392,38 +387,100 @@ class Campaign:
         crash = dataclasses.replace(observation.crash, native_frames=trace.frames)
         return dataclasses.replace(verdict, **{side: dataclasses.replace(observation, crash=crash)}), trace
 
-    def _keep(self, case: Case, scenario: Scenario | Program, verdict: Verdict, text: str, identifier: str,
-              directory: Path, now: str, lines: int, backtrace: str = "") -> None:
+    def _keep(self, finding: Finding, scenario: Scenario | Program, backtrace: str = "") -> None:
+        case, verdict, text, status = finding.case, finding.verdict, finding.signature.text, finding.status
+        identifier = self.signature_id(text)
+        unconfirmed = status == "unconfirmed"
+        directory = campaign_dir.bucket_dir(self.out, identifier, confirmed=not unconfirmed)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        lines = case.source.count("\n")
         with self.lock:
-            self.state.confirmations += 1
-            self.state.hits[verdict.kind.value] += 1
-            bucket = self.buckets.get(identifier)
-            is_new = bucket is None
-            if is_new:
-                self.state.findings[verdict.kind.value] += 1
-                bucket = {"signature": text, "kind": verdict.kind.value, "side": verdict.side.value, "count": 0,
-                          "first_seen": now, "first_seen_run": self.state.runs, "family": _family(scenario),
-                          "reproduction_rate": verdict.reproduction_rate, "smallest": None, "smallest_lines": None}
-            bucket = dict(bucket, count=bucket["count"] + 1, last_seen=now)
-            smaller = bucket["smallest_lines"] is None or lines < bucket["smallest_lines"]
-            self.buckets[identifier] = bucket
+            kept = self.unconfirmed if unconfirmed else self.buckets
+            if unconfirmed:
+                self.state.unconfirmed += 1
+            else:
+                self.state.hits[verdict.kind.value] += 1
+            bucket = kept.get(identifier)
+            if bucket is None:
+                if not unconfirmed:
+                    self.state.findings[verdict.kind.value] += 1
+                    self.new_buckets.append(identifier)
+                bucket = Bucket(identifier, text, verdict.kind.value, verdict.side.value, 0, now, status=status,
+                                family=_family(scenario), first_seen_run=self.state.runs, path=str(directory),
+                                campaign=str(self.out))
+            runs, hits = bucket.runs + verdict.runs, bucket.hits + verdict.reproductions
+            if "confirmed" in (status, bucket.status) or (status == "flaky" and hits > 1):
+                status = "confirmed"  # this or another sighting showed it again
+            bucket = dataclasses.replace(bucket, count=bucket.count + 1, last_seen=now, runs=runs, hits=hits,
+                                         status=status)
+            smaller = bucket.smallest_lines is None or lines < bucket.smallest_lines
+            kept[identifier] = bucket
         if smaller:
-            previous = bucket.get("smallest")
+            previous = bucket.smallest
             expect = store.Expectation(verdict.kind, verdict.side, min_rate=0.0)
             where = (f"program {scenario.name}" if isinstance(scenario, Program)
                      else f"{scenario.family}, seed {scenario.seed}")
-            kept = store.add_case(directory, case.source, expect=expect, signature=text,
-                                  origin=f"tandem fuzz {self.out} ({where})",
-                                  description=verdict.summary, tags=[_family(scenario), verdict.kind.value],
-                                  scenario=case.scenario)
-            store.atomic_write_text(directory / "verdict.json",
-                                    json.dumps(to_jsonable(verdict), indent=1) + "\n")
-            if backtrace:  # gdb's backtrace of the crashing thread, for the report
-                store.atomic_write_text(directory / "native.txt", backtrace + "\n")
-            if previous and previous != kept.id:
+            stored = store.add_case(directory, case.source, expect=expect, signature=text,
+                                    origin=f"tandem fuzz {self.out} ({where})",
+                                    description=verdict.summary, tags=[_family(scenario), verdict.kind.value],
+                                    scenario=case.scenario)
+            campaign_dir.write_evidence(directory, verdict, backtrace)
+            if previous and previous != stored.id:
                 store.remove_case(directory / f"{previous}.json")
-            bucket.update(smallest=kept.id, smallest_lines=lines, reproduction_rate=verdict.reproduction_rate)
-        store.atomic_write_text(directory / "bucket.json", json.dumps(bucket, indent=2) + "\n")
+            with self.lock:
+                bucket = dataclasses.replace(kept[identifier], smallest=stored.id, smallest_lines=lines)
+                kept[identifier] = bucket
+        campaign_dir.write_bucket(bucket)
+
+    # -- minimization -------------------------------------------------------------------
+
+    def minimize_new_buckets(self, say: Callable[[str], None] = lambda _: None) -> list[str]:
+        """Each findings bucket this session made, minimized to the same signature at no
+        less than half its rate; the reproducer (bare-runnable) is kept as minimized.py
+        next to the original case.  A bucket seen once (flaky) has no rate to keep and
+        is left as it is.  One line per bucket for the closing note."""
+        notes = []
+        if self.minimizer is None:
+            return notes
+        for identifier in self.new_buckets:
+            bucket = self.buckets[identifier]
+            if bucket.hits <= 1 or not bucket.smallest:
+                notes.append(f"{identifier}: not minimized: no re-run showed it again, no rate to keep")
+                continue
+            case = store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
+            rate = bucket.reproduction_rate
+            say(f"minimizing {identifier} ({bucket.smallest_lines} lines, rate {rate:.0%}, "
+                f"up to {self.config.minimize_seconds:.0f}s)")
+            # candidates run under a deadline adapted to the time the sighting took
+            seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
+                                                     for side in ("target", "oracle"))
+                    if o and o.get("outcome") != "hang"]
+            limits = adapted(self.config.limits, max(seen) if seen else None)
+            try:
+                result = self.minimizer(case.source, case.scenario, bucket.signature, rate,
+                                        self.config.minimize_seconds, limits)
+            except TandemError as exc:
+                self.errors.append(f"minimizing {identifier}: {exc}")
+                notes.append(f"{identifier}: not minimized: {exc}")
+                continue
+            if result.source == case.source:
+                notes.append(f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
+                             f"within {self.config.minimize_seconds:.0f}s ({result.predicate_calls} runs)")
+                continue
+            header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
+                      f"reproduction rate: {result.rate:.0%} on {self.config.target.name} vs "
+                      f"{self.config.oracle.name} (original {rate:.0%})\n"
+                      f"lines: {result.lines_before} -> {result.lines_after}")
+            name = campaign_dir.write_minimized(Path(bucket.path),
+                                                store.reproducer(result.source, header, campaign_dir.MINIMIZED))
+            with self.lock:
+                bucket = dataclasses.replace(self.buckets[identifier], minimized=name,
+                                             minimized_lines=result.lines_after, minimized_rate=result.rate)
+                self.buckets[identifier] = bucket
+            campaign_dir.write_bucket(bucket)
+            notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines, "
+                         f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / name}")
+        return notes
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -470,13 +527,13 @@ class Campaign:
                     "per_family": dict(state.per_family), "verdicts": dict(state.verdicts),
                     "findings": dict(state.findings), "buckets": len(self.buckets), "coverage": len(state.features),
                     "specializations": len(state.specializations), "queue": len(self.queue),
+                    "flaky": sum(b.status == "flaky" for b in self.buckets.values()),
+                    "unconfirmed_buckets": len(self.unconfirmed),
                     "mutated_share": round(self._mutation_share(), 3), "confirmations": state.confirmations,
                     "unconfirmed": state.unconfirmed, "without_teardown": state.without_teardown}
 
     def _write_stats(self) -> None:
-        record = self.stats_record()
-        with open(self.out / "stats.jsonl", "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        campaign_dir.append_stats(self.out, self.stats_record())
 
     def run(self) -> CampaignState:
         self._base_elapsed = self.state.elapsed

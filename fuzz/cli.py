@@ -18,8 +18,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from oracle import campaign_dir, store
 from oracle import interpreters as registry
-from oracle import store
 from oracle.diff import format_verdict
 from oracle.errors import TandemError
 from oracle.model import Case, Kind, Limits, to_jsonable
@@ -117,7 +117,7 @@ def cmd_interpreters_add(args: argparse.Namespace) -> int:
 # -- run -------------------------------------------------------------------------------
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from oracle.judge import judge
+    from oracle.reproduce import judge
 
     cases = []
     for name in args.programs:
@@ -272,7 +272,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             header.append(case.description)
         if case.origin:
             header.append(f"origin: {case.origin}")
-        text = store.export_standalone(case.source, "\n".join(header), f"{case.id}.py")
+        make = store.export_standalone if args.full_harness else store.reproducer
+        text = make(case.source, "\n".join(header), f"{case.id}.py")
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         Path(args.out).chmod(0o755)
@@ -342,8 +343,10 @@ def _campaign_table(campaign) -> Table:
                   (f", {record['without_teardown']} without teardown" if record["without_teardown"] else ""))
     table.add_row("families", ", ".join(f"{k} {v}" for k, v in sorted(record["per_family"].items())))
     table.add_row("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(record["verdicts"].items())))
-    table.add_row("findings", f"{record['buckets']} bucket(s): " +
+    table.add_row("findings", f"{record['buckets']} bucket(s) ({record['flaky']} flaky): " +
                   ", ".join(f"{k} {v}" for k, v in sorted(record["findings"].items())))
+    table.add_row("unconfirmed", f"{record['unconfirmed_buckets']} bucket(s), {record['unconfirmed']} sighting(s) "
+                                 "no re-run showed again")
     table.add_row("coverage", f"{record['coverage']} outcomes, {record['specializations']} specializations")
     table.add_row("feedback", f"queue {record['queue']}, mutated share {record['mutated_share']:.0%}, "
                               f"confirmations {record['confirmations']}")
@@ -355,7 +358,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     from fuzz.campaign import Campaign, CampaignConfig, load_programs
     from fuzz.family import FAMILIES
-    from triage.signature import signature, signature_id
+    from oracle.rates import describe_rate
+    from oracle.signature import signature, signature_id
 
     config = _config(args)
     target, oracle = _pair(args, config)
@@ -374,7 +378,8 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                               confirm=args.confirm, limits=_limits(args), resume=args.resume or args.extend,
                               extend=args.extend,
                               forkserver=not args.no_forkserver, programs=programs,
-                              programs_share=args.programs_share, teardown_share=args.teardown_share)
+                              programs_share=args.programs_share, teardown_share=args.teardown_share,
+                              minimize_seconds=_duration(args.minimize_time))
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -385,54 +390,97 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             last_line[0] = time.monotonic()
             record = campaign.stats_record()
             err.print(f"[{record['elapsed']:.0f}s] runs {record['runs']} ({record['runs_per_second']:.2f}/s), "
-                      f"buckets {record['buckets']}, coverage {record['coverage']}, queue {record['queue']}",
+                      f"buckets {record['buckets']} ({record['flaky']} flaky), unconfirmed "
+                      f"{record['unconfirmed_buckets']}, coverage {record['coverage']}, queue {record['queue']}",
                       markup=False)
 
     native = None
     if not args.no_gdb:
         from triage.native import gdb_path, native_trace
         native = native_trace if gdb_path() else None
-    campaign = Campaign(settings, signature, signature_id, progress, native=native)
+    minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle, args.jobs)
+    campaign = Campaign(settings, signature, signature_id, progress, native=native, minimizer=minimizer)
     if live is not None:
         with live:
-            state = campaign.run()
+            campaign.run()
     else:
-        state = campaign.run()
+        campaign.run()
     out.print(_campaign_table(campaign))
-    for identifier, bucket in sorted(campaign.buckets.items(), key=lambda kv: kv[1]["first_seen"]):
-        out.print(f"  {identifier}  {bucket['kind']:<22} x{bucket['count']:<4} rate {bucket['reproduction_rate']:.0%}  "
-                  f"{bucket['signature'][:100]}", markup=False)
+    notes = [] if campaign.stopping.is_set() else campaign.minimize_new_buckets(
+        lambda message: err.print(message, markup=False))
+    buckets = sorted([*campaign.buckets.values(), *campaign.unconfirmed.values()], key=lambda b: b.first_seen)
+    for bucket in buckets:
+        out.print(f"  {bucket.identifier}  {bucket.kind:<22} {bucket.status:<11} x{bucket.count:<4} "
+                  f"rate {describe_rate(bucket.hits, bucket.runs):<28} {bucket.signature[:90]}", markup=False)
+    flaky = sum(b.status == "flaky" for b in campaign.buckets.values())
+    out.print(f"{len(campaign.buckets)} finding bucket(s) ({flaky} flaky), {len(campaign.unconfirmed)} unconfirmed "
+              f"in {campaign.out}" + (": `tandem triage` lists them" if buckets else ""), markup=False)
+    for note in notes:
+        out.print(f"  {note}", markup=False)
     if campaign.errors:
         err.print(f"tandem: {len(campaign.errors)} infrastructure error(s); first: {campaign.errors[0]}", markup=False)
         return EXIT_ERROR
-    return EXIT_FINDING if state.findings else EXIT_AGREE
+    return EXIT_FINDING if buckets else EXIT_AGREE
+
+
+def _family_passes(scenario) -> tuple:
+    """The shrink passes of the scenario's own family (fuzz/family.py), for triage.minimize."""
+    from fuzz.family import FAMILIES
+    family = FAMILIES.get(scenario.family) if scenario is not None else None
+    return family.shrink_passes if family is not None else ()
+
+
+def _campaign_minimizer(target, oracle, jobs: int):
+    """What the campaign minimizes new buckets with: triage.minimize's passes and
+    predicate (same signature, at no less than half the bucket's rate)."""
+    from fuzz.render import render
+    from fuzz.scenario import Scenario
+    from oracle.reproduce import Pair
+    from triage.minimize import Reproduces, minimize
+
+    def minimized(source: str, scenario, expected: str, rate: float, seconds: float, limits: Limits):
+        predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits, jobs=jobs)
+        loaded = Scenario.from_json(scenario) if scenario else None
+        return minimize(source, loaded, render, predicate, max_seconds=seconds,
+                        extra_passes=_family_passes(loaded))
+
+    return minimized
 
 
 # -- triage ----------------------------------------------------------------------------
 
 def cmd_triage(args: argparse.Namespace) -> int:
+    from oracle.rates import describe_rate
     from triage.buckets import load_buckets, merged
 
-    buckets = load_buckets(Path(args.campaign))
+    buckets = load_buckets(*map(Path, args.campaigns))
     groups = merged(buckets)
     if args.json:
-        print(json.dumps([[dict(dataclasses.asdict(b), path=str(b.path)) for b in group] for group in groups], indent=2))
+        print(json.dumps([[dict(dataclasses.asdict(b), reproduction_rate=b.reproduction_rate) for b in group]
+                          for group in groups], indent=2))
         return EXIT_AGREE
-    table = Table("bucket", "kind", "side", "count", "first seen", "rate", "smallest reproducer", "signature")
+    table = Table("bucket", "kind", "side", "status", "count", "first seen", "rate (95% CI)", "smallest reproducer",
+                  "signature")
     for group in groups:
         for index, bucket in enumerate(group):
-            smallest = (f"{bucket.path / (bucket.smallest + '.py')} ({bucket.smallest_lines} lines)"
+            smallest = (f"{Path(bucket.path) / (bucket.smallest + '.py')} ({bucket.smallest_lines} lines)"
                         if bucket.smallest else "-")
-            table.add_row(("" if index == 0 else "  ~ ") + bucket.identifier, bucket.kind, bucket.side,
-                          str(bucket.count), bucket.first_seen, f"{bucket.reproduction_rate:.0%}", smallest,
+            if bucket.minimized:
+                smallest += f"; minimized {Path(bucket.path) / bucket.minimized} ({bucket.minimized_lines} lines)"
+            table.add_row(("" if index == 0 else "  ~ ") + bucket.identifier, bucket.kind, bucket.side, bucket.status,
+                          str(bucket.count), bucket.first_seen, describe_rate(bucket.hits, bucket.runs), smallest,
                           bucket.signature[:90])
     out.print(table)
-    out.print(f"{len(buckets)} bucket(s) in {len(groups)} group(s) of near duplicates")
+    statuses = {status: sum(b.status == status for b in buckets) for status in ("confirmed", "flaky", "unconfirmed")}
+    out.print(f"{len(buckets)} bucket(s) in {len(groups)} group(s) of near duplicates: "
+              + ", ".join(f"{n} {status}" for status, n in statuses.items())
+              + (f" (from {len(args.campaigns)} campaigns)" if len(args.campaigns) > 1 else ""))
     return EXIT_AGREE
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from oracle.judge import judge_once, same_finding
+    from oracle.rates import describe_rate
+    from oracle.reproduce import Pair, reproduce
 
     case = _find_case(args.case)
     config = _config(args)
@@ -444,24 +492,19 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     oracle = registry.resolve(args.oracle or config.oracle, config)
     names = [n for n in (args.interpreters or "").split(",") if n] or [args.target or config.target]
     program = Case(source=case.source, name=f"{case.id}.py")
-    rates = {}
+    found = 0
     for name in names:
         target = registry.resolve(name, config)
-        verdicts = [judge_once(program, target, oracle, _limits(args)) for _ in range(args.runs)]
-        expected = case.expect.kind
-        hits = sum(v.kind is expected and (case.expect.side is None or v.side is case.expect.side) for v in verdicts)
-        if expected is Kind.AGREE:  # a plain program: count its most common finding instead
-            findings = [v for v in verdicts if v.kind is not Kind.AGREE]
-            hits = sum(same_finding(findings[0], v) for v in findings) if findings else 0
-            expected = findings[0].kind if findings else Kind.AGREE
-        rates[name] = (hits, args.runs)
-        kinds = ", ".join(f"{k} {n}" for k, n in sorted(
-            {v.kind.value: sum(x.kind is v.kind for x in verdicts) for v in verdicts}.items()))
-        out.print(f"{name:<12} {expected.value:<22} reproduced {hits}/{args.runs} ({hits / args.runs:.0%})   [{kinds}]",
-                  markup=False)
+        # a finding's case counts its own signature; a plain program its first finding's
+        result = reproduce(program, Pair(target, oracle), args.runs, expected=case.signature or None,
+                           limits=_limits(args))
+        found += result.hits
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.kinds().items()))
+        out.print(f"{name:<12} reproduced {describe_rate(result.hits, result.runs)}   [{kinds}]", markup=False)
+        out.print(f"{'':<12} signature: {result.signature or '(every run agreed)'}", markup=False)
         if args.native:
             _print_native(program, target, _limits(args))
-    return EXIT_FINDING if any(h for h, _ in rates.values()) else EXIT_AGREE
+    return EXIT_FINDING if found else EXIT_AGREE
 
 
 def _print_native(program: Case, target, limits: Limits) -> None:
@@ -481,36 +524,31 @@ def _print_native(program: Case, target, limits: Limits) -> None:
 def cmd_minimize(args: argparse.Namespace) -> int:
     from fuzz.render import render
     from fuzz.scenario import Scenario
-    from oracle.judge import judge_once
+    from oracle.reproduce import Pair, known_time_limits, reproduce
     from triage.minimize import Reproduces, minimize
-    from triage.signature import signature
 
     case = _find_case(args.case)
     config = _config(args)
     target, oracle = _pair(args, config)
     limits = _limits(args)
-    program = Case(source=case.source)
-    expected, hits, tries = case.signature, 0, args.tries
-    for _ in range(tries):  # the original's signature (if not recorded) and its rate
-        verdict = judge_once(program, target, oracle, limits)
-        if not expected and verdict.kind is not Kind.AGREE:
-            expected = signature(verdict)
-        hits += bool(expected) and signature(verdict) == expected
-    if not expected or hits == 0:
-        raise TandemError(f"case {case.id} did not reproduce in {tries} runs on {target.name} vs {oracle.name}: "
+    # the original's signature (if not recorded) and its rate
+    original = reproduce(Case(source=case.source), Pair(target, oracle), args.tries,
+                         expected=case.signature or None, limits=limits, jobs=args.jobs)
+    if not original.signature or original.hits == 0:
+        raise TandemError(f"case {case.id} did not reproduce in {args.tries} runs on {target.name} vs {oracle.name}: "
                           "nothing to minimize (raise --tries for a rare race)")
-    rate = hits / tries
-    err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {tries} runs)", markup=False)
-    predicate = Reproduces(target, oracle, signature, expected, rate, fraction=args.fraction, limits=limits)
+    expected, rate = original.signature, original.rate
+    limits = known_time_limits(limits, original.verdicts)  # a candidate that spins costs seconds
+    err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {args.tries} runs)", markup=False)
+    predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits,
+                           jobs=args.jobs)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
-    from fuzz.family import FAMILIES
-    passes = FAMILIES[scenario.family].shrink_passes if scenario is not None and scenario.family in FAMILIES else ()
     result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time),
-                      extra_passes=passes)
+                      extra_passes=_family_passes(scenario))
     header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
               f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
               f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}")
-    text = store.export_standalone(result.source, header, f"{case.id}-min.py")
+    text = store.reproducer(result.source, header, f"{case.id}-min.py")
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         Path(args.out).chmod(0o755)
@@ -525,7 +563,6 @@ def cmd_minimize(args: argparse.Namespace) -> int:
 def cmd_bisect(args: argparse.Namespace) -> int:
     from oracle import provision
     from triage.bisect import bisect_interpreters, bisect_revisions
-    from triage.signature import signature
 
     case = _find_case(args.case)
     config = _config(args)
@@ -541,7 +578,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
 
     if args.interpreters:
         interpreters = [registry.resolve(name, config) for name in args.interpreters]
-        result = bisect_interpreters(case.source, interpreters, oracle, expected, signature, args.runs, limits)
+        result = bisect_interpreters(case.source, interpreters, oracle, expected, args.runs, limits)
     else:
         if not (args.source and args.good and args.bad):
             raise TandemError("give --interpreters A B C ..., or --source DIR --good REV --bad REV")
@@ -565,7 +602,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             made = provision.build_variant(source, args.variant, progress, root=builds / "interpreters")
             return registry.probe(made.python, name=revision[:12], origin="bisect")
 
-        result = bisect_revisions(case.source, checkout, args.good, args.bad, build, oracle, expected, signature,
+        result = bisect_revisions(case.source, checkout, args.good, args.bad, build, oracle, expected,
                                   args.runs, limits, progress, fixed=args.fixed)
     table = Table("build", "version", "reproduced", "signature present")
     for step in result.steps:
@@ -576,14 +613,20 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         out.print(f"first build where it appears: {result.first_bad or 'none'}")
     if args.interpreters or args.fixed:
         out.print(f"first build where it is gone again (fixed): {result.first_fixed or 'none'}")
+    if case.path is not None and (Path(case.path).parent / "bucket.json").is_file():  # for `tandem report`
+        found = {"first_bad": result.first_bad, "first_fixed": result.first_fixed}
+        campaign_dir.write_bisect(Path(case.path).parent, {  # a --fixed search adds to an earlier one
+            **(campaign_dir.read_bisect(Path(case.path).parent) or {}),
+            **{key: value for key, value in found.items() if value is not None},
+            "steps": [dataclasses.asdict(step) for step in result.steps]})
     return EXIT_AGREE
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from triage.report import campaign_html, load_verdict, markdown
+    from triage.report import Build, campaign_html, finding_context, load_verdict, markdown
 
     if Path(args.finding).is_dir():
-        if not (Path(args.finding) / "campaign.json").exists():
+        if not campaign_dir.is_campaign(Path(args.finding)):
             raise TandemError(f"{args.finding} is not a campaign directory (no campaign.json)")
         if not args.html:
             raise TandemError("a campaign directory makes an HTML page: add --html")
@@ -594,15 +637,62 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_AGREE
     case = _find_case(args.finding)
     config = _config(args)
-    interpreters = [registry.resolve(args.target or config.target, config),
-                    registry.resolve(args.oracle or config.oracle, config)]
-    text = markdown(case, load_verdict(case), interpreters)
+    bucket, info, campaign = finding_context(case)
+    if info is not None:  # the builds the campaign ran, not today's defaults
+        pair = [_probed(info.target_path, info.target), _probed(info.oracle_path, info.oracle)]
+        builds = [Build.of(role, found) if found and found.version == version else Build(role, name, version, "", path)
+                  for role, found, name, version, path in (
+                      ("target", pair[0], info.target, info.target_version, info.target_path),
+                      ("oracle", pair[1], info.oracle, info.oracle_version, info.oracle_path))]
+        seen_in = f"the campaign in `{campaign}`"
+    else:
+        pair = list(_pair(args, config))
+        builds = [Build.of("target", pair[0]), Build.of("oracle", pair[1])]
+        seen_in = ""
+    source, minimized = case.source, None
+    if bucket is not None and bucket.minimized and (Path(bucket.path) / bucket.minimized).is_file():
+        source = (Path(bucket.path) / bucket.minimized).read_text()  # already a bare-runnable reproducer
+        minimized = (case.source.count("\n"), bucket.minimized_lines)
+    rates = ({f"`{builds[0].name}` (target) against `{builds[1].name}`, over every sighting": (bucket.hits, bucket.runs)}
+             if bucket is not None and bucket.runs else None)
+    check = None
+    if not args.no_check:
+        if None in pair:
+            raise TandemError(f"cannot check the reproducer: the campaign's {builds[pair.index(None)].role} "
+                              f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)")
+        check = _check_reproducer(case, source, pair[0], pair[1], _limits(args))
+    text = markdown(case, load_verdict(case), builds, rates, source=source, seen_in=seen_in, check=check,
+                    minimized=minimized, bisect=campaign_dir.read_bisect(Path(bucket.path)) if bucket else None)
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         err.print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
+    if check is not None:
+        err.print(f"checked the reproducer on {check.build}: {check.kind}, "
+                  + ("reproduced" if check.reproduced else "did not reproduce this time"), markup=False)
     return EXIT_AGREE
+
+
+def _probed(path: str, name: str):
+    try:
+        return registry.probe(path, name=name, origin="campaign")
+    except TandemError:
+        return None
+
+
+def _check_reproducer(case, source: str, target, oracle, limits: Limits):
+    """Run the reproducer the report prints once on the target (against the oracle), and
+    count it as every re-run is counted: its signature against the case's."""
+    from oracle.reproduce import Pair, reproduce
+    from triage.report import Check
+
+    found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), 1,
+                      expected=case.signature or None, limits=limits)
+    verdict = found.verdicts[0]
+    reproduced = bool(found.hits) and (bool(case.signature) or found.signature.startswith(case.expect.kind.value + "|"))
+    return Check(target.name, verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
+                 reproduced)
 
 
 # -- parser ----------------------------------------------------------------------------
@@ -645,7 +735,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--json", action="store_true", help="print the verdict as JSON")
     run.add_argument("--confirm", type=int, default=3,
-                     help="runs in all when the verdict is not agree (reproduction rate)")
+                     help="runs in all at most when the verdict is not agree: re-run until it shows again")
     run.add_argument("--feedback", action="store_true", help="record specialized instructions reached")
     run.set_defaults(handler=cmd_run)
     corpus = commands.add_parser("corpus", help="add to and list the regression corpus")
@@ -666,7 +756,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write a case as a program (standalone: harness inlined)")
     export.add_argument("case", help="a .py/.json path or a case id")
-    export.add_argument("--standalone", action="store_true", help="inline the harness: runs on a bare python")
+    export.add_argument("--standalone", action="store_true",
+                        help="runs on a bare python: a shim of the harness functions the program calls, if any")
+    export.add_argument("--full-harness", action="store_true",
+                        help="with --standalone: inline the whole harness (unraisable capture, JSON records)")
     export.add_argument("--bug-report", action="store_true",
                         help="interleave cases: the schedule as a short program read top to bottom (no harness, no "
                              "conductor; prints each step's result)")
@@ -689,7 +782,8 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
     fuzz.add_argument("--seed", type=int, default=0, help="campaign seed")
     fuzz.add_argument("--families", help="comma-separated families (default: all)")
-    fuzz.add_argument("--confirm", type=int, default=3, help="runs in all to confirm a finding")
+    fuzz.add_argument("--confirm", type=int, default=8,
+                      help="re-runs at most per path (fresh, then fork server) until a finding shows again")
     fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out (the budget is its total)")
     fuzz.add_argument("--extend", action="store_true",
                       help="continue the campaign in --out with --time/--runs more than it has run (implies --resume)")
@@ -700,6 +794,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "faster, blind to bugs that show only there (findings are confirmed fresh)")
     fuzz.add_argument("--no-gdb", action="store_true",
                       help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
+    fuzz.add_argument("--no-minimize", action="store_true",
+                      help="do not minimize the new buckets at the end of the campaign")
+    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m)")
     fuzz.add_argument("--programs", metavar="DIR",
                       help="also run the .py files under DIR (seeds, reproducers), a share of the work")
     fuzz.add_argument("--programs-share", type=float, default=0.1,
@@ -707,8 +804,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
 
-    triage = commands.add_parser("triage", help="list a campaign's finding buckets, near duplicates grouped")
-    triage.add_argument("campaign", help="campaign directory (or its findings/)")
+    triage = commands.add_parser("triage", help="list campaigns' buckets (merged by signature), near duplicates grouped")
+    triage.add_argument("campaigns", nargs="+", metavar="CAMPAIGN", help="campaign directories (or their findings/)")
     triage.add_argument("--json", action="store_true")
     triage.set_defaults(handler=cmd_triage)
 
@@ -728,6 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
     minimize.add_argument("--fraction", type=float, default=0.5,
                           help="keep a candidate at >= this fraction of the original rate")
     minimize.add_argument("--max-time", default="15m", help="time budget")
+    minimize.add_argument("--jobs", type=int, default=1, help="runs in flight at once (default 1)")
     _add_run_options(minimize)
     minimize.set_defaults(handler=cmd_minimize)
 
@@ -750,6 +848,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("finding", help="a finding's case .json/.py, a case id, or a campaign directory")
     report.add_argument("--html", action="store_true", help="campaign directory: one static HTML page")
     report.add_argument("--out", help="file to write (default: stdout)")
+    report.add_argument("--no-check", action="store_true",
+                        help="do not run the printed reproducer on the target build")
     _add_run_options(report)
     report.set_defaults(handler=cmd_report)
 

@@ -40,6 +40,8 @@ MAX_FAILURES_RECORDED = 5       # check() failures written per label; the rest c
 MAX_TEXT = 20000                # characters of a repr/text kept in one record
 
 _report_fd = None
+_stacks_fd = None
+STACKS_NAME = "stacks.txt"      # executor.StallWatch reads it
 _standalone = False             # set by install() when there is no report file
 _write_lock = threading.RLock()
 _tls = threading.local()
@@ -447,7 +449,7 @@ def _finish(status, namespace=None):
 
 def install(report_path=None):
     """Install hooks and the API.  With no report path, records go nowhere (standalone)."""
-    global _report_fd, _standalone
+    global _report_fd, _standalone, _stacks_fd
     if report_path:
         _report_fd = os.open(report_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     else:
@@ -456,6 +458,12 @@ def install(report_path=None):
     if hasattr(faulthandler, "register") and hasattr(signal, "SIGUSR1"):
         # The executor sends SIGUSR1 before killing a hung run: all stacks, then SIGKILL.
         faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True, chain=False)
+        if report_path and hasattr(signal, "SIGUSR2"):
+            # ... and SIGUSR2 to look at an idle run's stacks (a deadlock?) without
+            # touching its stderr: they go to stacks.txt next to the report.
+            _stacks_fd = os.open(os.path.join(os.path.dirname(report_path), STACKS_NAME),
+                                 os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            faulthandler.register(signal.SIGUSR2, file=_stacks_fd, all_threads=True, chain=False)
     sys.stderr = _StderrRouter(sys.stderr)
     sys.unraisablehook = _unraisable_hook
     threading.excepthook = _thread_excepthook

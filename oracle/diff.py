@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Iterable
 
 from .model import Difference, Kind, Observation, Side, Unraisable, Verdict
+from .rates import describe_rate
 
 CLIP = 300
 
@@ -166,8 +167,10 @@ def format_verdict(verdict: Verdict, target_name: str = "target", oracle_name: s
     lines = [f"verdict: {verdict.kind.value} (side: {verdict.side.value})",
              f"  {verdict.summary}"]
     if verdict.runs > 1:
-        lines.append(f"  reproduced {verdict.reproductions}/{verdict.runs} "
-                     f"({verdict.reproduction_rate:.0%})")
+        lines.append(f"  reproduced {describe_rate(verdict.reproductions, verdict.runs)}"
+                     + (": flaky, no re-run showed it again" if verdict.flaky else ""))
+    elif verdict.deadlock:
+        lines.append("  confirmed by its stacks (every thread waiting), not re-run")
     width = max(len(target_name), len(oracle_name))
     for difference in verdict.differences:
         lines.append(f"  - {difference.what}")

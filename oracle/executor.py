@@ -8,8 +8,11 @@ capture of stdout/stderr.  Nothing here judges the result.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
+import linecache
 import os
+import re
 import resource
 import select
 import selectors
@@ -38,6 +41,10 @@ BASE_ENV = {
     "PYTHONNOUSERSITE": "1",
 }
 READ_CHUNK = 1 << 16
+STACKS_NAME = "stacks.txt"           # where the harness dumps stacks on SIGUSR2 (_child.py)
+STALL_EVERY = 1.5                    # seconds between looks at an idle run
+STALL_GRACE = 0.5                    # seconds for the last stack dump of a stalled run
+IDLE_TICKS = 2                       # CPU clock ticks (1/100 s) a look may see and still call it idle
 CGROUP_GATE = "TANDEM_CGROUP_GATE"   # the harness waits to be in this cgroup (_child.py)
 
 
@@ -161,6 +168,114 @@ def _kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
         pass
 
 
+# -- deadlocks ---------------------------------------------------------------------------
+
+STACK_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ [^\n]*\(most recent call first\):\n"
+                          r"((?:  .*\n?)*)", re.M)
+STACK_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)', re.M)
+# Library functions a thread waits in: untimed unless their line names a timeout; a join
+# counts either way (a timed join in a deadlock ends in the harness's join timeout).
+WAITING_FUNCTIONS = frozenset({"wait", "wait_for", "acquire", "_acquire_restore", "get", "put", "__enter__",
+                               "join", "_wait_for_tstate_lock", "_shutdown"})
+JOINS = frozenset({"join", "_wait_for_tstate_lock", "_shutdown"})
+WAITING_LINE = re.compile(r"^\s*(?:async\s+)?with\b|\.(?:acquire|join|wait|wait_for|get|put)\(\s*\)")
+
+
+def parse_stacks(text: str) -> tuple[tuple[tuple[str, int, str], ...], ...]:
+    """faulthandler's all-thread dump -> per thread, its frames (file, line, function),
+    innermost first; a thread with no Python frame has none."""
+    return tuple(tuple((m.group("file"), int(m.group("line")), m.group("func"))
+                       for m in STACK_FRAME.finditer(block.group(1)))
+                 for block in STACK_THREAD.finditer(text))
+
+
+def all_waiting(stacks, program: str, source: str, line_of=linecache.getline) -> bool:
+    """Every thread blocked without a timeout in a lock acquire, a join or a wait: in
+    the program (`with lock:`, `.acquire()`, `.join()`, `.wait()` on its line) or in the
+    library (threading's waits)."""
+    if not stacks:
+        return False
+    program_lines = source.splitlines()
+    for frames in stacks:
+        if not frames:
+            return False
+        file, line, function = frames[0]
+        if file == program:
+            text = program_lines[line - 1] if 0 < line <= len(program_lines) else ""
+            if not WAITING_LINE.search(text):
+                return False
+        elif function not in WAITING_FUNCTIONS:
+            return False
+        elif function not in JOINS:
+            text = line_of(file, line)
+            if not text or "timeout" in text:
+                return False
+    return True
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """User + system CPU of a process (all its threads), in clock ticks; None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class StallWatch:
+    """Notices a hang long before the deadline.  Once a run has used no CPU for a look
+    (every STALL_EVERY seconds after `limits.stall_after`), its stacks are dumped by the
+    harness on SIGUSR2 to stacks.txt (the program's stderr is left alone; a busy run is
+    never signalled).  Two dumps in a row that are the same, with every thread waiting
+    (all_waiting), are a deadlock; the same stacks, idle, for `limits.idle_limit`
+    seconds (a thread sleeping forever) are a hang too.  `stalled(now)` says which, or ""."""
+
+    def __init__(self, pid: int, root: Path, program: Path, source: str, limits: Limits, started: float):
+        self.pid, self.stacks, self.program, self.source = pid, root / STACKS_NAME, str(program), source
+        self.next = started + limits.stall_after if limits.stall_after > 0 else None
+        self.idle_limit = limits.idle_limit
+        self.cpu: int | None = None
+        self.previous = None
+        self.same_since = 0.0
+
+    def stalled(self, now: float) -> str:
+        if self.next is None or now < self.next:
+            return ""
+        self.next = now + STALL_EVERY
+        cpu = _cpu_ticks(self.pid)
+        idle = cpu is not None and self.cpu is not None and cpu - self.cpu <= IDLE_TICKS
+        self.cpu = cpu
+        stacks = self._dump() if idle else None
+        if stacks is None:
+            self.previous = None
+            return ""
+        if stacks != self.previous:
+            self.previous, self.same_since = stacks, now
+            return ""
+        if all_waiting(stacks, self.program, self.source):
+            return "deadlock"
+        return "idle" if self.idle_limit > 0 and now - self.same_since >= self.idle_limit else ""
+
+    def _dump(self):
+        try:
+            offset = self.stacks.stat().st_size
+            os.kill(self.pid, signal.SIGUSR2)
+        except (OSError, ProcessLookupError):
+            return None
+        size, settled = offset, 0
+        for _ in range(50):  # faulthandler writes from the signal handler, in pieces
+            time.sleep(0.02)
+            now = self.stacks.stat().st_size
+            settled = settled + 1 if now == size and now > offset else 0
+            size = now
+            if settled >= 2:
+                break
+        with open(self.stacks, "rb") as handle:
+            handle.seek(offset)
+            return parse_stacks(handle.read().decode("utf-8", "replace")) or None
+
+
 def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
         *, feedback: bool = False, wrapper: tuple[str, ...] = ()) -> RawRun:
     """Run `case` on `interpreter`; never raises for anything the program does.
@@ -233,7 +348,9 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     out = _Bounded(limits.output_head, limits.output_tail)
     err = _Bounded(limits.output_head, limits.output_tail)
     try:
-        timed_out = _pump(process, out, err, limits, started)
+        watch = StallWatch(process.pid, root, program, case.source,
+                           dataclasses.replace(limits, stall_after=0) if wrapper else limits, started)
+        timed_out, stall = _pump(process, out, err, limits, started, watch)
     finally:
         duration = time.monotonic() - started
         _kill_group(process.pid)  # stray children and daemons of the run die with it,
@@ -248,7 +365,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
         interpreter=interpreter.name, version=interpreter.version, argv=tuple(argv),
         returncode=None if timed_out else returncode, signal=signal_number, timed_out=timed_out,
         duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
-        report_damaged=damaged, workdir=str(root), run_id=box.id,
+        report_damaged=damaged, workdir=str(root), run_id=box.id, stall=stall,
     )
 
 
@@ -423,15 +540,25 @@ class ForkServer:
             self.close()
             raise HarnessError(f"the fork server of {self.interpreter.name} did not answer")
         pid = int(answer.split()[1])
-        timed_out = False
-        answer = self._line(process, limits.deadline if limits.deadline > 0 else None, output)
-        if answer is None:  # the deadline passed: dump the stacks, then kill the group
+        timed_out, stall = False, ""
+        watch = StallWatch(pid, root, program, case.source, limits, started)
+        deadline = started + limits.deadline if limits.deadline > 0 else None
+        while True:  # in slices, so that an idle run's stacks can be looked at
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            answer = self._line(process, STALL_EVERY if left is None else min(left, STALL_EVERY), output)
+            now = time.monotonic()
+            if answer is not None or process.poll() is not None or (deadline is not None and now >= deadline):
+                break
+            stall = watch.stalled(now)
+            if stall:
+                break
+        if answer is None:  # the deadline passed (or a deadlock): dump the stacks, then kill the group
             timed_out = True
             try:
                 os.kill(pid, signal.SIGUSR1)
             except ProcessLookupError:
                 pass
-            answer = self._line(process, limits.grace, output)
+            answer = self._line(process, min(limits.grace, STALL_GRACE) if stall else limits.grace, output)
             if answer is None:
                 _kill_group(pid)
                 answer = self._line(process, 10.0, output)
@@ -454,12 +581,13 @@ class ForkServer:
             returncode=None if timed_out else returncode,
             signal=-returncode if returncode < 0 and not timed_out else None, timed_out=timed_out,
             duration=duration, stdout=stdout, stderr=stderr, records=records, report_damaged=damaged,
-            workdir=str(root), run_id=box.id)
+            workdir=str(root), run_id=box.id, stall=stall)
 
 
 def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limits,
-          started: float) -> bool:
-    """Read both pipes until the process ends; enforce the deadline. True on a hang."""
+          started: float, watch: StallWatch) -> tuple[bool, str]:
+    """Read both pipes until the process ends; enforce the deadline and end a deadlock
+    early.  (hung, how it stalled: "", "deadlock" or "idle")."""
     selector = selectors.DefaultSelector()
     for stream, sink in ((process.stdout, out), (process.stderr, err)):
         os.set_blocking(stream.fileno(), False)
@@ -468,7 +596,7 @@ def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limit
     deadline = started + limits.deadline if limits.deadline > 0 else None
     kill_at = None
     exited_at = None
-    timed_out = False
+    timed_out, stall = False, ""
     try:
         while True:
             now = time.monotonic()
@@ -480,13 +608,14 @@ def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limit
                 break
             if exited_at is not None and now - exited_at > 1.0:
                 break
-            if deadline is not None and now >= deadline and kill_at is None and exited_at is None:
+            if kill_at is None and exited_at is None and (
+                    (deadline is not None and now >= deadline) or (stall := watch.stalled(now))):
                 timed_out = True
                 try:
                     process.send_signal(signal.SIGUSR1)  # faulthandler: dump all stacks
                 except ProcessLookupError:
                     pass
-                kill_at = now + limits.grace
+                kill_at = now + (min(limits.grace, STALL_GRACE) if stall else limits.grace)
             if kill_at is not None and now >= kill_at:
                 _kill_group(process.pid)
                 process.wait()
@@ -507,4 +636,4 @@ def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limit
         if process.returncode is None:
             _kill_group(process.pid)
             process.wait()
-    return timed_out
+    return timed_out, stall

@@ -1,41 +1,47 @@
-"""Run one case on the target and the oracle and judge it, confirming non-agreement.
+"""Run one case on the target and the oracle and judge it.
 
 This is the pipeline of DESIGN.md's data flow up to the Verdict: executor.run twice,
-normalize.observe twice, diff.compare; a verdict other than agree is re-run to measure
-its reproduction rate.
+normalize.observe twice, diff.compare.  Confirming a verdict by re-running it is
+oracle/reproduce.py's (`confirmed`, `judge`).
+
+Hang deadlines adapt: the oracle runs first with the full deadline, the target then gets
+HANG_MULTIPLE times what the oracle took, never less than HANG_FLOOR seconds (nor more
+than the full deadline); when the oracle hung, the target gets the floor (the verdict is
+a hang either way; the floor decides whether on both sides).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 from . import diff, executor, normalize
-from .model import Case, Interpreter, Limits, Verdict
+from .model import Case, Interpreter, Limits, RawRun, Verdict
+
+HANG_FLOOR = 20.0   # a loaded machine can make a debug run 10x slower than the release one
+HANG_MULTIPLE = 10.0
+
+Runner = Callable[[Case, Limits], RawRun]
+
+
+def adapted(limits: Limits, other_seconds: float | None) -> Limits:
+    """`limits` with the deadline a run gets when the other side took `other_seconds`
+    (None: the other side hung too, the floor)."""
+    if limits.deadline <= 0:
+        return limits
+    wanted = HANG_FLOOR if other_seconds is None else max(HANG_FLOOR, HANG_MULTIPLE * other_seconds)
+    return dataclasses.replace(limits, deadline=min(limits.deadline, wanted))
+
+
+def judge_with(case: Case, run_target: Runner, run_oracle: Runner, limits: Limits = Limits()) -> Verdict:
+    """Oracle first with `limits`, then the target with the adapted deadline."""
+    oracle = normalize.observe(run_oracle(case, limits))
+    target_limits = adapted(limits, None if oracle.outcome == "hang" else oracle.duration)
+    target = normalize.observe(run_target(case, target_limits))
+    return diff.compare(target, oracle)
 
 
 def judge_once(case: Case, target: Interpreter, oracle: Interpreter, limits: Limits = Limits(),
                feedback: bool = False) -> Verdict:
-    target_run = executor.run(case, target, limits, feedback=feedback)
-    oracle_run = executor.run(case, oracle, limits, feedback=feedback)
-    return diff.compare(normalize.observe(target_run), normalize.observe(oracle_run))
-
-
-def same_finding(first: Verdict, again: Verdict) -> bool:
-    """A re-run reproduces a verdict when kind, side and what differed are the same
-    (a different result key differing is a different finding)."""
-    return ((again.kind, again.side) == (first.kind, first.side)
-            and {d.what for d in again.differences} == {d.what for d in first.differences})
-
-
-def judge(case: Case, target: Interpreter, oracle: Interpreter, limits: Limits = Limits(),
-          confirm: int = 3, feedback: bool = False) -> Verdict:
-    """The first verdict, with runs/reproductions counted over `confirm` runs in all
-    when it is not agree (a flaky race is the normal case, not the exception)."""
-    first = judge_once(case, target, oracle, limits, feedback)
-    if first.kind.value == "agree" or confirm <= 1:
-        return first
-    reproductions = 1
-    for _ in range(confirm - 1):
-        if same_finding(first, judge_once(case, target, oracle, limits)):
-            reproductions += 1
-    return dataclasses.replace(first, runs=confirm, reproductions=reproductions)
+    return judge_with(case, lambda c, lim: executor.run(c, target, lim, feedback=feedback),
+                      lambda c, lim: executor.run(c, oracle, lim, feedback=feedback), limits)

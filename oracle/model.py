@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import re
 from typing import Any
 
@@ -35,6 +36,11 @@ class Kind(str, enum.Enum):
         """Lower is more severe; the order of declaration above."""
         return list(Kind).index(self)
 
+
+# How hangs noticed by their stacks are headed: every thread waiting, unchanged (a
+# deadlock, confirmed by the stacks), or no CPU and unchanged stacks for a long time.
+DEADLOCK_HEADLINE = "deadlock: every thread waiting"
+IDLE_HEADLINE = "idle: no CPU and the same stacks"
 
 # Process-level misbehaviour kinds: the program did not finish on its own.
 PROCESS_KINDS = (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH, Kind.HANG)
@@ -113,6 +119,8 @@ class Limits:
     output_head: int = 1 << 20         # bytes kept from the start of stdout/stderr
     output_tail: int = 64 << 10        # bytes kept from the end of stdout/stderr
     grace: float = 2.0                 # seconds between the stack dump and SIGKILL
+    stall_after: float = 3.0           # idle this long, a run's stacks are looked at (0: never)
+    idle_limit: float = 20.0           # idle with the same stacks this long: a hang (0: never)
 
 
 # A program may declare start-up environment it needs, in its leading comment lines:
@@ -194,6 +202,9 @@ class RawRun:
     report_damaged: bool = False       # a line of the report did not parse
     workdir: str = ""                  # the run's temporary directory (gone afterwards)
     run_id: str = ""                   # the run's containment id (TANDEM_RUN, oracle/sandbox.py)
+    stall: str = ""                    # ended before its deadline: "deadlock" (every thread waiting,
+                                       # the same stacks twice) or "idle" (no CPU, the same stacks
+                                       # for Limits.idle_limit seconds)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,6 +252,7 @@ class Observation:
     stderr_tail: str
     specializations: tuple[str, ...] = ()                   # specialized instructions reached
     report_damaged: bool = False
+    duration: float = dataclasses.field(default=0.0, compare=False)  # wall seconds of the run
 
 
 @dataclasses.dataclass(frozen=True)
@@ -268,6 +280,90 @@ class Verdict:
     @property
     def reproduction_rate(self) -> float:
         return self.reproductions / self.runs if self.runs else 0.0
+
+    @property
+    def flaky(self) -> bool:
+        """Re-run, and no re-run showed it again."""
+        return self.runs > 1 and self.reproductions <= 1
+
+    @property
+    def deadlock(self) -> bool:
+        """A hang whose stacks showed every thread waiting: confirmed without re-runs."""
+        return self.kind is Kind.HANG and any(
+            o is not None and o.crash is not None and o.crash.headline.startswith(DEADLOCK_HEADLINE)
+            for o in (self.target, self.oracle))
+
+
+@dataclasses.dataclass(frozen=True)
+class Signature:
+    """The identity of a finding (oracle/signature.py makes it): 'kind|side|evidence...';
+    `id`, a short hash of it, names its bucket."""
+
+    text: str
+
+    @property
+    def id(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def kind(self) -> str:
+        return self.text.split("|", 1)[0]
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(self.text.split("|")[2:])
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """A verdict other than agree, confirmed (or not) and named: what a bucket gathers.
+
+    `status`: "confirmed" (a re-run showed it again, or its stacks proved a deadlock),
+    "flaky" (a crash kind no re-run showed again) or "unconfirmed" (anything else no
+    re-run showed again)."""
+
+    case: Case
+    verdict: Verdict                   # runs and reproductions counted
+    signature: Signature
+    status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Bucket:
+    """All sightings of one signature in a campaign: the unit triage lists and reports.
+
+    `status` is "confirmed" (a re-run showed it again, or its stacks proved a deadlock),
+    "flaky" (a crash, assertion or fatal error no re-run showed again: kept anyway) or
+    "unconfirmed" (another verdict no re-run showed again: listed, never dropped).
+    `runs` and `hits` add up over every sighting's confirmation."""
+
+    identifier: str                    # signature id: the directory name
+    signature: str
+    kind: str
+    side: str
+    count: int                         # sightings
+    first_seen: str
+    runs: int = 0
+    hits: int = 0
+    status: str = "confirmed"
+    smallest: str | None = None        # case id of the smallest reproducer kept
+    smallest_lines: int | None = None
+    minimized: str | None = None       # file name of the minimized reproducer, when made
+    minimized_lines: int | None = None
+    minimized_rate: float | None = None
+    family: str = ""
+    last_seen: str = ""
+    first_seen_run: int = 0
+    path: str = ""                     # the bucket's directory
+    campaign: str = ""                 # the campaign directory it was read from
+
+    @property
+    def reproduction_rate(self) -> float:
+        return self.hits / self.runs if self.runs else 0.0
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(self.signature.split("|")[2:])
 
 
 def to_jsonable(value: Any) -> Any:

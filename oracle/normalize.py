@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import CrashInfo, Kind, Observation, RawRun, Unraisable
+from .model import DEADLOCK_HEADLINE, IDLE_HEADLINE, CrashInfo, Kind, Observation, RawRun, Unraisable
 
 HARNESS_DIR = str(Path(__file__).parent)
 
@@ -169,6 +169,8 @@ def classify_crash(raw: RawRun, stderr: str, finished: bool,
     join_timeout = any(r.get("t") == "join_timeout" for r in raw.records)
     if raw.timed_out or join_timeout:
         headline = ("threads() join deadline exceeded" if join_timeout and not raw.timed_out
+                    else f"{DEADLOCK_HEADLINE} (the same stacks twice)" if raw.stall == "deadlock"
+                    else f"{IDLE_HEADLINE} until the idle limit" if raw.stall == "idle"
                     else "deadline exceeded; stacks dumped before the kill")
         return CrashInfo(Kind.HANG, headline, python_frames=_python_frames(stderr, replacements, hang=True),
                          native_frames=native_frames)
@@ -264,4 +266,5 @@ def observe(raw: RawRun) -> Observation:
         stderr_tail=norm(stderr[-4000:]),
         specializations=specializations,
         report_damaged=raw.report_damaged,
+        duration=raw.duration,
     )

@@ -1,8 +1,9 @@
 """Replay stored cases and check each against its expected verdict.
 
 A case expecting `agree` passes when every run agrees; a case expecting a finding
-passes when that kind (and side, if given) is reproduced at no less than its minimum
-rate.  On a target covered by one of the case's known failures, that failure's kind is
+passes when its signature (the one matching rule of oracle/reproduce.py; for a case
+that records none, the first finding's, which must then be of the expected kind and
+side) is reproduced at no less than its minimum rate.  On a target covered by one of the case's known failures, that failure's kind is
 accepted too (reported as "known").  Cases run in parallel (threads driving
 subprocesses), each on a fresh executor run.
 """
@@ -17,8 +18,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .diff import format_verdict
 from .errors import CorpusError
-from .judge import judge_once
-from .model import Case, Interpreter, Kind, Limits, Verdict
+from .model import Case, Interpreter, Kind, Limits
+from .reproduce import Pair, reproduce
+from .signature import signature
 from .store import CorpusCase, iter_cases
 
 
@@ -39,10 +41,6 @@ class ReplayResult:
         return self.status in ("pass", "known")
 
 
-def _matches(verdict: Verdict, kind: Kind, side) -> bool:
-    return verdict.kind is kind and (side is None or verdict.side is side)
-
-
 def replay_case(case: CorpusCase, target: Interpreter, oracle: Interpreter, limits: Limits,
                 runs: int) -> ReplayResult:
     import time
@@ -50,9 +48,15 @@ def replay_case(case: CorpusCase, target: Interpreter, oracle: Interpreter, limi
     started = time.monotonic()
     program = Case(source=case.source, name=f"{case.id}.py", scenario=case.scenario,
                    meta=(("origin", case.origin),))
-    verdicts = [judge_once(program, target, oracle, limits) for _ in range(runs)]
     expect = case.expect
-    hits = sum(_matches(v, expect.kind, expect.side) for v in verdicts)
+    found = reproduce(program, Pair(target, oracle), runs,
+                      expected=case.signature or None if expect.kind is not Kind.AGREE else None, limits=limits)
+    verdicts = found.verdicts
+    if expect.kind is Kind.AGREE:
+        hits = sum(v.kind is Kind.AGREE for v in verdicts)
+    else:
+        wanted = f"{expect.kind.value}|" + (f"{expect.side.value}|" if expect.side else "")
+        hits = found.hits if (found.signature + "|").startswith(wanted) else 0
     known = [k for k in case.known_failures if k.matches(target.version, target.free_threaded, target.debug)]
     if expect.kind is Kind.AGREE:
         passed = hits == runs
@@ -63,19 +67,18 @@ def replay_case(case: CorpusCase, target: Interpreter, oracle: Interpreter, limi
         allowed = {Kind.AGREE if expect.kind is Kind.AGREE else expect.kind} | {k.kind for k in known}
         if all(v.kind in allowed for v in verdicts):
             status = "known"
-    kinds = {}
-    for verdict in verdicts:
-        label = verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})")
-        kinds[label] = kinds.get(label, 0) + 1
-    observed = ", ".join(f"{label} {count}/{runs}" for label, count in kinds.items())
+    observed = ", ".join(f"{label} {count}/{runs}" for label, count in found.kinds().items())
     detail = ""
     if status == "fail":
-        worst = next(v for v in verdicts if not _matches(v, expect.kind, expect.side))
+        if expect.kind is Kind.AGREE:
+            worst = next(v for v in verdicts if v.kind is not Kind.AGREE)
+        else:
+            worst = next((v for v in verdicts if signature(v) != found.signature), verdicts[0])
         detail = format_verdict(worst, target.name, oracle.name)
     elif status == "known":
         detail = "; ".join(k.note for k in known if k.note)
     expected = expect.kind.value + (f" ({expect.side.value})" if expect.side else "")
-    return ReplayResult(case.id, str(case.path or ""), case.tags, target.name, expected, status, observed,
+    return ReplayResult(case.id, str(case.path or case.origin), case.tags, target.name, expected, status, observed,
                         time.monotonic() - started, detail)
 
 

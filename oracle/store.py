@@ -133,13 +133,25 @@ class CorpusCase:
         return data
 
 
+def load_program(program: Path) -> CorpusCase:
+    """A program without metadata (a seed such as corpus/seeds/*.py): expect agree."""
+    try:
+        source = Path(program).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{program}: cannot read it ({exc})") from None
+    return CorpusCase(Path(program).stem, source, Expectation(), origin=str(program))
+
+
 def load_case(json_path: Path) -> CorpusCase:
-    """Read one case; every problem is a CorpusError that names the file."""
+    """Read one case; every problem is a CorpusError that names the file.  A program
+    whose .json does not exist is a plain program expected to agree (load_program)."""
     json_path = Path(json_path)
     where = str(json_path)
     try:
         data = json.loads(json_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if json_path.with_suffix(".py").is_file():
+            return load_program(json_path.with_suffix(".py"))
         raise CorpusError(f"{where}: no such file") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{where}: not valid JSON ({exc})") from None
@@ -187,10 +199,12 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     for path in map(Path, paths):
         if path.is_dir():
             found.extend(p for p in path.rglob("*.json") if not p.name.startswith(".") and p.name not in NOT_CASES
-                         and p.parent.name not in ("queue", "unconfirmed"))
-            # a program whose metadata is missing is reported, not silently skipped
+                         and p.parent.name != "queue")
+            # a program without metadata is replayed as a plain program (expect agree)
+            # (but not a bucket's minimized reproducer: a finding, not a seed)
             found.extend(p.with_suffix(".json") for p in path.rglob("*.py")
-                         if not p.with_suffix(".json").exists() and not p.name.startswith("."))
+                         if not p.with_suffix(".json").exists() and not p.name.startswith(".")
+                         and not (p.parent / "bucket.json").exists())
         elif path.suffix == ".py":
             found.append(path.with_suffix(".json"))
         else:
@@ -274,47 +288,117 @@ def export_standalone(source: str, header: str = "", filename: str = "case.py") 
         program=source, filename=filename, env=dict(env))
 
 
-SHIM = '''# --- tandem harness shim: a bare interpreter runs this file as it is ---
+# A reproducer carries only the harness functions its program calls (reproducer()):
+# each is a few lines that print what the harness would record, and defer to the real
+# harness when the file runs under tandem (so it reports as any program there).
+HARNESS_API = ("emit", "observe", "check", "threads")
+SHIM_HEAD = """# --- a shim of the tandem harness functions this program calls ---
 import sys as _sys
-import threading as _threading
-
+_harness = _sys.modules.get("tandem_harness")  # present when run by tandem itself
+"""
+SHIM_FUNCTIONS = {
+    "emit": """
 
 def emit(key, value):
-    print("emit %s = %r" % (key, value), file=_sys.stderr)
-
+    print("[tandem] emit %s = %r" % (key, value), file=_sys.stderr)
+""",
+    "observe": """
 
 def observe(key, value, allowed=None):
     if allowed is not None and value not in allowed:
-        print("OBSERVATION NOT ALLOWED: %s = %r" % (key, value), file=_sys.stderr)
+        print("[tandem] OBSERVATION NOT ALLOWED: %s = %r" % (key, value), file=_sys.stderr)
     return allowed is None or value in allowed
-
+""",
+    "check": """
 
 def check(condition, label, detail=None):
     if not condition:
-        print("CHECK FAILED: %s (%r)" % (label, detail), file=_sys.stderr)
+        print("[tandem] CHECK FAILED: %s (%r)" % (label, detail), file=_sys.stderr)
     return bool(condition)
-
+""",
+    "threads": """
 
 def threads(*functions, timeout=None, names=None):
-    barrier, results = _threading.Barrier(len(functions)), [None] * len(functions)
+    import threading
+    barrier, results = threading.Barrier(len(functions)), [None] * len(functions)
 
     def run(index, function):
         barrier.wait()
         results[index] = function()
 
-    workers = [_threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    workers = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout)
     return results
+""",
+}
+SHIM_TAIL = """
+if _harness is not None:
+    {assignments}
 # --- end of shim; the program follows ---
 
-'''
+"""
+
+
+def harness_functions(source: str) -> tuple[str, ...]:
+    """The harness functions a program uses (names it reads, or imports from
+    tandem_harness), in HARNESS_API order."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return HARNESS_API  # cannot tell: all of them
+    used = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in HARNESS_API:
+            used.add(node.id)
+        elif isinstance(node, ast.ImportFrom) and node.module == "tandem_harness":
+            used.update(alias.name for alias in node.names if alias.name in HARNESS_API)
+        elif isinstance(node, ast.Attribute) and node.attr in HARNESS_API:
+            used.add(node.attr)  # tandem_harness.emit(...)
+    return tuple(name for name in HARNESS_API if name in used)
 
 
 def with_shim(source: str) -> str:
-    """The program with a 30-line stand-in for the harness API: the readable form for a
-    bug report (export_standalone gives the full harness, with unraisable capture)."""
-    return SHIM + source
+    """The program behind a shim of only the harness functions it calls (nothing when
+    it calls none): the readable form for a bug report (export_standalone gives the
+    full harness, with unraisable capture)."""
+    used = harness_functions(source)
+    if not used or SHIM_HEAD.splitlines()[0] in source:  # nothing to add, or already a reproducer
+        return source
+    shim = SHIM_HEAD + "".join(SHIM_FUNCTIONS[name] for name in used)
+    assignments = "; ".join(f"{name} = _harness.{name}" for name in used)
+    shim += SHIM_TAIL.format(assignments=assignments)
+    if "tandem_harness" in source:
+        shim = shim.replace("# --- end of shim", "_sys.modules.setdefault(\"tandem_harness\", _sys.modules[__name__])\n"
+                                                 "# --- end of shim")
+    # the program's leading comments (its `# tandem-env:` lines among them) stay leading
+    lines = source.splitlines(keepends=True)
+    lead = 0
+    while lead < len(lines) and (lines[lead].startswith("#") or not lines[lead].strip()):
+        lead += 1
+    return "".join(lines[:lead]) + shim + "".join(lines[lead:])
 
+
+REEXEC = """import os as _os
+import sys as _sys
+_wanted = {env!r}  # start-up environment the program needs (# tandem-env:)
+if any(_os.environ.get(_k) != _v for _k, _v in _wanted.items()):
+    _os.execve(_sys.executable, [_sys.executable, *_sys.argv], dict(_os.environ, **_wanted))
+"""
+
+
+def reproducer(source: str, header: str = "", filename: str = "case.py") -> str:
+    """A reproducer for a bug report or a bare interpreter: a comment header, the
+    start-up environment the program declares (re-executing itself with it), the shim
+    of the harness functions it calls (none when it calls none), then the program."""
+    env = declared_env(source)
+    lines = ["#!/usr/bin/env python3"]
+    lines += [f"# tandem-env: {name}={value}" for name, value in env]  # still leading: tandem honours it
+    lines += [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines.append(f"# {filename}: runs on a bare interpreter as it is.")
+    prefix = REEXEC.format(env=dict(env)) if env else ""
+    return "\n".join(lines) + "\n" + prefix + with_shim(source)

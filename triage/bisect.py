@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from oracle.errors import ProvisionError, TandemError
-from oracle.judge import judge_once
-from oracle.model import Case, Interpreter, Limits, Verdict
+from oracle.model import Case, Interpreter, Limits
+from oracle.reproduce import Pair, reproduce
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,10 +41,10 @@ class BisectResult:
     first_fixed: str | None           # first after that where it is gone again
 
 
-def test_build(source: str, target: Interpreter, oracle: Interpreter, expected: str,
-               signature: Callable[[Verdict], str], runs: int, limits: Limits) -> Step:
-    hits = sum(signature(judge_once(Case(source), target, oracle, limits)) == expected for _ in range(runs))
-    return Step(target.name, target.version, hits, runs)
+def test_build(source: str, target: Interpreter, oracle: Interpreter, expected: str, runs: int,
+               limits: Limits) -> Step:
+    found = reproduce(Case(source), Pair(target, oracle), runs, expected=expected, limits=limits)
+    return Step(target.name, target.version, found.hits, found.runs)
 
 
 def transitions(steps: list[Step]) -> tuple[str | None, str | None]:
@@ -58,10 +58,10 @@ def transitions(steps: list[Step]) -> tuple[str | None, str | None]:
 
 
 def bisect_interpreters(source: str, interpreters: list[Interpreter], oracle: Interpreter | None, expected: str,
-                        signature: Callable[[Verdict], str], runs: int = 10,
+                        runs: int = 10,
                         limits: Limits = Limits(deadline=60.0)) -> BisectResult:
     """Every interpreter in order (each against `oracle`, or against itself)."""
-    steps = [test_build(source, interpreter, oracle or interpreter, expected, signature, runs, limits)
+    steps = [test_build(source, interpreter, oracle or interpreter, expected, runs, limits)
              for interpreter in interpreters]
     return BisectResult(tuple(steps), *transitions(steps))
 
@@ -75,7 +75,7 @@ def _git(checkout: Path, *args: str) -> str:
 
 def bisect_revisions(source: str, checkout: Path, good: str, bad: str,
                      build: Callable[[str], Interpreter], oracle: Interpreter | None, expected: str,
-                     signature: Callable[[Verdict], str], runs: int = 10,
+                     runs: int = 10,
                      limits: Limits = Limits(deadline=60.0),
                      progress: Callable[[str], None] = lambda _: None, fixed: bool = False) -> BisectResult:
     """Binary search for the first revision after `good` (absent) up to `bad` (present);
@@ -99,7 +99,7 @@ def bisect_revisions(source: str, checkout: Path, good: str, bad: str,
                 progress(f"  {revision[:12]} does not build ({str(exc).splitlines()[0]}); skipped")
                 return None
             tested[revision] = dataclasses.replace(
-                test_build(source, interpreter, oracle or interpreter, expected, signature, runs, limits),
+                test_build(source, interpreter, oracle or interpreter, expected, runs, limits),
                 label=revision)
             progress(f"  {revision[:12]}: {'present' if tested[revision].present else 'absent'} "
                      f"({tested[revision].hits}/{runs})")

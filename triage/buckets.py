@@ -1,56 +1,57 @@
-"""Buckets of findings: reading a campaign's findings/ and merging near duplicates.
+"""Buckets of findings: reading campaigns' buckets, merging several campaigns, and
+grouping near duplicates.
 
-A bucket is a directory findings/<signature id>/ with bucket.json (see fuzz/campaign.py).
-Two signatures are near duplicates when kind and side agree and their evidence is the
-same set of items in another order, or one's evidence is a prefix of the other's (a
-deeper stack of the same crash), or they differ only in that one has native frames
-(function@file, from gdb) and the other has none (the crash did not reproduce under the
-debugger): `similar()` says so and `merged()` groups them.
+Buckets are read through oracle/campaign_dir.py (findings/<id>/ and unconfirmed/<id>/).
+`combined()` merges the buckets of several campaign directories (machines, nights) by
+signature id: counts, runs and hits add up, the earliest sighting and the smallest
+reproducer win, a confirmation anywhere confirms.  Two signatures are near duplicates
+when kind and side agree and their evidence is the same set of items in another order,
+or one's evidence is a prefix of the other's (a deeper stack of the same crash), or they
+differ only in that one has native frames (function@file, from gdb) and the other has
+none (the crash did not reproduce under the debugger): `similar()` says so and
+`merged()` groups them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
-from oracle.errors import CorpusError
+from oracle.campaign_dir import load_buckets as _load
+from oracle.model import Bucket
+
+STATUS_ORDER = ("confirmed", "flaky", "unconfirmed")
 
 
-@dataclasses.dataclass(frozen=True)
-class Bucket:
-    identifier: str
-    signature: str
-    kind: str
-    side: str
-    count: int
-    first_seen: str
-    reproduction_rate: float
-    smallest: str | None
-    smallest_lines: int | None
-    family: str
-    path: Path
-
-    @property
-    def evidence(self) -> tuple[str, ...]:
-        return tuple(self.signature.split("|")[2:])
+def load_buckets(*campaigns: Path) -> list[Bucket]:
+    """Every bucket of the given campaign directories (or findings/ directories), the
+    same signature in several of them merged into one."""
+    return combined([bucket for campaign in campaigns for bucket in _load(Path(campaign))])
 
 
-def load_buckets(campaign: Path) -> list[Bucket]:
-    """Every bucket of a campaign directory (or of a findings/ directory)."""
-    root = campaign / "findings" if (campaign / "findings").is_dir() else campaign
-    if not root.is_dir():
-        raise CorpusError(f"{campaign}: no findings directory")
-    buckets = []
-    for meta in sorted(root.glob("*/bucket.json")):
-        try:
-            data = json.loads(meta.read_text())
-        except ValueError as exc:
-            raise CorpusError(f"{meta}: not valid JSON ({exc})") from None
-        buckets.append(Bucket(meta.parent.name, data["signature"], data["kind"], data["side"], data["count"],
-                              data["first_seen"], data.get("reproduction_rate", 0.0), data.get("smallest"),
-                              data.get("smallest_lines"), data.get("family", ""), meta.parent))
-    return buckets
+def combined(buckets: list[Bucket]) -> list[Bucket]:
+    """One bucket per signature id (and status group: a divergence confirmed in one
+    campaign and unconfirmed in another is listed as confirmed)."""
+    by_id: dict[str, Bucket] = {}
+    for bucket in sorted(buckets, key=lambda b: (b.first_seen, STATUS_ORDER.index(b.status))):
+        seen = by_id.get(bucket.identifier)
+        if seen is None:
+            by_id[bucket.identifier] = bucket
+            continue
+        smaller = bucket.smallest_lines is not None and (seen.smallest_lines is None
+                                                         or bucket.smallest_lines < seen.smallest_lines)
+        status = min(seen.status, bucket.status, key=STATUS_ORDER.index)
+        if status == "flaky" and seen.hits + bucket.hits > 1:
+            status = "confirmed"
+        by_id[bucket.identifier] = dataclasses.replace(
+            seen, count=seen.count + bucket.count, runs=seen.runs + bucket.runs, hits=seen.hits + bucket.hits,
+            status=status, last_seen=max(seen.last_seen, bucket.last_seen),
+            campaign=seen.campaign if seen.campaign == bucket.campaign else f"{seen.campaign}, {bucket.campaign}",
+            **({"smallest": bucket.smallest, "smallest_lines": bucket.smallest_lines, "path": bucket.path}
+               if smaller else {}),
+            **({"minimized": bucket.minimized, "minimized_lines": bucket.minimized_lines,
+                "minimized_rate": bucket.minimized_rate} if seen.minimized is None else {}))
+    return list(by_id.values())
 
 
 def similar(a: str, b: str) -> bool:

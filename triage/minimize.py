@@ -8,7 +8,10 @@ The minimizer is a predicate plus passes kept in lists (shrinkray's shape):
     mutations, unused __init__ versions, hostile objects; halve iterations, rounds,
     copies): each candidate is re-rendered, so it still checks itself soundly.
   - Then STATEMENT deletion on the program text (an AST pass: statements removed in
-    chunks, then one by one; empty bodies become `pass`), for cases with no IR.
+    chunks, then one by one; empty bodies become `pass`), and TEXT_PASSES: drop a
+    thread from `threads(...)`, inline a function into its caller, hoist statements out
+    of functions, loops, `with` blocks and threads' targets, replace expressions by
+    constants; both in turn until neither makes progress.
 Passes run in a fixed order until none makes progress, and candidates are tried in a
 fixed order, so the result is deterministic for a deterministic predicate.
 """
@@ -22,25 +25,22 @@ import math
 import time
 from typing import Callable, Iterator
 
-from oracle.judge import judge_once
-from oracle.model import Case, Interpreter, Limits, Verdict, declared_env
-
-Signature = Callable[[Verdict], str]
+from oracle.model import Case, Kind, Limits, Verdict, declared_env
+from oracle.reproduce import Pair, bar_unreachable, reproduce
 
 
 @dataclasses.dataclass
 class Reproduces:
-    """The predicate: does `source` still show `signature` often enough?"""
+    """The predicate: does `source` still show the `expected` signature often enough?"""
 
-    target: Interpreter
-    oracle: Interpreter
-    signature: Signature
+    pair: Pair
     expected: str
     rate: float                      # the original reproduction rate (0..1]
     fraction: float = 0.5
     limits: Limits = Limits(deadline=60.0)
     max_tries: int = 12
     calls: int = 0
+    jobs: int = 1                    # runs in flight at once (fresh processes)
 
     @property
     def tries(self) -> int:
@@ -48,16 +48,20 @@ class Reproduces:
         return max(2, min(self.max_tries, math.ceil(3 / max(self.rate, 1e-3))))
 
     def measure(self, source: str, tries: int | None = None) -> float:
+        """The rate over `tries` runs, stopping early when the bar can no longer be reached."""
         tries = tries or self.tries
-        hits = 0
-        for attempt in range(tries):
-            self.calls += 1
-            if self.signature(judge_once(Case(source), self.target, self.oracle, self.limits)) == self.expected:
-                hits += 1
-            # stop early when the bar can no longer be reached
-            if (hits + tries - attempt - 1) / tries < self.rate * self.fraction:
-                return hits / tries
-        return hits / tries
+        unreachable = bar_unreachable(self.rate * self.fraction, tries)
+        hang_expected = self.expected.startswith(Kind.HANG.value + "|")
+
+        def stop(hits: int, runs: int, last: Verdict) -> bool:
+            # a candidate that hangs when the finding is not a hang is rejected at once:
+            # each more run would cost its whole deadline
+            return unreachable(hits, runs, last) or (last.kind is Kind.HANG and not hang_expected)
+
+        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop,
+                          jobs=self.jobs)
+        self.calls += found.runs
+        return found.hits / tries
 
     def __call__(self, source: str) -> bool:
         try:
@@ -193,6 +197,10 @@ def _without(source: str, start: int, count: int) -> str | None:
                 keep.append(statement)
             index += 1
         body[:] = keep or [ast.Pass()]
+    return _unparse(tree, source)
+
+
+def _unparse(tree: ast.AST, source: str) -> str | None:
     try:
         text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
     except (ValueError, RecursionError):
@@ -218,6 +226,125 @@ def minimize_statements(source: str, predicate: Reproduces, deadline: float) -> 
     return best
 
 
+# -- text passes -----------------------------------------------------------------------
+# Each pass is `pass_(source, index) -> str | None`: the index-th candidate of its kind
+# (in ast.walk order), None when there is no such candidate.  A candidate need not keep
+# the program's meaning: the predicate (same signature, enough of the rate) decides.
+
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith,
+             ast.If, ast.Try)
+
+
+def _statement_slots(tree: ast.AST) -> list[tuple[list[ast.stmt], int]]:
+    return [(body, position) for body in _bodies(tree) for position in range(len(body))]
+
+
+def hoist(source: str, index: int) -> str | None:
+    """Replace the index-th compound statement (def, loop, with, if, try) by its body:
+    statements come out of functions, loops, threads' targets and `with` blocks."""
+    tree = ast.parse(source)
+    slots = [(body, position) for body, position in _statement_slots(tree) if isinstance(body[position], _COMPOUND)]
+    if index >= len(slots):
+        return None
+    body, position = slots[index]
+    body[position:position + 1] = body[position].body
+    return _unparse(tree, source)
+
+
+def _called_once(tree: ast.AST) -> list[tuple[list[ast.stmt], int, ast.FunctionDef]]:
+    """Statements `f(...)` calling a module-level function defined without *args/**kwargs."""
+    functions = {node.name: node for node in getattr(tree, "body", []) if isinstance(node, ast.FunctionDef)
+                 and not node.args.vararg and not node.args.kwarg}
+    found = []
+    for body, position in _statement_slots(tree):
+        statement = body[position]
+        if (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+                and isinstance(statement.value.func, ast.Name) and statement.value.func.id in functions):
+            found.append((body, position, functions[statement.value.func.id]))
+    return found
+
+
+def inline(source: str, index: int) -> str | None:
+    """Replace the index-th call statement of a module function by the function's body
+    (its parameters assigned from the call's arguments first)."""
+    tree = ast.parse(source)
+    calls = _called_once(tree)
+    if index >= len(calls):
+        return None
+    body, position, function = calls[index]
+    call = body[position].value
+    parameters = [a.arg for a in function.args.args]
+    if len(call.args) > len(parameters) or call.keywords:
+        return None
+    assigned = [ast.Assign([ast.Name(name, ast.Store())], value) for name, value in zip(parameters, call.args)]
+    body[position:position + 1] = assigned + copy.deepcopy(function.body)
+    return _unparse(tree, source)
+
+
+def unthread(source: str, index: int) -> str | None:
+    """Drop a thread the bug does not need: the index-th argument of a `threads(...)`
+    call removed, or `threads(f)` made a plain call `f()`."""
+    tree = ast.parse(source)
+    candidates = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "threads":
+            candidates.extend((node, position) for position in range(len(node.args)))
+    if index >= len(candidates):
+        return None
+    node, position = candidates[index]
+    if len(node.args) > 1:
+        del node.args[position]
+    else:  # the last one: called directly, in this thread
+        node.func, node.args, node.keywords = node.args[0], [], []
+    return _unparse(tree, source)
+
+
+def constants(source: str, index: int) -> str | None:
+    """Replace the index-th expression worth simplifying by a constant: an integer above
+    1 by 1 (loop counts, sizes), a call used as a value by None."""
+    tree = ast.parse(source)
+    targets = []
+    for node in ast.walk(tree):
+        for field, value in ast.iter_fields(node):
+            values = value if isinstance(value, list) else [value]
+            for position, child in enumerate(values):
+                if isinstance(child, ast.Constant) and type(child.value) is int and child.value > 1:
+                    targets.append((node, field, position, isinstance(value, list), ast.Constant(1)))
+                elif isinstance(child, ast.Call) and not isinstance(node, ast.Expr):
+                    targets.append((node, field, position, isinstance(value, list), ast.Constant(None)))
+    if index >= len(targets):
+        return None
+    node, field, position, is_list, replacement = targets[index]
+    if is_list:
+        getattr(node, field)[position] = replacement
+    else:
+        setattr(node, field, replacement)
+    return _unparse(tree, source)
+
+
+TEXT_PASSES = [unthread, inline, hoist, constants]
+
+
+def minimize_text(source: str, predicate: Reproduces, deadline: float) -> str:
+    """Greedy fixpoint over TEXT_PASSES: within a pass, an accepted candidate is kept and
+    the same index tried again on the result (the nodes after it moved up)."""
+    best = source
+    for make in TEXT_PASSES:
+        index = 0
+        while time.monotonic() < deadline:
+            try:
+                candidate = make(best, index)
+            except (SyntaxError, ValueError, RecursionError):
+                candidate = None
+            if candidate is None:
+                break
+            if candidate != best and len(candidate) <= len(best) + 64 and predicate(candidate):
+                best = candidate
+            else:
+                index += 1
+    return best
+
+
 @dataclasses.dataclass(frozen=True)
 class Minimized:
     source: str
@@ -231,12 +358,19 @@ class Minimized:
 
 def minimize(source: str, scenario, render: Callable | None, predicate: Reproduces,
              max_seconds: float = 900.0, extra_passes: tuple = ()) -> Minimized:
+    """The scenario passes (when there is a scenario; the family's own `extra_passes`
+    after the shared ones), then statement deletion and the text passes in turn until
+    neither makes the program smaller."""
     started = time.monotonic()
     deadline = started + max_seconds
     best_scenario, best = scenario, source
     if scenario is not None and render is not None:
         best_scenario, best = minimize_scenario(scenario, render, predicate, deadline, extra_passes)
-    best = minimize_statements(best, predicate, deadline)
+    while time.monotonic() < deadline:
+        before = best
+        best = minimize_text(minimize_statements(best, predicate, deadline), predicate, deadline)
+        if best == before:
+            break
     rate = predicate.measure(best, max(predicate.tries, 5))
     return Minimized(best, best_scenario, source.count("\n"), best.count("\n"), rate, predicate.calls,
                      time.monotonic() - started)

@@ -2,36 +2,77 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
-import json
 from pathlib import Path
 
-from oracle import store
-from oracle.model import Interpreter, declared_env
+from oracle import campaign_dir, store
+from oracle.model import Bucket, Interpreter, declared_env
 
 
-def markdown(case: store.CorpusCase, verdict: dict | None, interpreters: list[Interpreter],
-             rates: dict[str, tuple[int, int]] | None = None) -> str:
-    """Title, versions and build flags, minimal reproducer, observed output, signature, rate."""
+@dataclasses.dataclass(frozen=True)
+class Build:
+    """An interpreter as the report names it: what it was when the finding was seen."""
+
+    role: str                          # "target" or "oracle"
+    name: str
+    version: str
+    flags: str                         # "--disable-gil --with-pydebug", or "" when unknown
+    path: str = ""
+
+    @staticmethod
+    def of(role: str, interpreter: Interpreter) -> "Build":
+        flags = ["--disable-gil" if interpreter.free_threaded else "(GIL)"] + (["--with-pydebug"] if interpreter.debug
+                                                                              else [])
+        return Build(role, interpreter.name, interpreter.version, " ".join(flags), interpreter.path)
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """The printed reproducer, run once on the target build by `tandem report`."""
+
+    build: str
+    kind: str
+    reproduced: bool
+
+
+def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
+             rates: dict[str, tuple[int, int]] | None = None, source: str | None = None,
+             seen_in: str = "", check: Check | None = None, minimized: tuple[int, int] | None = None,
+             bisect: dict | None = None) -> str:
+    """Title, versions and build flags, reproducer (and whether it was checked), rate,
+    observed output, native backtrace, signature."""
+    from oracle.rates import describe_rate
+
     kind = case.expect.kind.value
     title = case.description or f"{kind} found by tandem"
     lines = [f"# {title}", "",
              f"Found by tandem (differential fuzzing of the free-threaded build): **{kind}**"
              + (f" on the {case.expect.side.value}" if case.expect.side else "") + ".", ""]
     lines += ["## Versions and build flags", ""]
-    for interpreter in interpreters:
-        flags = ["--disable-gil" if interpreter.free_threaded else "(GIL)"] + (["--with-pydebug"] if interpreter.debug else [])
-        lines.append(f"- `{interpreter.name}`: CPython {interpreter.version} {' '.join(flags)} (`{interpreter.path}`)")
-    env = " ".join(f"{name}={value}" for name, value in declared_env(case.source))
+    if seen_in:
+        lines += [f"Seen in {seen_in}.", ""]
+    for build in builds:
+        lines.append(f"- {build.role} `{build.name}`: CPython {build.version}"
+                     + (f" {build.flags}" if build.flags else "") + (f" (`{build.path}`)" if build.path else ""))
+    source = case.source if source is None else source
+    env = " ".join(f"{name}={value}" for name, value in declared_env(source))
     command = f"{env} python repro.py" if env else "python repro.py"
+    uses = store.harness_functions(source)
     lines += ["", "## Reproducer", "",
-              f"Save as `repro.py` and run it with the interpreter above (`{command}`). It needs no "
-              "third-party package: a small shim of tandem's harness API comes first, then the program.", "",
-              "```python", store.with_shim(case.source).rstrip(), "```", ""]
+              f"Save as `repro.py` and run it with the target interpreter (`{command}`). "
+              + (f"A short shim of the tandem harness functions it calls ({', '.join(uses)}) comes first."
+                 if uses else "It is the program as it is: it calls no tandem harness function.")
+              + (f" Minimized by the campaign from {minimized[0]} to {minimized[1]} lines." if minimized else ""), "",
+              "```python", store.with_shim(source).rstrip(), "```", ""]
+    if check is not None:
+        lines += [f"Checked: this reproducer, run once on `{check.build}` while writing this report, gave "
+                  f"**{check.kind}**: " + ("it reproduced." if check.reproduced else
+                                           "it did not reproduce this time (see the rate below)."), ""]
     if rates:
         lines += ["## Reproduction rate", ""]
         for name, (hits, runs) in rates.items():
-            lines.append(f"- `{name}`: {hits}/{runs} runs ({hits / runs:.0%})")
+            lines.append(f"- {name}: {describe_rate(hits, runs)}")
         lines.append("")
     if verdict:
         lines += ["## Observed", ""]
@@ -55,28 +96,31 @@ def markdown(case: store.CorpusCase, verdict: dict | None, interpreters: list[In
     backtrace = _native_backtrace(case)
     if backtrace:
         lines += ["## Native backtrace (gdb, crashing thread)", "", "```", *backtrace.splitlines()[:40], "```", ""]
+    if bisect:
+        lines += ["## Bisection (tandem bisect)", "",
+                  f"- first build where it appears: {bisect.get('first_bad') or 'not found'}",
+                  f"- first build where it is fixed: {bisect.get('first_fixed') or 'not found'}", ""]
     lines += ["## Signature", "", f"`{case.signature or kind}`", ""]
     return "\n".join(lines)
 
 
 def _native_backtrace(case: store.CorpusCase) -> str:
     """native.txt next to a finding's case (written by the campaign from gdb), if any."""
-    if case.path is None:
-        return ""
-    try:
-        return (Path(case.path).parent / "native.txt").read_text().strip()
-    except OSError:
-        return ""
+    return campaign_dir.read_native(Path(case.path).parent) if case.path is not None else ""
 
 
 def load_verdict(case: store.CorpusCase) -> dict | None:
-    if case.path is None:
-        return None
-    path = Path(case.path).parent / "verdict.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+    return campaign_dir.read_verdict(Path(case.path).parent) if case.path is not None else None
+
+
+def finding_context(case: store.CorpusCase) -> tuple[Bucket | None, campaign_dir.CampaignInfo | None, Path | None]:
+    """The bucket a finding's case belongs to, and the campaign (what it ran, where)."""
+    bucket = campaign_dir.read_bucket(Path(case.path).parent) if case.path is not None else None
+    if bucket is None:
+        return None, None, None
+    campaign = Path(bucket.campaign)
+    info = campaign_dir.read_info(campaign) if campaign_dir.is_campaign(campaign) else None
+    return bucket, info, campaign if info else None
 
 
 # -- campaign page -----------------------------------------------------------------------
@@ -102,26 +146,29 @@ def _svg_chart(element_id: str, title: str, points: list[tuple[float, float]], u
 
 
 def campaign_html(campaign: Path) -> str:
-    """One static HTML page for a campaign directory: summary, plots, buckets, families."""
-    from triage.buckets import load_buckets
+    """One static HTML page for a campaign directory: summary, plots, buckets (findings,
+    flaky and unconfirmed alike), families."""
+    from oracle.rates import describe_rate
 
-    description = json.loads((campaign / "campaign.json").read_text())
-    records = []
-    stats = campaign / "stats.jsonl"
-    if stats.exists():
-        for line in stats.read_text().splitlines():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                continue  # a line cut by a kill
+    info = campaign_dir.read_info(campaign)
+    records = campaign_dir.read_stats(campaign)
     last = records[-1] if records else {}
-    buckets = load_buckets(campaign)
+    buckets = campaign_dir.load_buckets(campaign) if (campaign / campaign_dir.FINDINGS).is_dir() else []
     esc = html.escape
+
+    def reproducer(b) -> str:
+        text = f"{esc(str(b.smallest or '-'))} ({b.smallest_lines or '-'} lines)"
+        if b.minimized:
+            text += f"; minimized {esc(b.minimized)} ({b.minimized_lines} lines)"
+        return text
+
     rows = "".join(
-        f"<tr><td>{esc(b.identifier)}</td><td>{esc(b.kind)}</td><td>{esc(b.side)}</td><td>{b.count}</td>"
-        f"<td>{esc(b.first_seen)}</td><td>{b.reproduction_rate:.0%}</td>"
-        f"<td>{esc(str(b.smallest or '-'))} ({b.smallest_lines or '-'} lines)</td><td><code>{esc(b.signature)}</code></td></tr>"
-        for b in sorted(buckets, key=lambda b: b.first_seen))
+        f'<tr class="{esc(b.status)}"><td>{esc(b.identifier)}</td><td>{esc(b.kind)}</td><td>{esc(b.side)}</td>'
+        f"<td>{esc(b.status)}</td><td>{b.count}</td><td>{esc(b.first_seen)}</td>"
+        f"<td>{esc(describe_rate(b.hits, b.runs))}</td><td>{reproducer(b)}</td>"
+        f"<td><code>{esc(b.signature)}</code></td></tr>"
+        for b in sorted(buckets, key=lambda b: (b.status == "unconfirmed", b.first_seen)))
+    counts = {status: sum(b.status == status for b in buckets) for status in ("confirmed", "flaky", "unconfirmed")}
     families = "".join(f"<tr><td>{esc(k)}</td><td>{v}</td></tr>"
                        for k, v in sorted((last.get("per_family") or {}).items()))
     verdicts = ", ".join(f"{esc(k)} {v}" for k, v in sorted((last.get("verdicts") or {}).items()))
@@ -137,15 +184,18 @@ def campaign_html(campaign: Path) -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}}figure{{display:inline-block;margin:0 1em 1em 0}}
 code{{font-size:12px}}</style></head><body>
 <h1>tandem campaign</h1>
-<section id="summary"><p>target <b>{esc(description.get('target', ''))}</b> ({esc(description.get('target_version', ''))})
-against oracle <b>{esc(description.get('oracle', ''))}</b> ({esc(description.get('oracle_version', ''))});
-families {esc(', '.join(description.get('families', [])))}; seed {description.get('seed', 0)}.</p>
+<section id="summary"><p>target <b>{esc(info.target)}</b> ({esc(info.target_version)})
+against oracle <b>{esc(info.oracle)}</b> ({esc(info.oracle_version)});
+families {esc(', '.join(info.families))}; seed {info.seed}.</p>
 <p>{last.get('runs', 0)} runs in {last.get('elapsed', 0):.0f} s ({last.get('runs_per_second', 0):.2f}/s);
-verdicts: {verdicts or 'none'}; {len(buckets)} finding bucket(s); coverage {last.get('coverage', 0)} outcomes,
+verdicts: {verdicts or 'none'}; {counts['confirmed'] + counts['flaky']} finding bucket(s) ({counts['flaky']} flaky),
+<span id="unconfirmed-count">{counts['unconfirmed']} unconfirmed</span>; coverage {last.get('coverage', 0)} outcomes,
 {last.get('specializations', 0)} specializations.</p></section>
 <section id="charts">{''.join(charts)}</section>
 <h2>Finding buckets</h2>
-<table id="buckets"><tr><th>bucket</th><th>kind</th><th>side</th><th>count</th><th>first seen</th><th>rate</th>
+<p>Unconfirmed: divergences no re-run showed again (listed last).</p>
+<table id="buckets"><tr><th>bucket</th><th>kind</th><th>side</th><th>status</th><th>count</th><th>first seen</th>
+<th>rate (95% CI)</th>
 <th>smallest reproducer</th><th>signature</th></tr>{rows}</table>
 <h2>Families</h2>
 <table id="families"><tr><th>family</th><th>runs</th></tr>{families}</table>

@@ -21,7 +21,7 @@ from fuzz.scenario import Capabilities, Scenario
 from oracle import store
 from oracle.errors import TandemError
 from oracle.model import Limits
-from triage.signature import signature, signature_id
+from oracle.signature import signature, signature_id
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -67,7 +67,9 @@ def test_findings_are_confirmed_deduplicated_and_replayable(tmp_path, ft_debug, 
     assert state.findings == {"result_divergence": 1}  # six hits, one bucket
     (bucket_dir,) = (out / "findings").iterdir()
     bucket = json.loads((bucket_dir / "bucket.json").read_text())
-    assert bucket["count"] == 6 and bucket["reproduction_rate"] == 1.0
+    assert bucket["count"] == 6 and bucket["reproduction_rate"] == 1.0 and bucket["status"] == "confirmed"
+    # each sighting re-ran until it showed again (once): runs and hits add up over the six
+    assert (bucket["runs"], bucket["hits"]) == (12, 12)
     assert bucket["signature"] == "result_divergence|target|result 'debug'"
     case = store.load_case(bucket_dir / f"{bucket['smallest']}.json")
     assert case.expect.kind.value == "result_divergence"
@@ -130,15 +132,18 @@ def test_every_family_is_reachable_from_the_campaign():
     assert set(CampaignConfig.__dataclass_fields__["families"].default) == set(FAMILIES)
 
 
-def test_a_fork_only_verdict_is_kept_apart_not_lost(tmp_path, ft, monkeypatch):
-    """A verdict seen through a fork server that no fresh process reproduces is written
-    to unconfirmed/, not to findings/ (and not dropped)."""
-    campaign = _campaign(tmp_path / "c", ft, ft, runs=2)
+def test_a_divergence_no_rerun_shows_is_an_unconfirmed_bucket_not_lost(tmp_path, ft, monkeypatch):
+    """A divergence seen once (here: the first forked run of each case) that no re-run
+    shows again, fresh or forked, is an unconfirmed bucket in unconfirmed/<id>/, counted,
+    not a finding in findings/ (and not dropped)."""
+    campaign = _campaign(tmp_path / "c", ft, ft, runs=2, confirm=2)
     real_judge = campaign._judge
+    seen = set()
 
-    def judge(case, servers=None, teardown=True):
-        verdict = real_judge(case, servers, teardown)
-        if servers is not None:  # pretend the forked run diverged
+    def judge(case, servers=None, teardown=True, limits=None):
+        verdict = real_judge(case, servers, teardown, limits)
+        if servers is not None and case.source not in seen:  # pretend the first forked run diverged
+            seen.add(case.source)
             from oracle.model import Difference, Kind, Side
             return dataclasses.replace(verdict, kind=Kind.RESULT_DIVERGENCE, side=Side.TARGET,
                                        differences=(Difference("result 'x'", "1", "2"),))
@@ -147,8 +152,12 @@ def test_a_fork_only_verdict_is_kept_apart_not_lost(tmp_path, ft, monkeypatch):
     monkeypatch.setattr(campaign, "_judge", judge)
     state = campaign.run()
     assert state.unconfirmed == 2 and not state.findings
-    assert len(list((tmp_path / "c" / "unconfirmed").glob("*.py"))) == 2
+    assert state.confirmations == 2 * 4  # two re-runs fresh, then two on the fork servers, per case
+    (bucket_dir,) = (tmp_path / "c" / "unconfirmed").iterdir()
+    bucket = json.loads((bucket_dir / "bucket.json").read_text())
+    assert bucket["status"] == "unconfirmed" and bucket["count"] == 2 and (bucket["runs"], bucket["hits"]) == (10, 2)
     assert not any((tmp_path / "c" / "findings").iterdir())
+    assert campaign.stats_record()["unconfirmed_buckets"] == 1
 
 
 def test_runs_without_teardown_still_find_what_happens_after_the_program(tmp_path):

@@ -388,3 +388,17 @@ def test_hypothesis_and_atheris_draw_interleave_plans():
         scenario = FAMILIES["interleave"].build(ByteRandom(data), CAPS, seed=1)
         scenario.plan.validate(RECEIVERS)
         compile(render(scenario), "atheris", "exec")
+
+
+def test_a_steps_position_is_not_part_of_its_signature():
+    from oracle.model import Difference, Side, Verdict
+    from oracle.signature import signature
+
+    def divergence(*keys):
+        return Verdict(Kind.RESULT_DIVERGENCE, Side.TARGET, "results differ",
+                       tuple(Difference(f"result {key!r}", "a", "b") for key in keys))
+    first = signature(divergence("t0.1 dict.get", "pause t0.1 dict.get at __eq__ of e1 #1 reached"))
+    again = signature(divergence("t2.0 dict.get", "pause t2.0 dict.get at __eq__ of e1 #1 reached"))
+    assert first == again == ("result_divergence|target|result 'dict.get'|"
+                              "result 'pause dict.get at __eq__ of e1 #1 reached'")
+    assert signature(divergence("t0.1 dict.pop")) != first

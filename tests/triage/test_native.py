@@ -12,7 +12,7 @@ from fuzz.campaign import Campaign, CampaignConfig, Program
 from oracle.model import Case, Kind, Limits
 from triage.buckets import similar
 from triage.native import native_trace, parse_backtrace
-from triage.signature import signature, signature_id
+from oracle.signature import signature, signature_id
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gdb"
 SEGFAULT = "import ctypes\nctypes.string_at(0)\n"

@@ -11,7 +11,7 @@ import pytest
 from oracle.diff import compare
 from oracle.model import Captured, RawRun
 from oracle.normalize import HARNESS_DIR, observe
-from triage.signature import signature
+from oracle.signature import signature
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crashes"
 LOGS = sorted(DATA.glob("*.log"))
@@ -48,3 +48,34 @@ def test_signature_of_saved_log(log):
     raw = raw_from_log(log)
     verdict = compare(observe(raw), observe(clean_oracle(raw)))
     assert signature(verdict) == log.with_suffix(".expected").read_text().strip()
+
+
+def _renamed(log: str, old: str, new: str):
+    """A saved log whose program function `old` is called `new` (another generated name)."""
+    raw = raw_from_log(DATA / log)
+    text = raw.stderr.head.decode().replace(f" in {old}\n", f" in {new}\n")
+    return dataclasses.replace(raw, stderr=Captured(text.encode(), b"", len(text.encode())))
+
+
+def _signature_of(raw: RawRun) -> str:
+    return signature(compare(observe(raw), observe(clean_oracle(raw))))
+
+
+def test_the_same_crash_under_two_generated_names_has_one_signature():
+    one = _renamed("segfault_ctypes.log", "deref", "switcher_0")
+    other = _renamed("segfault_ctypes.log", "deref", "worker_12")
+    assert "switcher_0" in one.stderr.head.decode() and "worker_12" in other.stderr.head.decode()
+    assert _signature_of(one) == _signature_of(other) == "crash|target|SIGSEGV|ctypes.string_at"
+
+
+def test_two_c_assertions_under_one_generated_name_have_two_signatures():
+    one = _renamed("gil_check_assert.log", "<module>", "switcher_0")
+    other = _renamed("gc_track_object_assert.log", "<module>", "switcher_0")
+    first, second = _signature_of(one), _signature_of(other)
+    assert first != second
+    assert "switcher_0" not in first and "switcher_0" not in second
+
+
+def test_a_crash_in_program_code_is_named_by_its_signal_alone():
+    assert _signature_of(_renamed("abort.log", "stop", "mutator_3")) == \
+        _signature_of(_renamed("abort.log", "stop", "hook_9")) == "crash|target|SIGABRT"

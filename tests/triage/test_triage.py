@@ -7,8 +7,9 @@ import dataclasses
 from oracle import store
 from oracle.model import CrashInfo, Difference, Kind, Observation, Side, Verdict
 from triage.buckets import similar
-from triage.report import markdown
-from triage.signature import signature, signature_id
+from triage.report import Build, markdown
+from oracle.reproduce import Pair
+from oracle.signature import signature, signature_id
 
 BASE = Observation(interpreter="ft-debug", version="3.13.15", outcome="exit", exit_code=0, signal=None, crash=None,
                    finished=True, results=(), observations=(), violations=(), exception=None, thread_exceptions=(),
@@ -32,12 +33,15 @@ def test_assertion_signature_ignores_line_numbers_and_paths():
     assert len(signature_id(signature(one))) == 12
 
 
-def test_crash_signature_uses_top_program_frames_with_generated_names_normalized():
-    frames = ("<harness>/_child.py:runner", "<run>/case.py:constructor_0", "<run>/case.py:_init_body")
+def test_crash_signature_names_the_library_call_never_program_frames():
+    frames = ("<stdlib>/threading.py:settrace_all_threads", "<run>/case.py:switcher_0", "<run>/case.py:_init_body")
     one = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=frames), BASE)
     other = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=(
-        "<run>/case.py:constructor_1", "<run>/case.py:_init_body")), BASE)
-    assert signature(one) == signature(other) == "crash|target|SIGSEGV|constructor_N|_init_body"
+        "<stdlib>/threading.py:settrace_all_threads", "<run>/case.py:constructor_1")), BASE)
+    assert signature(one) == signature(other) == "crash|target|SIGSEGV|threading.settrace_all_threads"
+    in_program = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=(
+        "<run>/case.py:switcher_0", "<harness>/_child.py:runner", "<stdlib>/threading.py:run")), BASE)
+    assert signature(in_program) == "crash|target|SIGSEGV"
 
 
 def test_divergence_signatures_name_what_differed():
@@ -61,10 +65,11 @@ def test_markdown_report_has_the_parts_of_a_bug_report(ft_debug, ft):
                             description="crash in the init race", signature="crash|target|SIGSEGV")
     verdict = {"target": {"interpreter": "ft-debug", "crash": {"headline": "SIGSEGV", "python_frames": ["f"]},
                           "stderr_tail": "Fatal Python error: Segmentation fault"}, "differences": []}
-    text = markdown(case, verdict, [ft_debug, ft], {"ft-debug": (3, 10)})
-    for part in ("# crash in the init race", "--disable-gil --with-pydebug", "## Reproducer", "def check(",
-                 "emit('x', 1)", "3/10 runs (30%)", "SIGSEGV", "`crash|target|SIGSEGV`"):
+    text = markdown(case, verdict, [Build.of("target", ft_debug), Build.of("oracle", ft)], {"ft-debug": (3, 10)})
+    for part in ("# crash in the init race", "--disable-gil --with-pydebug", "## Reproducer", "def emit(",
+                 "emit('x', 1)", "3/10 (30%, 95% CI 11%-60%)", "SIGSEGV", "`crash|target|SIGSEGV`"):
         assert part in text, part
+    assert "def check(" not in text and "def threads(" not in text  # only what the program calls
 
 
 DIVERGING = """import sys
@@ -85,7 +90,7 @@ def test_statement_minimization_keeps_the_signature(ft_debug, ft):
     from triage.minimize import Reproduces, minimize
 
     expected = "result_divergence|target|result 'flavour'"
-    predicate = Reproduces(ft_debug, ft, signature, expected, rate=1.0, max_tries=2)
+    predicate = Reproduces(Pair(ft_debug, ft), expected, rate=1.0, max_tries=2)
     result = minimize(DIVERGING, None, None, predicate, max_seconds=300)
     assert result.lines_after < result.lines_before and "flavour" in result.source
     assert "helper" not in result.source and "loop" not in result.source
@@ -115,7 +120,7 @@ def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
         lines += [f"emit('w{i}', {w.copies})" for i, w in enumerate(s.workers)]
         return "\n".join(lines) + "\n"
 
-    predicate = Reproduces(ft_debug, ft, signature, "result_divergence|target|result 'x'", rate=1.0, max_tries=2)
+    predicate = Reproduces(Pair(ft_debug, ft), "result_divergence|target|result 'x'", rate=1.0, max_tries=2)
     smallest, source = minimize_scenario(scenario, render, predicate, time.monotonic() + 300)
     assert len(smallest.workers) == 1 and smallest.workers[0].copies == 1
     assert source.count("\n") == 3
@@ -146,7 +151,7 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
 
     program = "import sysconfig\nemit('ft', bool(sysconfig.get_config_var('Py_GIL_DISABLED')))\n"
     result = bisect_revisions(program, tmp_path, revisions[0], revisions[-1], build, gil,
-                              "result_divergence|target|result 'ft'", signature, runs=1)
+                              "result_divergence|target|result 'ft'", runs=1)
     assert result.first_bad == revisions[5]
     assert len(built) <= 3  # a binary search, not a scan
     # Fix verification: present at c5 (older), gone at c7 once c7 "builds" without it.
@@ -157,5 +162,5 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
         return ft if 5 <= revisions.index(revision) < 7 else gil
 
     fixed = bisect_revisions(program, tmp_path, revisions[7], revisions[5], build_fixed, gil,
-                             "result_divergence|target|result 'ft'", signature, runs=1, fixed=True)
+                             "result_divergence|target|result 'ft'", runs=1, fixed=True)
     assert fixed.first_fixed == revisions[7] and fixed.first_bad is None and len(built) <= 2

@@ -1,0 +1,118 @@
+"""One signature per finding: a pure function of what the runs recorded, never of the
+names a generator chose, so the same bug in the next program lands in the same bucket.
+
+kind + the misbehaving side + the most specific evidence available:
+  - an assertion: its file, function and condition (line numbers dropped);
+  - a fatal error: its message;
+  - a crash or hang with C frames (from gdb, see triage/native.py, or the build's own C
+    stack dump): the signal and the top C frames;
+  - otherwise the signal and, per thread that matters, the innermost frame that is not
+    the program's: a stdlib function such as `threading.settrace_all_threads` or
+    `ctypes.string_at`, reached from the program.  Frames of the program file
+    (`<run>/...`, where generated names such as `switcher_0` live) and of the harness are
+    never part of it; a crash in the program's own code is named by its signal alone;
+  - divergences: the result keys that differed, the failed invariant labels (both are
+    labels the program declared), the unraisable message with object reprs elided.
+Addresses, line numbers and thread ids are normalized away.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import Kind, Observation, Signature, Verdict
+
+STEP_POSITION = re.compile(r"(?<=[\'\" ])t\d+\.\d+ ")
+LINE_NUMBER = re.compile(r"(line |:)\d+")
+OBJECT_REPR = re.compile(r"<[^<>]*(?:<[^<>]*>[^<>]*)*>")
+STDLIB_PATH = re.compile(r"/lib/python\d+\.\d+t?d?/(?:site-packages/)?(.+)$")
+PROGRAM_PREFIX = "<run>/"
+HARNESS_PREFIX = "<harness>/"
+NATIVE_KEPT = 3
+
+
+def _module_function(frame: str) -> str | None:
+    """'<stdlib>/ctypes/__init__.py:string_at' -> 'ctypes.string_at'; None for the
+    program's and the harness's own frames."""
+    file, _, function = frame.rpartition(":")
+    if not file or file.startswith((PROGRAM_PREFIX, HARNESS_PREFIX)) or file in ("__main__", "<string>"):
+        return None
+    if file.startswith("<frozen "):
+        return f"{file[len('<frozen '):-1]}.{function}"
+    if file.startswith("<"):
+        path = file.split(">/", 1)[-1]
+    else:  # a path the run did not name (no start record): the part under lib/pythonX.Y
+        found = STDLIB_PATH.search(file)
+        path = found.group(1) if found else file.rsplit("/", 1)[-1]
+    module = path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+    return f"{module}.{function}"
+
+
+def innermost_library_frame(frames: tuple[str, ...]) -> str | None:
+    """The innermost (first listed) frame before the first frame of the program or the
+    harness, when it is not itself one of theirs: the library call the program made."""
+    named = None
+    for frame in frames:
+        name = _module_function(frame)
+        if name is None:
+            break
+        named = named or name
+    return named
+
+
+def _crash_frames(observation: Observation) -> list[str]:
+    crash = observation.crash
+    if crash.native_frames:
+        return list(crash.native_frames[:NATIVE_KEPT])
+    named = innermost_library_frame(crash.python_frames)
+    return [named] if named else []
+
+
+def _hang_frames(observation: Observation) -> list[str]:
+    """What the threads of a hang wait in: the library frame of every thread dump top
+    (python_frames holds one top frame per thread for a hang), sorted and distinct."""
+    crash = observation.crash
+    if crash.native_frames:
+        return list(crash.native_frames[:NATIVE_KEPT])
+    return sorted({name for frame in crash.python_frames if (name := _module_function(frame))})
+
+
+def evidence(verdict: Verdict) -> list[str]:
+    """The parts of the signature after kind and side, most specific first."""
+    side = verdict.target if verdict.side.value in ("target", "both") else verdict.oracle
+    if verdict.kind in (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH, Kind.HANG):
+        crash = side.crash if side is not None else None
+        if crash is None:
+            return []
+        if crash.assertion:
+            file, function, condition = crash.assertion
+            return [f"{file}:{function}", LINE_NUMBER.sub(r"\1?", condition)]
+        if verdict.kind is Kind.FATAL_ERROR:
+            # The fatal message names the failing check; which thread hit it varies by run.
+            return [LINE_NUMBER.sub(r"\1?", crash.headline)]
+        if verdict.kind is Kind.HANG:
+            # how the hang was noticed (deadline, deadlock, join timeout) is not the bug
+            return _hang_frames(side)
+        return [LINE_NUMBER.sub(r"\1?", crash.headline), *_crash_frames(side)]
+    if verdict.kind is Kind.INVARIANT_VIOLATION:
+        observation = side or verdict.target
+        return sorted({label for label, _, _ in observation.violations}) if observation else []
+    if verdict.kind is Kind.UNRAISABLE_DIVERGENCE:
+        return [OBJECT_REPR.sub("<obj>", LINE_NUMBER.sub(r"\1?", d.target.split("\n")[0]))[:200]
+                for d in verdict.differences]
+    # interleave programs key results by step position and operation ("t0.1 dict.get"):
+    # the position is where the generator put the step, not what went wrong
+    return sorted({STEP_POSITION.sub("", d.what) for d in verdict.differences})
+
+
+def identify(verdict: Verdict) -> Signature:
+    return Signature("|".join([verdict.kind.value, verdict.side.value, *evidence(verdict)]))
+
+
+def signature(verdict: Verdict) -> str:
+    """'kind|side|evidence...' (human-readable; see signature_id for a file name)."""
+    return identify(verdict).text
+
+
+def signature_id(text: str) -> str:
+    return Signature(text).id
