@@ -85,7 +85,7 @@ def render_report(plan: InterleavePlan, header: list[str]) -> str:
     counters: dict[str, int] = {}
     out.append("")
     for slot in plan.schedule:
-        _slot(out, slot, counters, "")
+        _slot(out, slot, counters)
     for obj in plan.objects:
         out.append(f"print('final {obj.name}:', repr({obj.name}))")
     if "hooks" in plan.sections:
@@ -93,7 +93,7 @@ def render_report(plan: InterleavePlan, header: list[str]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _slot(out: list[str], slot: Slot, counters: dict[str, int], indent: str) -> None:
+def _slot(out: list[str], slot: Slot, counters: dict[str, int]) -> None:
     index = counters.get(slot.actor, 0)
     counters[slot.actor] = index + 1
     step = slot.step
@@ -103,11 +103,11 @@ def _slot(out: list[str], slot: Slot, counters: dict[str, int], indent: str) -> 
     if step.pause is None:
         out.append(f"print({name + ' ' + step.operation!r}, _outcome(lambda: {expression}))")
         for inner in slot.window:
-            _slot(out, inner, counters, indent)
+            _slot(out, inner, counters)
         return
     pause = step.pause
     out.append(f"{name} = _Paused({name!r}, lambda: {expression}, {pause.callback.value!r}, {pause.label!r}, "
                f"{pause.nth})")
     for inner in slot.window:
-        _slot(out, inner, counters, indent)
+        _slot(out, inner, counters)
     out.append(f"print({name + ' ' + step.operation!r}, {name}.finish())")
