@@ -123,6 +123,7 @@ class CampaignState:
 
 STEP_KEY = re.compile(r"^t\d+\.\d+ (\S+)$")
 PAUSE_KEY = re.compile(r"^pause t\d+\.\d+ (\S+) at (.+) of ")
+RAISED = re.compile(r"^'raised (\w+)")
 
 
 def features_of(verdict: Verdict) -> set[str]:
@@ -142,7 +143,7 @@ def features_of(verdict: Verdict) -> set[str]:
         for key, values in observation.results:
             step = STEP_KEY.match(key)
             if step is not None:
-                found.update(f"outcome:{step.group(1)}:{v.split()[1].rstrip(':') if v.startswith(chr(39) + 'raised') else 'ok'}"
+                found.update(f"outcome:{step.group(1)}:{raised.group(1) if (raised := RAISED.match(v)) else 'ok'}"
                              for v in values)
             pause = PAUSE_KEY.match(key)
             if pause is not None and values and values[-1] == "True":

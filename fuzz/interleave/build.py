@@ -63,9 +63,8 @@ def _k(index: int, prefix: str = "e") -> str:
 
 
 class _Builder:
-    def __init__(self, rng: random.Random, caps: Capabilities, catalog: Catalog):
+    def __init__(self, rng: random.Random, catalog: Catalog):
         self.rng = rng
-        self.caps = caps
         self.catalog = catalog
         self.objects: list[SharedObject] = []
         self.sections: set[str] = {"K"}
@@ -298,12 +297,6 @@ class _Builder:
             self.sections.add("etree")
         if "_KEEP" in text:
             self.sections.add("keep")
-        if operation.receiver in ("hooks", "gc"):
-            self.sections.update({"KD", "F", "hooks", "function", "gc"})
-        if operation.receiver in ("functools",):
-            self.sections.update({"It", "F", "functools"})
-        if operation.receiver == "contextvars":
-            self.sections.add("contextvars")
         return Step(operation.name, obj, operation.template, tuple(args), chosen)
 
 
@@ -313,7 +306,7 @@ def _actor_names(busy: set[str], count: int) -> list[str]:
 
 def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
     catalog = catalog_for(caps)
-    builder = _Builder(rng, caps, catalog)
+    builder = _Builder(rng, catalog)
     operations = list(catalog.operations)
     pausable = [op for op in operations if op.pausable]
     by_name = {op.name: op for op in operations}

@@ -222,13 +222,13 @@ RECEIVERS: tuple[Receiver, ...] = (
              generic=(), sections=("K",)),
     Receiver("itertools", "object", "iterator", "{itertool}", methods=(), generic=(), sections=("K", "It", "F")),
     Receiver("contextvars", "contextvars.Context", "special", "contextvars.copy_context()", methods=(),
-             generic=(), element_callbacks=frozenset({Callback.CALL}), sections=("K", "F")),
+             generic=(), element_callbacks=frozenset({Callback.CALL}), sections=("K", "F", "contextvars")),
     Receiver("functools", "object", "special", "functools", methods=(), generic=(),
-             element_callbacks=frozenset({Callback.CALL}), sections=("K", "It", "F")),
+             element_callbacks=frozenset({Callback.CALL}), sections=("K", "It", "F", "functools")),
     Receiver("hooks", "object", "special", "sys", methods=(), generic=(),
              element_callbacks=frozenset({Callback.CALL}), sections=("K", "KD", "F", "function", "hooks")),
     Receiver("gc", "object", "special", "gc", methods=(), generic=(),
-             element_callbacks=frozenset({Callback.DEL, Callback.CALL}), sections=("K", "KD", "F")),
+             element_callbacks=frozenset({Callback.DEL, Callback.CALL}), sections=("K", "KD", "F", "gc")),
 )
 RECEIVER = {r.kind: r for r in RECEIVERS}
 

@@ -49,7 +49,6 @@ def render_plan(plan: InterleavePlan, header: list[str]) -> str:
     for obj in plan.objects:
         out.append(f"{obj.name} = {obj.make}")
     actors = plan.actors()
-    kinds = {o.name: o.kind for o in plan.objects}
     for actor, steps in actors.items():
         for index, step in enumerate(steps):
             out.extend(["", ""])
@@ -71,7 +70,7 @@ def render_plan(plan: InterleavePlan, header: list[str]) -> str:
         for slot in plan.schedule:
             out.append("    " + _slot(slot, counters) + ",")
         out.append("]")
-        objects = ", ".join(f"({o.name!r}, {kinds[o.name]!r}, {o.name})" for o in plan.objects)
+        objects = ", ".join(f"({o.name!r}, {o.kind!r}, {o.name})" for o in plan.objects)
         out.append(f"_conduct(_ACTORS, _SCHEDULE, [{objects}])")
     if "hooks" in plan.sections:
         out.append("_restore_hooks()")

@@ -140,7 +140,7 @@ def _canon(value, depth=0):
                                             for k, v in items[:64]))
     if isinstance(value, type):
         return "class %s" % value.__qualname__
-    if "_label" in getattr(type(value), "__dict__", {}) or hasattr(type(value), "_label"):
+    if hasattr(type(value), "_label"):
         return "%s instance %s" % (name, _canon(getattr(value, "__dict__", {}), depth + 1))
     if isinstance(value, BaseException):
         return "%s(%s)" % (name, _message(value))

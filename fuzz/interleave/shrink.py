@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from typing import Iterator
 
 from ..scenario import Scenario
@@ -101,12 +102,10 @@ def drop_raises(scenario: Scenario) -> Iterator[Scenario]:
 
 def drop_objects(scenario: Scenario) -> Iterator[Scenario]:
     plan: InterleavePlan = scenario.plan
-    texts = [slot.step.obj + " " + " ".join(slot.step.args) for _, slot in plan.slots()]
-    texts += [o.make for o in plan.objects]
+    text = " ".join([" ".join((slot.step.obj, *slot.step.args)) for _, slot in plan.slots()]
+                    + [o.make for o in plan.objects])
     for obj in plan.objects:
-        used = any(obj.name in text.split() or f"{obj.name}" == text.split()[0] or f"({obj.name}" in text
-                   or f" {obj.name}." in text or f"{obj.name})" in text for text in texts if text)
-        if not used:
+        if not re.search(rf"\b{obj.name}\b", text):
             candidate = dataclasses.replace(plan, objects=tuple(o for o in plan.objects if o is not obj))
             if _valid(candidate):
                 yield _with(scenario, candidate)
@@ -130,7 +129,7 @@ SHRINK_PASSES = (drop_actor, drop_slot, drop_pause, drop_raises, drop_objects, d
 # -- mutations -----------------------------------------------------------------------------
 
 def _builder(scenario: Scenario, rng: random.Random) -> _Builder:
-    builder = _Builder(rng, scenario.caps, catalog_for(scenario.caps))
+    builder = _Builder(rng, catalog_for(scenario.caps))
     plan: InterleavePlan = scenario.plan
     builder.objects = list(plan.objects)
     builder.sections = set(plan.sections)
