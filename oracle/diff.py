@@ -67,9 +67,35 @@ def _crash_text(observation: Observation) -> str:
     return text
 
 
+def _sanitizer_verdict(target: Observation, oracle: Observation, kind: Kind) -> Verdict | None:
+    """A memory error or a race not in the known-races list, on either side.  Every report
+    of the run is listed in the differences, the first one heads the summary."""
+    def wanted(observation: Observation):
+        return [r for r in observation.sanitizer_reports if not r.known
+                and (r.is_race if kind is Kind.DATA_RACE else r.sanitizer == "address")]
+    found_target, found_oracle = wanted(target), wanted(oracle)
+    if not found_target and not found_oracle:
+        return None
+    side = Side.of(bool(found_target), bool(found_oracle))
+    reports = found_target or found_oracle
+    known = sum(1 for o in (target, oracle) for r in o.sanitizer_reports if r.known)
+    more = f" (+{len(reports) - 1} more)" if len(reports) > 1 else ""
+    summary = (f"{kind.value} on {side.value}: {_clip(reports[0].identity(), 200)}{more}"
+               + (f"; {known} known race(s) labelled" if known else ""))
+    differences = tuple(
+        Difference(f"{kind.value} {index + 1}/{len(reports)}: {_clip(report.identity(), 200)}",
+                   report.describe() if report in found_target else "not reported",
+                   report.describe() if report in found_oracle else "not reported")
+        for index, report in enumerate(found_target + [r for r in found_oracle if r not in found_target]))
+    return Verdict(kind, side, summary, differences, target, oracle)
+
+
 def compare(target: Observation, oracle: Observation) -> Verdict:
     """Judge one pair of observations of the same case."""
-    verdict = _process_verdict(target, oracle)
+    verdict = _sanitizer_verdict(target, oracle, Kind.MEMORY_ERROR) or _process_verdict(target, oracle)
+    if verdict is not None:
+        return verdict
+    verdict = _sanitizer_verdict(target, oracle, Kind.DATA_RACE)
     if verdict is not None:
         return verdict
 

@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import sanitizers
 from .errors import HarnessError, InterpreterError
 from .model import Captured, Case, Interpreter, Limits, RawRun
 from .sandbox import Box
@@ -284,6 +285,10 @@ def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
     triage/native.py); what it prints goes to the run's stdout/stderr like the
     program's own output."""
     feedback = wants_specializations(interpreter, feedback)
+    if interpreter.sanitizer:
+        # ASan and TSan reserve terabytes of shadow address space at start-up: an
+        # address-space limit would stop the interpreter before it runs anything.
+        limits = dataclasses.replace(limits, address_space=0)
     if not os.access(interpreter.path, os.X_OK):
         raise InterpreterError(f"interpreter {interpreter.name!r} is not executable: {interpreter.path}")
     root = Path(tempfile.mkdtemp(prefix="tandem-run-"))
@@ -312,9 +317,12 @@ def wants_specializations(interpreter: Interpreter, feedback: bool) -> bool:
     return feedback and interpreter.features.specializer
 
 
-def _run_env(workdir: Path, case: Case, box: Box, feedback: bool) -> dict[str, str]:
+def _run_env(workdir: Path, case: Case, box: Box, feedback: bool,
+             interpreter: Interpreter | None = None) -> dict[str, str]:
     env = scrubbed_env(workdir, case.environment)
     env.update(box.env)
+    if interpreter is not None and interpreter.sanitizer:
+        env.update(sanitizers.run_environment(interpreter.sanitizer, interpreter.path, workdir.parent))
     if feedback:
         env["TANDEM_SPECIALIZATIONS"] = "1"
     return env
@@ -324,7 +332,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
             wrapper: tuple[str, ...] = ()) -> RawRun:
     workdir, program, report = _prepare(root, case)
     box = Box(limits.processes)
-    env = _run_env(workdir, case, box, feedback)
+    env = _run_env(workdir, case, box, feedback, interpreter)
     # Moving a process into a cgroup waits for an RCU grace period (10-20 ms).  The host
     # does it while the interpreter starts, and the harness holds the program back until
     # it is done (CGROUP_GATE); under a wrapper (a debugger, which forks the interpreter
@@ -332,7 +340,8 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     late = box.cgroup is not None and not wrapper
     if late:
         env[CGROUP_GATE] = box.id
-    argv = [*wrapper, *harness_argv(interpreter, report, program)]
+    launcher = sanitizers.launcher_prefix(interpreter.sanitizer) if interpreter.sanitizer else []
+    argv = [*wrapper, *launcher, *harness_argv(interpreter, report, program)]
     started = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -366,6 +375,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
         returncode=None if timed_out else returncode, signal=signal_number, timed_out=timed_out,
         duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
         report_damaged=damaged, workdir=str(root), run_id=box.id, stall=stall,
+        sanitizer_log=sanitizers.read_logs(root) if interpreter.sanitizer else "",
     )
 
 
@@ -499,7 +509,9 @@ class ForkServer:
         CPU, and a bug that shows only in that teardown is not seen
         (_child._exit_without_teardown).  Fresh runs always tear down."""
         feedback = wants_specializations(self.interpreter, feedback)
-        if case.environment:
+        if case.environment or self.interpreter.sanitizer:
+            # A sanitizer runtime set up for the server would not be the child's: its
+            # options (log path per run) are read at start-up, and TSan follows fork badly.
             return run(case, self.interpreter, limits, feedback=feedback)
         root = Path(tempfile.mkdtemp(prefix="tandem-run-"))
         try:

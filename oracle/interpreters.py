@@ -21,7 +21,7 @@ from .errors import ConfigError, InterpreterError
 from .model import Features, Interpreter
 from .store import atomic_write_text
 
-VARIANTS = ("ft", "ft-debug", "gil")
+VARIANTS = ("ft", "ft-debug", "gil", "ft-tsan", "ft-asan")
 DEFAULT_TARGET = "ft-debug"
 DEFAULT_ORACLE = "ft"
 MIN_VERSION = (3, 11)
@@ -38,6 +38,9 @@ info = {
     "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
     "debug": hasattr(sys, "gettotalrefcount"),
     "executable": sys.executable,
+    "sanitizer": next((name for flag, name in (("--with-thread-sanitizer", "thread"),
+                                               ("--with-address-sanitizer", "address"))
+                       if flag in (sysconfig.get_config_var("CONFIG_ARGS") or "")), ""),
 }
 features = {}
 def importable(name):
@@ -113,7 +116,9 @@ def _probe_key(path: Path) -> str:
 
 
 def _run_probe(path: Path) -> dict[str, Any]:
-    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"}
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
+           # a sanitizer build must answer, not fail on a leak or a start-up race
+           "ASAN_OPTIONS": "detect_leaks=0", "TSAN_OPTIONS": "exitcode=0:report_bugs=0"}
     try:
         proc = subprocess.run([str(path), "-I", "-c", PROBE_SOURCE], capture_output=True,
                               timeout=PROBE_TIMEOUT, env=env, cwd="/")
@@ -165,7 +170,7 @@ def probe(path: str | os.PathLike, name: str | None = None, origin: str = "path"
         name=name or str(resolved), path=str(resolved), version=".".join(map(str, version_info)),
         version_info=version_info, free_threaded=bool(info["free_threaded"]), debug=bool(info["debug"]),
         implementation=info["implementation"], abiflags=info.get("abiflags", ""), features=features,
-        origin=origin,
+        origin=origin, sanitizer=str(info.get("sanitizer", "")),
     )
 
 

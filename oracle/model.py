@@ -12,14 +12,18 @@ import hashlib
 import re
 from typing import Any
 
+from .sanitizer_report import SanitizerReport
+
 
 class Kind(str, enum.Enum):
     """Verdict kinds, most severe first (see DESIGN.md, "Verdict kinds")."""
 
     ASSERTION = "assertion"
     FATAL_ERROR = "fatal_error"
+    MEMORY_ERROR = "memory_error"      # an AddressSanitizer report (use-after-free, overflow, ...)
     CRASH = "crash"
     HANG = "hang"
+    DATA_RACE = "data_race"            # a ThreadSanitizer report not in the known-races list
     INVARIANT_VIOLATION = "invariant_violation"
     EXCEPTION_DIVERGENCE = "exception_divergence"
     RESULT_DIVERGENCE = "result_divergence"
@@ -93,6 +97,7 @@ class Interpreter:
     abiflags: str = ""
     features: Features = Features()
     origin: str = "user"               # "provisioned", "config", "path"
+    sanitizer: str = ""                # "thread" or "address" when built with one
 
     @property
     def minor(self) -> tuple[int, int]:
@@ -105,6 +110,8 @@ class Interpreter:
             flags.append("free-threaded")
         if self.debug:
             flags.append("debug")
+        if self.sanitizer:
+            flags.append(f"{self.sanitizer} sanitizer")
         return f"{self.implementation} {self.version}" + (f" ({', '.join(flags)})" if flags else "")
 
 
@@ -205,6 +212,7 @@ class RawRun:
     stall: str = ""                    # ended before its deadline: "deadlock" (every thread waiting,
                                        # the same stacks twice) or "idle" (no CPU, the same stacks
                                        # for Limits.idle_limit seconds)
+    sanitizer_log: str = ""            # what a sanitizer runtime reported (its log files, in order)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,6 +261,7 @@ class Observation:
     specializations: tuple[str, ...] = ()                   # specialized instructions reached
     report_damaged: bool = False
     duration: float = dataclasses.field(default=0.0, compare=False)  # wall seconds of the run
+    sanitizer_reports: tuple[SanitizerReport, ...] = ()     # every report of the run, in order
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import sanitizer_report
 from .model import DEADLOCK_HEADLINE, IDLE_HEADLINE, CrashInfo, Kind, Observation, RawRun, Unraisable
 
 HARNESS_DIR = str(Path(__file__).parent)
@@ -202,8 +203,20 @@ def classify_crash(raw: RawRun, stderr: str, finished: bool,
 
 # -- RawRun -> Observation -------------------------------------------------------------
 
-def observe(raw: RawRun) -> Observation:
-    """Interpret one run.  Pure: the same RawRun always gives the same Observation."""
+def sanitizer_reports(raw: RawRun, known: tuple[sanitizer_report.KnownRace, ...] | None = None
+                      ) -> tuple[sanitizer_report.SanitizerReport, ...]:
+    """Every sanitizer report of the run, known races labelled (default: the lists of
+    sanitizer_report.known_races_for the run's version)."""
+    if not raw.sanitizer_log:
+        return ()
+    if known is None:
+        known = sanitizer_report.known_races_for(raw.version)
+    return sanitizer_report.label_known(sanitizer_report.parse(raw.sanitizer_log), known)
+
+
+def observe(raw: RawRun, known_races: tuple[sanitizer_report.KnownRace, ...] | None = None) -> Observation:
+    """Interpret one run.  Pure for a given known-races list: the same RawRun always
+    gives the same Observation."""
     replacements = path_replacements(raw)
     norm = lambda text: normalize_text(str(text), replacements)  # noqa: E731
     records = raw.records
@@ -267,4 +280,5 @@ def observe(raw: RawRun) -> Observation:
         specializations=specializations,
         report_damaged=raw.report_damaged,
         duration=raw.duration,
+        sanitizer_reports=sanitizer_reports(raw, known_races),
     )

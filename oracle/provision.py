@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import sanitizers
 from .errors import ProvisionError
 from .interpreters import BUILD_MARKER, VARIANTS, Build, cache_root, interpreters_dir, provisioned_builds
 
@@ -30,6 +31,10 @@ CONFIGURE_FLAGS = {
     "ft": ("--disable-gil",),
     "ft-debug": ("--disable-gil", "--with-pydebug"),
     "gil": (),
+    "ft-tsan": ("--disable-gil", "--with-thread-sanitizer"),
+    # Release, not debug: ft-debug already checks assertions, and CPython's own ASan CI job
+    # builds release; pydebug would double ASan's slowdown and halve the programs per hour.
+    "ft-asan": ("--disable-gil", "--with-address-sanitizer", "--without-pymalloc"),
 }
 COMMON_FLAGS = ("--without-ensurepip",)
 MIN_SOURCE_VERSION = (3, 13)         # the first release with a free-threaded build
@@ -337,14 +342,15 @@ def clean_stale(root: Path) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
-def _run_logged(argv: list[str], cwd: Path, log: Path, step: str, progress: Progress) -> None:
+def _run_logged(argv: list[str], cwd: Path, log: Path, step: str, progress: Progress,
+                env: dict[str, str] | None = None) -> None:
     """Run a build step with its output appended to `log`; heartbeat via progress."""
     started = time.monotonic()
     with open(log, "ab") as handle:
         handle.write(f"\n$ {' '.join(argv)}\n".encode())
         handle.flush()
         process = subprocess.Popen(argv, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, env=env)
         last = started
         while process.poll() is None:
             time.sleep(0.5)
@@ -391,24 +397,31 @@ def build_variant(source: Source, variant: str, progress: Progress = _quiet, job
         log = logs / f"{key}.log"
         log.write_text(f"tandem build of {key} from {source.origin}\n")
         jobs = jobs or os.cpu_count() or 2
+        sanitizer = sanitizers.SANITIZER_OF_VARIANT.get(variant)
+        env = sanitizers.build_environment(sanitizer, source.path)
         started = time.monotonic()
         try:
             progress(f"{key}: configure ({' '.join(CONFIGURE_FLAGS[variant]) or 'default'}); log: {log}")
             _run_logged([str(source.path / "configure"), f"--prefix={final}", *COMMON_FLAGS,
-                         *CONFIGURE_FLAGS[variant]], build_dir, log, f"{key}: configure", progress)
+                         *CONFIGURE_FLAGS[variant]], build_dir, log, f"{key}: configure", progress, env)
             progress(f"{key}: make -j{jobs}")
-            _run_logged(["make", f"-j{jobs}"], build_dir, log, f"{key}: compile", progress)
+            _run_logged(["make", f"-j{jobs}"], build_dir, log, f"{key}: compile", progress, env)
             progress(f"{key}: install")
-            _run_logged(["make", "install", f"DESTDIR={staging}"], build_dir, log, f"{key}: install", progress)
+            _run_logged(["make", "install", f"DESTDIR={staging}"], build_dir, log, f"{key}: install", progress, env)
             installed = staging / final.relative_to("/")
             python = _find_python(installed)
-            smoke = subprocess.run([str(python), "-I", "-c", SMOKE], capture_output=True, text=True, timeout=120)
+            if sanitizer is not None:
+                sanitizers.install_suppressions(source.path, installed, sanitizer)
+            smoke = subprocess.run([*(sanitizers.launcher_prefix(sanitizer) if sanitizer else []),
+                                    str(python), "-I", "-c", SMOKE], capture_output=True, text=True,
+                                   timeout=300, env=env)
             if smoke.returncode != 0:
                 raise ProvisionError(f"{key}: the built interpreter does not start: {smoke.stderr.strip()[-500:]}")
             facts = json.loads(smoke.stdout)
             if facts["ft"] != variant.startswith("ft") or facts["debug"] != variant.endswith("debug"):
                 raise ProvisionError(f"{key}: the build is not the {variant} variant: {facts}")
             meta = {"version": source.version, "variant": variant, "python": str(python.relative_to(installed)),
+                    "sanitizer": sanitizer,
                     "origin": source.origin, "configure": list(CONFIGURE_FLAGS[variant]),
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "build_seconds": round(time.monotonic() - started, 1), "log": str(log)}

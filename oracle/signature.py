@@ -11,6 +11,9 @@ kind + the misbehaving side + the most specific evidence available:
     `ctypes.string_at`, reached from the program.  Frames of the program file
     (`<run>/...`, where generated names such as `switcher_0` live) and of the harness are
     never part of it; a crash in the program's own code is named by its signal alone;
+  - a data race: the unordered pair of its racing functions with their files
+    (`race f@a.c ~ g@b.c`), line-free; a memory error: its type and top frames past the
+    sanitizer, allocator and generic helper frames (oracle/sanitizer_report.py);
   - divergences: the result keys that differed, the failed invariant labels (both are
     labels the program declared), the unraisable message with object reprs elided.
 Addresses, line numbers and thread ids are normalized away.
@@ -80,6 +83,11 @@ def _hang_frames(observation: Observation) -> list[str]:
 def evidence(verdict: Verdict) -> list[str]:
     """The parts of the signature after kind and side, most specific first."""
     side = verdict.target if verdict.side.value in ("target", "both") else verdict.oracle
+    if verdict.kind in (Kind.DATA_RACE, Kind.MEMORY_ERROR):
+        # the first report the verdict names (the others are listed in its differences)
+        reports = [r for r in (side.sanitizer_reports if side is not None else ()) if not r.known
+                   and (r.is_race if verdict.kind is Kind.DATA_RACE else r.sanitizer == "address")]
+        return [reports[0].identity()] if reports else []
     if verdict.kind in (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH, Kind.HANG):
         crash = side.crash if side is not None else None
         if crash is None:
