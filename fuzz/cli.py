@@ -357,13 +357,15 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     from rich.live import Live
 
     from fuzz.campaign import Campaign, CampaignConfig, load_programs
-    from fuzz.family import FAMILIES
+    from fuzz.family import FAMILIES, default_mix
+    from fuzz.scenario import Capabilities
     from oracle.rates import describe_rate
     from oracle.signature import signature, signature_id
 
     config = _config(args)
     target, oracle = _pair(args, config)
-    families = tuple(sorted(FAMILIES)) if not args.families else tuple(args.families.split(","))
+    families = (default_mix(Capabilities.common(target, oracle)) if not args.families
+                else tuple(args.families.split(",")))
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         raise TandemError(f"unknown family {', '.join(unknown)}; known: {', '.join(sorted(FAMILIES))}")
@@ -781,7 +783,8 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--runs", type=int, help="number of cases")
     fuzz.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
     fuzz.add_argument("--seed", type=int, default=0, help="campaign seed")
-    fuzz.add_argument("--families", help="comma-separated families (default: all)")
+    fuzz.add_argument("--families", help="comma-separated families (default: every family the pair supports; "
+                      "alloc_sweep only on debug targets with _testcapi)")
     fuzz.add_argument("--confirm", type=int, default=8,
                       help="re-runs at most per path (fresh, then fork server) until a finding shows again")
     fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out (the budget is its total)")

@@ -11,8 +11,25 @@ import dataclasses
 import random
 from typing import Any, Callable, Iterator
 
-from . import render_classes, render_containers, render_faults, render_hooks, render_unraisable
-from .generators import cold_start, faults, hierarchy, hooks, init_race, shared_containers, type_mutation, unraisable
+from . import (
+    render_classes,
+    render_containers,
+    render_faults,
+    render_hooks,
+    render_sweep,
+    render_unraisable,
+)
+from .generators import (
+    alloc_sweep,
+    cold_start,
+    faults,
+    hierarchy,
+    hooks,
+    init_race,
+    shared_containers,
+    type_mutation,
+    unraisable,
+)
 from .interleave import api as interleave
 from .interleave import shrink as interleave_shrink
 from .render_base import BodyRenderer, render_program
@@ -35,6 +52,7 @@ class Family:
     load_plan: Callable[[Any], Any] | None = None       # JSON -> the family's frozen plan, validated
     coverage: Callable[[list[Scenario], Capabilities], list[str]] | None = None  # `generate --stats`
     reproducer: Callable[[Scenario], str] | None = None  # `export --bug-report`: the short form
+    in_default_mix: Callable[[Capabilities], bool] = lambda caps: True  # part of the default mix for these caps
 
     def build(self, rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         return self.build_scenario(rng, caps, seed=seed)
@@ -59,6 +77,9 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
     _module_family(unraisable, render_unraisable.render_body),
     _module_family(hooks, render_hooks.render_body),
     _module_family(faults, render_faults.render_body),
+    # sweeps are cheap and find error-path bugs that assertions catch: default on debug targets
+    _module_family(alloc_sweep, render_sweep.render_body,
+                   in_default_mix=lambda caps: caps.testcapi and caps.debug),
     Family(interleave.NAME, interleave.DESCRIPTION, interleave.build, interleave.render,
            mutations=interleave_shrink.MUTATIONS, shrink_passes=interleave_shrink.SHRINK_PASSES,
            load_plan=interleave.load_plan, coverage=interleave.coverage, reproducer=interleave.bug_report),
@@ -66,6 +87,12 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
 
 
 PLAN_LOADERS.update({name: family.load_plan for name, family in FAMILIES.items() if family.load_plan})
+
+
+def default_mix(caps: Capabilities) -> tuple[str, ...]:
+    """The families a campaign runs when none are named: those whose target offers what
+    they need (allocation-failure sweeps: `_testcapi` on a debug build)."""
+    return tuple(sorted(name for name, family in FAMILIES.items() if family.in_default_mix(caps)))
 
 
 def build(family: str, seed: int, caps: Capabilities) -> Scenario:

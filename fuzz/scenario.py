@@ -74,6 +74,7 @@ class Capabilities:
     debug: bool = False
     specializer: bool = False
     testinternalcapi: bool = False
+    testcapi: bool = False             # _testcapi (set_nomemory: allocation-failure sweeps)
     stack_trampoline: bool = False
     monitoring: bool = True
     setprofile_all_threads: bool = True
@@ -87,7 +88,8 @@ class Capabilities:
         f = interpreter.features
         return Capabilities(version=interpreter.minor, free_threaded=interpreter.free_threaded,
                             debug=interpreter.debug, specializer=f.specializer,
-                            testinternalcapi=f.testinternalcapi, stack_trampoline=f.stack_trampoline,
+                            testinternalcapi=f.testinternalcapi, testcapi=f.testcapi,
+                            stack_trampoline=f.stack_trampoline,
                             monitoring=f.monitoring, setprofile_all_threads=f.setprofile_all_threads,
                             interpreter_paths=(interpreter.path,))
 
@@ -99,6 +101,7 @@ class Capabilities:
             version=min(c.version for c in caps), free_threaded=all(c.free_threaded for c in caps),
             debug=any(c.debug for c in caps), specializer=any(c.specializer for c in caps),
             testinternalcapi=all(c.testinternalcapi for c in caps),
+            testcapi=all(c.testcapi for c in caps),
             stack_trampoline=all(c.stack_trampoline for c in caps),
             monitoring=all(c.monitoring for c in caps),
             setprofile_all_threads=all(c.setprofile_all_threads for c in caps),

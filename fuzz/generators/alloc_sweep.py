@@ -1,0 +1,97 @@
+"""Family `alloc_sweep`: allocation-failure sweeps with `_testcapi.set_nomemory`.
+
+Each operation (a constructor, a class statement, a hook switch, an unraisable report, a
+trampoline switch, a thread start, container growth, or an operation of the interleave
+catalog on a fresh receiver) runs once normally, then once for every n of a range with
+the allocations n..n+span failing.  A clean MemoryError, an error caused by one, or the
+operation's own error of the normal run is expected; a crash, an assertion, a fatal
+error, a `SystemError` (NULL without an exception set, or a result with one) or an error
+that lost its MemoryError cause is a finding.  One process sweeps every n.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ..interleave.catalog import RECEIVER, Role, build_catalog
+from ..interleave.surface import snapshot
+from ..scenario import Capabilities, Scenario
+
+NAME = "alloc_sweep"
+DESCRIPTION = "allocation-failure sweeps (_testcapi.set_nomemory) over constructors, classes, hooks, threads"
+
+# name -> (code run under the fault: a function body; code run after the hooks are
+# removed, every n: undoes what the body may have left switched on; what it needs)
+HAND_OPERATIONS: dict[str, tuple[str, str, str]] = {
+    "init": ("_Point(1, 2)", "", ""),
+    "init_warm_site": ("for _ in range(3):\n    _Point(3, 4)", "", ""),
+    "init_defaults": ("_Defaults()", "", ""),
+    "init_subclass": ("_Sub(5)", "", ""),
+    "exception_init": ("_Error('boom', 3)", "", ""),
+    "builtin_constructors": ("bytearray(b'abc' * 8)\ndict(a=1, b=2)\nset(range(12))\nstr(123456)", "", ""),
+    "class_statement": ("class _T(_Point):\n    __slots__ = ('z',)\n    def method(self):\n        return 1", "", ""),
+    "type_call": ("type('T', (object,), {'a': 1, '__init__': _init_function})", "", ""),
+    "init_subclass_hook": ("class _U(_Hooked):\n    pass", "", ""),
+    "setprofile": ("sys.setprofile(_profile)", "sys.setprofile(None)", ""),
+    "settrace": ("sys.settrace(_trace)", "sys.settrace(None)", ""),
+    "setprofile_all_threads": ("threading.setprofile_all_threads(_profile)", "threading.setprofile_all_threads(None)",
+                               "setprofile_all_threads"),
+    "monitoring": ("sys.monitoring.use_tool_id(3, 'sweep')\nsys.monitoring.set_events(3, sys.monitoring.events.CALL)",
+                   ("sys.monitoring.set_events(3, 0) if sys.monitoring.get_tool(3) else None\n"
+                    "sys.monitoring.free_tool_id(3) if sys.monitoring.get_tool(3) else None"), "monitoring"),
+    "unraisable": ("_Dying()", "", ""),
+    "perf_trampoline": ("sys.activate_stack_trampoline('perf')\n_Point(1, 1)",
+                        "sys.deactivate_stack_trampoline()", "stack_trampoline"),
+    "thread_start": ("_t = threading.Thread(target=_noop)\n_STARTED.append(_t)\n_t.start()",
+                     "_join_started()", ""),
+    "list_growth": ("_l = []\nfor _i in range(200):\n    _l.append(_i)", "", ""),
+    "dict_growth": ("_d = {}\nfor _i in range(200):\n    _d[_i] = _i", "", ""),
+    "set_growth": ("_s = set()\nfor _i in range(200):\n    _s.add(_i)", "", ""),
+    "bytearray_growth": ("_b = bytearray()\nfor _i in range(64):\n    _b += b'xyz'", "", ""),
+    "comprehension": ("[str(_i) for _i in range(50)]\n{_i: [_i] for _i in range(50)}", "", ""),
+}
+
+# Receivers of the interleave catalog whose construction needs nothing of its runtime.
+CATALOG_RECEIVERS = ("dict", "list", "set", "frozenset", "tuple", "deque", "OrderedDict", "Counter",
+                     "bytearray", "SimpleNamespace", "StringIO", "BytesIO")
+MAKE_FIELDS = {"pairs": "1: 'a', 2: 'b', 3: 'c'", "elems": "1, 2, 3", "tuples": "(1, 'a'), (2, 'b')",
+               "counts": "'a': 2, 'b': 1", "attrs": "a=1, b=2"}
+
+
+def _argument(role: Role, shape: str) -> str:
+    text = shape == "bytes"
+    return {Role.ELEM: "98" if text else "2", Role.INDEX: "1", Role.ITERABLE: "b'xy'" if text else "[4, 5]",
+            Role.MAPPING: "{4: 'd'}", Role.CALLABLE: "abs", Role.OTHER: "_OTHER",
+            Role.TEXT: "b'ab'" if shape in ("bytes",) else "'ab'", Role.BOOL: "True"}[role]
+
+
+def catalog_operations(caps: Capabilities) -> dict[str, str]:
+    """Interleave-catalog operations as sweep bodies: a fresh receiver, then the operation."""
+    catalog = build_catalog(snapshot(caps.version), caps.version)
+    operations = {}
+    for operation in catalog.operations:
+        if operation.receiver not in CATALOG_RECEIVERS:
+            continue
+        receiver = RECEIVER[operation.receiver]
+        make = receiver.make.format(**MAKE_FIELDS)
+        arguments = [_argument(role, receiver.shape).replace("_OTHER", make) for role in operation.roles]
+        operations[operation.name] = f"_o = {make}\n" + operation.template.format(*arguments, o="_o")
+    return operations
+
+
+def available(caps: Capabilities) -> list[str]:
+    return [name for name, (_, _, needs) in HAND_OPERATIONS.items() if not needs or getattr(caps, needs)]
+
+
+def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
+    hand = rng.sample(available(caps), rng.randint(2, 5))
+    catalog = catalog_operations(caps)
+    chosen = sorted(rng.sample(sorted(catalog), rng.randint(1, 3)))
+    operations = [{"name": name, "body": HAND_OPERATIONS[name][0], "after": HAND_OPERATIONS[name][1]}
+                  for name in hand]
+    operations += [{"name": name, "body": catalog[name], "after": ""} for name in chosen]
+    settings = {"operations": operations, "start": rng.randint(0, 3), "count": rng.choice([40, 80, 150]),
+                "span": rng.choice([1, 1, 2, 4, 0])}   # 0: every allocation from n on fails
+    notes = [f"alloc sweep: n in [{settings['start']}, {settings['start'] + settings['count']}), span "
+             f"{settings['span'] or 'forever'}: " + ", ".join(op["name"] for op in operations)]
+    return Scenario(family=NAME, seed=seed, caps=caps, settings=settings, notes=notes)
