@@ -27,8 +27,9 @@ from oracle.errors import TandemError
 from oracle.executor import ForkServer, run as execute
 from oracle.judge import adapted, judge_with
 from oracle.reproduce import Pair, confirmation_limits, confirmed
+from oracle.slowdown import Slowdown, measure as measure_slowdown
 from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict
-from oracle.signature import signature as default_signature, signature_id as default_signature_id
+from oracle.signature import sanitizer_report_of, sanitizer_signatures, signature as default_signature, signature_id as default_signature_id
 
 from .family import FAMILIES, build
 from .mutate import mutate
@@ -39,7 +40,7 @@ STATE_VERSION = 1
 STATS_EVERY = 5.0
 PROGRAMS = "programs"   # the family name under which --programs files are counted
 # Kinds that are a bucket even when no re-run shows them again (a flaky bucket).
-ALWAYS_KEPT = (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH)
+ALWAYS_KEPT = (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH, Kind.DATA_RACE, Kind.MEMORY_ERROR)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +73,7 @@ class CampaignConfig:
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
     native_tries: int = 2         # gdb runs to get the native frames of a crash (with `native`)
     minimize_seconds: float = 120.0  # per new bucket, at the end (with `minimizer`)
+    slowdown: float | None = None  # target vs oracle; None: measured at the start for a sanitizer target
 
 
 @dataclasses.dataclass
@@ -95,6 +97,7 @@ class CampaignState:
     without_teardown: int = 0                                          # forked, teardown skipped
     programs_run: int = 0                                              # --programs cycle position
     program_verdicts: dict = dataclasses.field(default_factory=dict)  # name -> {verdict kind: runs}
+    known_races: Counter = dataclasses.field(default_factory=Counter)  # known-races label -> reports seen
 
     def to_json(self) -> dict:
         return {"version": STATE_VERSION, "runs": self.runs, "next_seed": self.next_seed, "elapsed": self.elapsed,
@@ -104,7 +107,8 @@ class CampaignState:
                 "confirmations": self.confirmations, "infrastructure_errors": self.infrastructure_errors,
                 "unconfirmed": self.unconfirmed, "without_teardown": self.without_teardown,
                 "programs_run": self.programs_run,
-                "program_verdicts": {name: dict(c) for name, c in self.program_verdicts.items()}}
+                "program_verdicts": {name: dict(c) for name, c in self.program_verdicts.items()},
+                "known_races": dict(self.known_races)}
 
     @staticmethod
     def from_json(data: dict) -> "CampaignState":
@@ -118,7 +122,8 @@ class CampaignState:
             confirmations=data["confirmations"], infrastructure_errors=data.get("infrastructure_errors", 0),
             unconfirmed=data.get("unconfirmed", 0), without_teardown=data.get("without_teardown", 0),
             programs_run=data.get("programs_run", 0),
-            program_verdicts={name: Counter(c) for name, c in data.get("program_verdicts", {}).items()})
+            program_verdicts={name: Counter(c) for name, c in data.get("program_verdicts", {}).items()},
+            known_races=Counter(data.get("known_races", {})))
 
 
 STEP_KEY = re.compile(r"^t\d+\.\d+ (\S+)$")
@@ -193,6 +198,9 @@ class Campaign:
         self.signature_id = signature_id
         self.progress = progress
         self.caps = Capabilities.common(config.target, config.oracle)
+        self.slowdown = Slowdown(config.slowdown, 0.0, 0.0, 0) if config.slowdown is not None else (
+            self._measure_slowdown() if config.target.sanitizer else Slowdown(1.0, 0.0, 0.0, 0))
+        self.caps = dataclasses.replace(self.caps, slowdown=self.slowdown.size_step)
         self.lock = threading.Lock()
         self.findings_lock = threading.Lock()
         self.stopping = threading.Event()
@@ -204,6 +212,12 @@ class Campaign:
         self.last_stats = 0.0
         self.out = config.out
         self._prepare()
+
+    def _measure_slowdown(self) -> Slowdown:
+        """The target's slowdown on one program of each of (up to) four families of the mix."""
+        cases = [Case(source=render(build(family, seed, self.caps)), name=f"{family}.py")
+                 for seed, family in enumerate(self.config.families[:4])]
+        return measure_slowdown(self.config.target, self.config.oracle, cases)
 
     # -- directory ----------------------------------------------------------------------
 
@@ -309,7 +323,7 @@ class Campaign:
         else:
             run_target = lambda c, lim: execute(c, self.config.target, lim, feedback=True)  # noqa: E731
             run_oracle = lambda c, lim: execute(c, self.config.oracle, lim, feedback=True)  # noqa: E731
-        return judge_with(case, run_target, run_oracle, limits or self.config.limits)
+        return judge_with(case, run_target, run_oracle, limits or self.config.limits, self.slowdown.ratio)
 
     def _one(self, scenario: Scenario | Program, origin: str, servers=None, teardown: bool = True) -> None:
         if isinstance(scenario, Program):
@@ -336,6 +350,8 @@ class Campaign:
             for observation in (verdict.target, verdict.oracle):
                 if observation is not None:
                     self.state.specializations.update(observation.specializations)
+                    # known races are kept out of the buckets, but counted
+                    self.state.known_races.update(r.known for r in observation.sanitizer_reports if r.known)
             bucket = self.state.mutated if origin == "mutated" else self.state.fresh
             bucket[0] += 1
             bucket[1] += bool(novel)
@@ -370,6 +386,10 @@ class Campaign:
         finding = Finding(case, verdict, Signature(self.signature(verdict)), status)
         with self.findings_lock:  # one writer per finding: two workers on one bug make one bucket
             self._keep(finding, scenario, getattr(trace, "backtrace", ""))
+            # the other races (memory errors) of the same run: a bucket each, seen in this run
+            for other in sanitizer_signatures(verdict)[1:]:
+                self._keep(Finding(case, dataclasses.replace(verdict, runs=1, reproductions=1), Signature(other),
+                                   status if status != "confirmed" else "flaky"), scenario)
 
     def _with_native_frames(self, case: Case, verdict: Verdict):
         """A crash (a signal, no assertion or fatal message to name it) gets the top C
@@ -426,6 +446,9 @@ class Campaign:
                                     description=verdict.summary, tags=[_family(scenario), verdict.kind.value],
                                     scenario=case.scenario)
             campaign_dir.write_evidence(directory, verdict, backtrace)
+            report = sanitizer_report_of(verdict, text)
+            if report is not None:
+                campaign_dir.write_sanitizer(directory, report.describe())
             if previous and previous != stored.id:
                 store.remove_case(directory / f"{previous}.json")
             with self.lock:
@@ -456,7 +479,7 @@ class Campaign:
             seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
                                                      for side in ("target", "oracle"))
                     if o and o.get("outcome") != "hang"]
-            limits = adapted(self.config.limits, max(seen) if seen else None)
+            limits = adapted(self.config.limits, max(seen) if seen else None, self.slowdown.ratio)
             try:
                 result = self.minimizer(case.source, case.scenario, bucket.signature, rate,
                                         self.config.minimize_seconds, limits)
@@ -531,7 +554,8 @@ class Campaign:
                     "flaky": sum(b.status == "flaky" for b in self.buckets.values()),
                     "unconfirmed_buckets": len(self.unconfirmed),
                     "mutated_share": round(self._mutation_share(), 3), "confirmations": state.confirmations,
-                    "unconfirmed": state.unconfirmed, "without_teardown": state.without_teardown}
+                    "unconfirmed": state.unconfirmed, "without_teardown": state.without_teardown,
+                    "known_races": sum(state.known_races.values()), "slowdown": round(self.slowdown.ratio, 2)}
 
     def _write_stats(self) -> None:
         campaign_dir.append_stats(self.out, self.stats_record())

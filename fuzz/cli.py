@@ -350,7 +350,30 @@ def _campaign_table(campaign) -> Table:
     table.add_row("coverage", f"{record['coverage']} outcomes, {record['specializations']} specializations")
     table.add_row("feedback", f"queue {record['queue']}, mutated share {record['mutated_share']:.0%}, "
                               f"confirmations {record['confirmations']}")
+    if record.get("known_races"):
+        table.add_row("known races", f"{record['known_races']} report(s) labelled by the known-races list, not bucketed")
+    for bucket in sorted(campaign.buckets.values(), key=lambda b: b.first_seen):
+        if bucket.kind in ("data_race", "memory_error"):
+            # the two racing stacks (or access and free), top frames: what a reader needs first
+            table.add_row(f"{bucket.kind} {bucket.identifier}", _sanitizer_summary(bucket))
     return table
+
+
+def _sanitizer_summary(bucket) -> str:
+    from oracle import campaign_dir
+
+    lines = campaign_dir.read_sanitizer(Path(bucket.path)).splitlines()
+    shown, frames = [], 0
+    for line in lines[1:]:
+        if not line.startswith("    "):
+            if len(shown) >= 2 * 4:
+                break
+            shown.append(line.strip())
+            frames = 0
+        elif frames < 3:
+            shown.append("  " + line.strip())
+            frames += 1
+    return "\n".join(shown[:12]) or bucket.signature
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:

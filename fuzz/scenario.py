@@ -78,6 +78,9 @@ class Capabilities:
     stack_trampoline: bool = False
     monitoring: bool = True
     setprofile_all_threads: bool = True
+    # How many times slower than the oracle the target measured (oracle/slowdown.py's
+    # size step: 1, 2, 4, 8): iteration counts are divided by it.
+    slowdown: int = 1
     # The interpreters these capabilities were read from: families whose catalog is
     # introspected from the target (interleave) read it there.  Not part of a scenario's
     # JSON, nor of equality: a scenario stores the operations it chose, not the surface.

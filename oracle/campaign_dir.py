@@ -196,6 +196,22 @@ def read_native(directory: Path) -> str:
         return ""
 
 
+SANITIZER = "sanitizer.txt"
+
+
+def write_sanitizer(directory: Path, text: str) -> None:
+    """A sanitizer bucket's report: its stacks (the two racing accesses, allocation and
+    thread creations; or access, free and allocation), for the live table and the report."""
+    store.atomic_write_text(Path(directory) / SANITIZER, text.rstrip("\n") + "\n")
+
+
+def read_sanitizer(directory: Path) -> str:
+    try:
+        return (Path(directory) / SANITIZER).read_text().strip()
+    except OSError:
+        return ""
+
+
 def read_verdict(directory: Path) -> dict[str, Any] | None:
     try:
         return json.loads((Path(directory) / "verdict.json").read_text())

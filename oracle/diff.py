@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
+from . import sanitizer_report
 from .model import Difference, Kind, Observation, Side, Unraisable, Verdict
 from .rates import describe_rate
 
@@ -70,10 +71,9 @@ def _crash_text(observation: Observation) -> str:
 def _sanitizer_verdict(target: Observation, oracle: Observation, kind: Kind) -> Verdict | None:
     """A memory error or a race not in the known-races list, on either side.  Every report
     of the run is listed in the differences, the first one heads the summary."""
-    def wanted(observation: Observation):
-        return [r for r in observation.sanitizer_reports if not r.known
-                and (r.is_race if kind is Kind.DATA_RACE else r.sanitizer == "address")]
-    found_target, found_oracle = wanted(target), wanted(oracle)
+    races = kind is Kind.DATA_RACE
+    found_target = sanitizer_report.unknown(target.sanitizer_reports, races)
+    found_oracle = sanitizer_report.unknown(oracle.sanitizer_reports, races)
     if not found_target and not found_oracle:
         return None
     side = Side.of(bool(found_target), bool(found_oracle))

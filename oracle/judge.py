@@ -24,19 +24,22 @@ HANG_MULTIPLE = 10.0
 Runner = Callable[[Case, Limits], RawRun]
 
 
-def adapted(limits: Limits, other_seconds: float | None) -> Limits:
+def adapted(limits: Limits, other_seconds: float | None, slowdown: float = 1.0) -> Limits:
     """`limits` with the deadline a run gets when the other side took `other_seconds`
-    (None: the other side hung too, the floor)."""
+    (None: the other side hung too, the floor), for a target `slowdown` times slower
+    than the other side (measured: oracle/slowdown.py; a sanitizer build)."""
     if limits.deadline <= 0:
         return limits
     wanted = HANG_FLOOR if other_seconds is None else max(HANG_FLOOR, HANG_MULTIPLE * other_seconds)
-    return dataclasses.replace(limits, deadline=min(limits.deadline, wanted))
+    scale = max(1.0, slowdown)
+    return dataclasses.replace(limits, deadline=min(limits.deadline * scale, wanted * scale))
 
 
-def judge_with(case: Case, run_target: Runner, run_oracle: Runner, limits: Limits = Limits()) -> Verdict:
+def judge_with(case: Case, run_target: Runner, run_oracle: Runner, limits: Limits = Limits(),
+               slowdown: float = 1.0) -> Verdict:
     """Oracle first with `limits`, then the target with the adapted deadline."""
     oracle = normalize.observe(run_oracle(case, limits))
-    target_limits = adapted(limits, None if oracle.outcome == "hang" else oracle.duration)
+    target_limits = adapted(limits, None if oracle.outcome == "hang" else oracle.duration, slowdown)
     target = normalize.observe(run_target(case, target_limits))
     return diff.compare(target, oracle)
 

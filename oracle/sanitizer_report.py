@@ -103,8 +103,10 @@ class SanitizerReport:
     def identity(self) -> str:
         """Line-free: the sorted pair of racing sites, or the type and top frames."""
         if self.is_race:
+            # a previous access whose stack TSan could not restore is "?": never a
+            # different pair than the same race with both stacks
             sites = sorted(_first_site(s) for s in self.racing)
-            return f"race {' ~ '.join(sites)}" if sites else f"race {self.summary}"
+            return f"race {' ~ '.join(sites + ['?'] * (2 - len(sites)))}"
         access = self.access
         frames = [f.site for f in (access.frames if access else ()) if not GENERIC_FRAME.match(f.function)]
         return " ".join([self.type, *frames[:MEMORY_FRAMES_KEPT]])
@@ -118,10 +120,21 @@ class SanitizerReport:
         return "\n".join(lines)
 
 
+RUNTIME_FRAME = re.compile(r"^(?:__tsan_\w+|__interceptor_\w+|___interceptor_\w+|__sanitizer_\w+|<null>)$")
+
+
+def unknown(reports: tuple[SanitizerReport, ...], races: bool) -> list[SanitizerReport]:
+    """The races (or memory errors) not labelled known, those with both racing stacks
+    first: the one a verdict is named by should be a whole pair whenever the run has one."""
+    chosen = [r for r in reports if not r.known and (r.is_race if races else r.sanitizer == "address")]
+    return sorted(chosen, key=lambda r: r.is_race and len(r.racing) < 2)
+
+
 def _first_site(stack: Stack) -> str:
-    """The racing function: its first frame that is not a sanitizer or libc wrapper."""
+    """The racing function: its first frame that is not the sanitizer's (its interceptors
+    of memset & co live in libsanitizer) nor unsymbolized: the code that made the access."""
     for frame in stack.frames:
-        if not re.match(r"^(?:__tsan_\w+|__interceptor_\w+|___interceptor_\w+|__sanitizer_\w+)$", frame.function):
+        if not RUNTIME_FRAME.match(frame.function) and "libsanitizer/" not in frame.where:
             return frame.site
     return stack.frames[0].site if stack.frames else "?"
 

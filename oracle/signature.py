@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from .model import Kind, Observation, Signature, Verdict
+from .sanitizer_report import unknown
 
 STEP_POSITION = re.compile(r"(?<=[\'\" ])t\d+\.\d+ ")
 LINE_NUMBER = re.compile(r"(line |:)\d+")
@@ -85,8 +86,7 @@ def evidence(verdict: Verdict) -> list[str]:
     side = verdict.target if verdict.side.value in ("target", "both") else verdict.oracle
     if verdict.kind in (Kind.DATA_RACE, Kind.MEMORY_ERROR):
         # the first report the verdict names (the others are listed in its differences)
-        reports = [r for r in (side.sanitizer_reports if side is not None else ()) if not r.known
-                   and (r.is_race if verdict.kind is Kind.DATA_RACE else r.sanitizer == "address")]
+        reports = unknown(side.sanitizer_reports if side is not None else (), verdict.kind is Kind.DATA_RACE)
         return [reports[0].identity()] if reports else []
     if verdict.kind in (Kind.ASSERTION, Kind.FATAL_ERROR, Kind.CRASH, Kind.HANG):
         crash = side.crash if side is not None else None
@@ -111,6 +111,27 @@ def evidence(verdict: Verdict) -> list[str]:
     # interleave programs key results by step position and operation ("t0.1 dict.get"):
     # the position is where the generator put the step, not what went wrong
     return sorted({STEP_POSITION.sub("", d.what) for d in verdict.differences})
+
+
+def sanitizer_signatures(verdict: Verdict) -> list[str]:
+    """One signature per distinct sanitizer report of the verdict's side, in order: a run
+    with several races files each one, so that the first does not hide the others."""
+    if verdict.kind not in (Kind.DATA_RACE, Kind.MEMORY_ERROR):
+        return []
+    side = verdict.target if verdict.side.value in ("target", "both") else verdict.oracle
+    identities = dict.fromkeys(r.identity() for r in unknown(side.sanitizer_reports if side is not None else (),
+                                                             verdict.kind is Kind.DATA_RACE))
+    return ["|".join([verdict.kind.value, verdict.side.value, identity]) for identity in identities]
+
+
+def sanitizer_report_of(verdict: Verdict, signature_text: str):
+    """The report of `verdict` a sanitizer signature names (None if none does)."""
+    identity = signature_text.split("|", 2)[-1]
+    for observation in (verdict.target, verdict.oracle):
+        for report in observation.sanitizer_reports if observation is not None else ():
+            if report.identity() == identity:
+                return report
+    return None
 
 
 def identify(verdict: Verdict) -> Signature:

@@ -168,6 +168,16 @@ def campaign_html(campaign: Path) -> str:
         f"<td>{esc(describe_rate(b.hits, b.runs))}</td><td>{reproducer(b)}</td>"
         f"<td><code>{esc(b.signature)}</code></td></tr>"
         for b in sorted(buckets, key=lambda b: (b.status == "unconfirmed", b.first_seen)))
+    sanitizer_rows = "".join(
+        f'<tr class="sanitizer"><td>{esc(b.identifier)}</td><td>{esc(b.kind)}</td>'
+        f"<td><pre>{esc(campaign_dir.read_sanitizer(Path(b.path)) or '(no report kept)')}</pre></td></tr>"
+        for b in sorted(buckets, key=lambda b: b.first_seen) if b.kind in ("data_race", "memory_error"))
+    sanitizer_section = (
+        "<h2>Sanitizer buckets</h2>\n<p>Each race with its two racing stacks, the racing memory's allocation"
+        " and the threads' creation points; each memory error with its access, free and allocation stacks."
+        f"{' Known races (not bucketed): ' + str(last.get('known_races')) if last.get('known_races') else ''}</p>\n"
+        f'<table id="sanitizer"><tr><th>bucket</th><th>kind</th><th>stacks</th></tr>{sanitizer_rows}</table>'
+        if sanitizer_rows or last.get("known_races") else "")
     counts = {status: sum(b.status == status for b in buckets) for status in ("confirmed", "flaky", "unconfirmed")}
     families = "".join(f"<tr><td>{esc(k)}</td><td>{v}</td></tr>"
                        for k, v in sorted((last.get("per_family") or {}).items()))
@@ -197,6 +207,7 @@ verdicts: {verdicts or 'none'}; {counts['confirmed'] + counts['flaky']} finding 
 <table id="buckets"><tr><th>bucket</th><th>kind</th><th>side</th><th>status</th><th>count</th><th>first seen</th>
 <th>rate (95% CI)</th>
 <th>smallest reproducer</th><th>signature</th></tr>{rows}</table>
+{sanitizer_section}
 <h2>Families</h2>
 <table id="families"><tr><th>family</th><th>runs</th></tr>{families}</table>
 </body></html>

@@ -12,6 +12,8 @@ def iterations(rng: random.Random, caps: Capabilities, low: int, high: int) -> i
     count = rng.randint(low, high)
     if caps.debug:
         count = max(low // 2, count // 3)
+    if caps.slowdown > 1:  # a sanitizer target: as many seconds, fewer iterations
+        count = max(low // 2, count // caps.slowdown)
     return count
 
 

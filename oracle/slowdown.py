@@ -1,0 +1,48 @@
+"""How much slower a target runs than the oracle, measured on real programs: sanitizer
+builds get deadlines (and generated programs sizes) scaled by it, not guessed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+from collections.abc import Sequence
+
+from . import executor
+from .model import Case, Interpreter, Limits
+
+# Coarse steps for program sizes: a scenario records the step it was built for, so a
+# re-measured ratio that stays in the same step rebuilds the same programs.
+SIZE_STEPS = (1, 2, 4, 8)
+
+
+@dataclasses.dataclass(frozen=True)
+class Slowdown:
+    ratio: float                       # median over the cases of target seconds / oracle seconds
+    target_seconds: float              # summed wall time of the target's runs
+    oracle_seconds: float
+    cases: int
+
+    @property
+    def size_step(self) -> int:
+        """The largest of SIZE_STEPS not above the ratio (1 for a target as fast as the oracle)."""
+        return max(step for step in SIZE_STEPS if step <= max(1.0, self.ratio))
+
+
+MEASURE_LIMITS = Limits(deadline=600.0)
+
+
+def measure(target: Interpreter, oracle: Interpreter, cases: Sequence[Case], runs: int = 1,
+            limits: Limits = MEASURE_LIMITS) -> Slowdown:
+    """Each case `runs` times on each side, in fresh processes; the median ratio of the
+    per-case best times (the best of a few is the least disturbed by other load)."""
+    ratios, total_target, total_oracle = [], 0.0, 0.0
+    for case in cases:
+        target_best = min(executor.run(case, target, limits).duration for _ in range(runs))
+        oracle_best = min(executor.run(case, oracle, limits).duration for _ in range(runs))
+        total_target += target_best
+        total_oracle += oracle_best
+        ratios.append(target_best / max(oracle_best, 1e-3))
+    if not ratios:
+        return Slowdown(1.0, 0.0, 0.0, 0)
+    return Slowdown(statistics.median(ratios), total_target, total_oracle, len(ratios))
