@@ -87,7 +87,8 @@ def _memory_error_in_chain(exc):
             return False
         if isinstance(exc, MemoryError):
             return True
-        exc = exc.__cause__ or exc.__context__
+        # the chain a traceback shows: a context suppressed by `from None` is lost
+        exc = exc.__cause__ if exc.__cause__ is not None or exc.__suppress_context__ else exc.__context__
     return False
 
 

@@ -222,9 +222,11 @@ class KnownRace:
             return site == pattern or ("@" not in pattern and site.split("@", 1)[0] == pattern)
         if len(self.sites) == 1:
             return any(hit(self.sites[0], site) for site in racing)
+        a, b = self.sites
+        if len(racing) == 1:  # the other stack was not restored: its one site decides
+            return hit(a, racing[0]) or hit(b, racing[0])
         if len(racing) != 2:
             return False
-        a, b = self.sites
         return (hit(a, racing[0]) and hit(b, racing[1])) or (hit(a, racing[1]) and hit(b, racing[0]))
 
     @property

@@ -21,6 +21,10 @@ from tests.conftest import known_upstream_crash
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMITS = Limits(deadline=60.0)
+# alloc_sweep programs exist to drive error paths that are broken on 3.13.15 (PyList_New
+# under an allocation failure, a trampoline returning NULL without an exception): they
+# cannot be clean.  tests/fuzz/test_family_alloc_sweep.py checks a clean sweep is.
+CLEAN_FAMILIES = sorted(set(FAMILIES) - {"alloc_sweep"})
 
 
 def _valid(observation) -> bool:
@@ -34,7 +38,7 @@ def _valid(observation) -> bool:
 def test_programs_are_valid_on_every_build(name, request):
     interpreter = request.getfixturevalue(name.replace("-", "_"))
     caps = Capabilities.of(interpreter)
-    for family in sorted(FAMILIES):
+    for family in CLEAN_FAMILIES:
         for seed in range(2 if family == "faults" else 4):
             observation = observe(run(Case(render(build(family, seed, caps))), interpreter, LIMITS))
             assert _valid(observation), (family, seed, observation.violations, observation.thread_exceptions,
@@ -46,7 +50,7 @@ SAME_BUILD_SEEDS = {"faults": 10}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("family", CLEAN_FAMILIES)
 def test_same_build_has_zero_false_positives(family, ft):
     caps = Capabilities.of(ft)
     disagreements = []
