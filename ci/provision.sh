@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a machine for tandem: system build dependencies (when root and missing), the
 # project's virtual environment in .venv, and the provisioned interpreters.
-#   ci/provision.sh [VARIANT ...]     (default: ft-debug ft gil)
+#   ci/provision.sh [VARIANT ...]     (default: ft-debug ft gil; sanitizer targets:
+#                                     ci/provision.sh ft-tsan ft-asan, after ft)
 # Cached builds in $XDG_CACHE_HOME/tandem are reused; a second run takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."

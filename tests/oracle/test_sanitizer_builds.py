@@ -1,0 +1,148 @@
+"""The sanitizer variants on real builds: provisioned (or reused from the cache) from the
+same sources as the other variants, clean on a trivial program, a real interpreter race
+as `data_race` with a stable signature, a real use-after-free as `memory_error` with its
+free stack, and a campaign against the release oracle with the race bucketed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oracle import interpreters as registry
+from oracle import provision, sanitizers
+from oracle.executor import run
+from oracle.judge import judge_once
+from oracle.model import Case, Interpreter, Kind, Limits
+from oracle.normalize import observe
+from oracle.signature import signature
+
+ROOT = Path(__file__).resolve().parents[2]
+TANDEM = str(Path(sys.executable).with_name("tandem"))
+LIMITS = Limits(deadline=300.0)
+
+# A real data race of 3.13.15's interpreter: a range iterator shared by two threads
+# (rangeiter_next reads and writes its index without synchronization).
+RANGE_RACE = """
+shared = iter(range(10 ** 7))
+
+def step():
+    for _ in range(3000):
+        next(shared)
+
+threads(step, step)
+emit('raced', True)
+"""
+
+# A real use-after-free: freed heap memory read back through ctypes.
+USE_AFTER_FREE = """
+import ctypes
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+block = libc.malloc(64)
+ctypes.memset(block, 7, 64)
+libc.free(block)
+emit('read back', ctypes.string_at(block, 16))
+"""
+
+TRIVIAL = """
+import json, threading
+def work():
+    return sum(range(100))
+print(json.dumps(threads(work, work)))
+"""
+
+
+def _provisioned(variant: str) -> Interpreter:
+    try:
+        provision.provision((variant,), progress=lambda message: print(message, file=sys.stderr))
+        return registry.resolve(variant, registry.Config(interpreters={}))
+    except Exception as exc:  # noqa: BLE001 - a build that cannot be made is this test's failure
+        pytest.fail(f"the {variant} build could not be provisioned: {exc}")
+
+
+@pytest.fixture(scope="module")
+def ft_tsan() -> Interpreter:
+    return _provisioned("ft-tsan")
+
+
+@pytest.fixture(scope="module")
+def ft_asan() -> Interpreter:
+    return _provisioned("ft-asan")
+
+
+@pytest.mark.parametrize("variant", ["ft-tsan", "ft-asan"])
+def test_variant_is_built_from_the_same_source_and_runs_clean(variant, request, ft):
+    interpreter = request.getfixturevalue(variant.replace("-", "_"))
+    assert interpreter.sanitizer == sanitizers.SANITIZER_OF_VARIANT[variant]
+    assert interpreter.free_threaded and not interpreter.debug
+    assert interpreter.version == ft.version
+    raw = run(Case(TRIVIAL), interpreter, Limits(deadline=120.0, address_space=1 << 30))  # limit dropped
+    assert raw.returncode == 0, raw.stderr.text()[-2000:]
+    assert raw.sanitizer_log == "", raw.sanitizer_log[:3000]
+    assert "Sanitizer" not in raw.stderr.text()
+    observation = observe(raw)
+    assert observation.finished and observation.sanitizer_reports == ()
+    assert observation.stdout.strip() == "[4950, 4950]"
+
+
+def test_tsan_build_carries_cpythons_suppressions(ft_tsan):
+    prefix = sanitizers.prefix_of(ft_tsan.path)
+    suppressions = sanitizers.suppressions_file(prefix, "thread")
+    assert suppressions is not None and "race_top:" in suppressions.read_text()
+    env = sanitizers.run_environment("thread", ft_tsan.path, Path("/tmp/x"))
+    assert f"suppressions={suppressions}" in env["TSAN_OPTIONS"] and "halt_on_error=0" in env["TSAN_OPTIONS"]
+
+
+def test_real_interpreter_race_is_a_data_race_with_a_stable_signature(ft_tsan, ft):
+    signatures = set()
+    for _ in range(5):
+        verdict = judge_once(Case(RANGE_RACE), ft_tsan, ft, LIMITS)
+        assert verdict.kind is Kind.DATA_RACE, verdict.summary
+        report = next(r for r in verdict.target.sanitizer_reports if len(r.racing) == 2)
+        assert report.thread_creations and report.racing[0].frames
+        signatures.add(signature(verdict))
+    assert signatures == {"data_race|target|race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c"}
+
+
+def test_real_use_after_free_is_a_memory_error_with_its_free_stack(ft_asan, ft):
+    verdict = judge_once(Case(USE_AFTER_FREE), ft_asan, ft, LIMITS)
+    assert verdict.kind is Kind.MEMORY_ERROR, verdict.summary
+    report = verdict.target.sanitizer_reports[0]
+    assert report.type == "heap-use-after-free"
+    assert report.free is not None and any(f.function.endswith("free") for f in report.free.frames)
+    assert report.allocation is not None and any(f.function.endswith("malloc") for f in report.allocation.frames)
+    assert signature(verdict).startswith("memory_error|target|heap-use-after-free ")
+    assert verdict.oracle.sanitizer_reports == ()
+
+
+def test_campaign_on_tsan_target_buckets_the_race_with_its_stacks(tmp_path, ft_tsan, ft):
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    (programs / "range_race.py").write_text(RANGE_RACE)
+    out = tmp_path / "campaign"
+    fuzz = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "2", "--target", "ft-tsan", "--oracle", "ft",
+                           "--families", "hierarchy", "--programs", str(programs), "--programs-share", "1",
+                           "--confirm", "2", "--jobs", "1", "--no-minimize"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    assert fuzz.returncode != 2, fuzz.stderr[-2000:]
+    stats = [json.loads(line) for line in (out / "stats.jsonl").read_text().splitlines()]
+    assert stats[-1]["slowdown"] > 1.0   # measured at the start
+    buckets = [json.loads(p.read_text()) for p in (out / "findings").glob("*/bucket.json")]
+    races = [b for b in buckets if b["kind"] == "data_race"]
+    assert any(b["signature"].endswith("race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c")
+               for b in races), [b["signature"] for b in buckets]
+    race_dir = next(p.parent for p in (out / "findings").glob("*/bucket.json")
+                    if "rangeiter_next@rangeobject.c ~ rangeiter_next" in p.read_text())
+    stacks = (race_dir / "sanitizer.txt").read_text()
+    assert "Previous write" in stacks and "created by main thread" in stacks
+    assert "data_race" in fuzz.stdout and "rangeiter_next" in fuzz.stdout   # the closing table
+    made = subprocess.run([TANDEM, "report", str(out), "--html"], capture_output=True, text=True, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    page = (out / "report.html").read_text()
+    assert 'id="sanitizer"' in page and "Previous write of size" in page
