@@ -32,7 +32,9 @@ def _noop():
 
 def _join_started():
     while _STARTED:
-        _STARTED.pop().join(10)
+        thread = _STARTED.pop()
+        if thread.ident is not None:   # start() may have failed before the thread existed
+            thread.join(10)
 
 
 def _profile(frame, event, arg):
@@ -131,10 +133,61 @@ def _sweep(name, operation, after, start, count, span):
 '''
 
 
+MAPPING_SUPPORT = '''\
+import mmap, resource
+
+
+def _vm_size():
+    with open('/proc/self/status') as status:
+        for line in status:
+            if line.startswith('VmSize:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _under_limit(name, operation, after, headrooms_mb, documented=()):
+    """Each headroom: the soft address-space limit that far above current use, the
+    operation once, the limit lifted; judged like a sweep's outcome."""
+    outcomes, problems = set(), []
+    saved = resource.getrlimit(resource.RLIMIT_AS)
+    for headroom in headrooms_mb:
+        caught = None
+        limit = _vm_size() + headroom * (1 << 20)
+        if saved[1] != resource.RLIM_INFINITY:
+            limit = min(limit, saved[1])
+        resource.setrlimit(resource.RLIMIT_AS, (limit, saved[1]))
+        try:
+            operation()
+        except BaseException as exc:
+            caught = exc
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, saved)
+        after()
+        if caught is None:
+            outcomes.add('ok')
+        elif isinstance(caught, (MemoryError, OSError)):   # mmap and thread start report ENOMEM as OSError
+            outcomes.add('MemoryError')
+        elif isinstance(caught, SystemError) and any(s in str(caught) for s in _NULL_WITHOUT_ERROR):
+            problems.append(('SystemError: ' + re.sub(r'0x[0-9a-f]+', '0x?', str(caught)), name, headroom))
+        elif _memory_error_in_chain(caught):
+            outcomes.add('caused by MemoryError')
+        elif isinstance(caught, documented):
+            outcomes.add('own error')
+        else:
+            problems.append(('error lost its MemoryError cause under a memory limit: %s raised %s'
+                             % (name, type(caught).__name__), name, '%d MiB: %s' % (headroom, caught)))
+    return outcomes, problems
+'''
+
+
 def render_body(code: Code, scenario: Scenario) -> None:
     settings = scenario.settings
     code(*SUPPORT.rstrip("\n").split("\n"))
     code.blank()
+    mapping = settings.get("mapping", [])
+    if mapping:
+        code(*MAPPING_SUPPORT.rstrip("\n").split("\n"))
+        code.blank()
     names = []
     for index, operation in enumerate(settings["operations"]):
         code(f"def _op_{index}():").indent()
@@ -150,6 +203,15 @@ def render_body(code: Code, scenario: Scenario) -> None:
         code(f"_outcomes, _problems = _sweep({name!r}, _op_{index}, _after_{index}, "
              f"{settings['start']}, {settings['count']}, {settings['span']})")
         code("_swept.append((_outcomes, _problems))")
+    for index, operation in enumerate(mapping):
+        code(f"def _map_{index}():").indent()
+        code(*textwrap.dedent(operation["body"]).split("\n")).dedent()
+        code(f"def _map_after_{index}():").indent()
+        code(*(textwrap.dedent(operation["after"]).split("\n") if operation["after"] else ["pass"])).dedent()
+        documented = ", ".join(operation.get("errors", "").split()) + ("," if operation.get("errors") else "")
+        code(f"_swept.append(_under_limit({operation['name'] + ' (memory limit)'!r}, _map_{index}, "
+             f"_map_after_{index}, {settings['headrooms_mb']!r}, ({documented})))")
+        names.append(operation["name"] + " (memory limit)")
     code.dedent()
     code("finally:").indent()
     code("sys.unraisablehook = _saved_hook").dedent()

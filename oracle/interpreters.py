@@ -122,6 +122,11 @@ def _run_probe(path: Path) -> dict[str, Any]:
     try:
         proc = subprocess.run([str(path), "-I", "-c", PROBE_SOURCE], capture_output=True,
                               timeout=PROBE_TIMEOUT, env=env, cwd="/")
+        if proc.returncode != 0 and b"unexpected memory mapping" in proc.stderr and shutil.which("setarch"):
+            # gcc's TSan runtime on a kernel randomizing more mmap bits: the executor
+            # runs such a build under `setarch -R` (oracle/sanitizers.py), so does the probe
+            proc = subprocess.run([shutil.which("setarch") or "setarch", os.uname().machine, "-R", str(path), "-I",
+                                   "-c", PROBE_SOURCE], capture_output=True, timeout=PROBE_TIMEOUT, env=env, cwd="/")
     except subprocess.TimeoutExpired as exc:
         raise InterpreterError(f"{path}: did not answer the probe within {PROBE_TIMEOUT:.0f}s") from exc
     except OSError as exc:

@@ -27,7 +27,7 @@ GENERIC_FRAME = re.compile(
     r"^(?:__interceptor_\w+|__interceptor_trampoline_\w+|__sanitizer_\w+|__asan_\w+|__tsan_\w+|__lsan_\w+|"
     r"___interceptor_\w+|__libc_\w+|__GI_\w+|_start|start_thread|clone3?|"
     r"(?:m|c|re|pvalloc|valloc)alloc|free|posix_memalign|aligned_alloc|memalign|operator|"
-    r"mem(?:cpy|move|set|cmp)|str\w+|"
+    r"mem(?:cpy|move|set|cmp|chr)|str(?:n?len|n?cpy|n?cmp|n?cat|n?dup|r?chr|str|c?spn|tok)|"
     r"_?PyMem_\w+|_?PyObject_(?:Malloc|Calloc|Realloc|Free|GC_\w+|New\w*|Init\w*)|PyObject_(?:GC_\w+|Malloc|Free|Realloc)|"
     r"_PyObject_MiMalloc|_PyObject_MiFree|_PyMem_\w+|mi_\w+|_mi_\w+|_Py_Dealloc|Py_DecRef|_Py_DecRef\w*|"
     r"_Py_MergeZeroLocalRefcount|_Py_ExplicitMergeRefcount|Py_INCREF|Py_DECREF|_Py_INCREF\w*|_Py_DECREF\w*|"

@@ -7,6 +7,9 @@ the allocations n..n+span failing.  A clean MemoryError, an error caused by one,
 operation's own error of the normal run is expected; a crash, an assertion, a fatal
 error, a `SystemError` (NULL without an exception set, or a result with one) or an error
 that lost its MemoryError cause is a finding.  One process sweeps every n.
+set_nomemory does not reach mmap(2): operations that map memory (the perf trampoline,
+thread start, large buffers, the mmap module, code compiled at run time) also run once
+per headroom under an address-space limit just above what the process uses.
 """
 
 from __future__ import annotations
@@ -51,6 +54,20 @@ HAND_OPERATIONS: dict[str, tuple[str, str, str]] = {
     "comprehension": ("[str(_i) for _i in range(50)]\n{_i: [_i] for _i in range(50)}", "", ""),
 }
 
+# Operations that map memory, which set_nomemory does not reach: each runs once under an
+# address-space limit just above what the process uses (a few headrooms).
+MAPPING_OPERATIONS: dict[str, tuple[str, str, str, str]] = {
+    # name: (body, after, what it needs, its documented errors under a memory limit)
+    "perf_trampoline": ("sys.activate_stack_trampoline('perf')\n_Point(1, 1)",
+                        "sys.deactivate_stack_trampoline()", "stack_trampoline", ""),
+    "thread_start": ("_t = threading.Thread(target=_noop)\n_STARTED.append(_t)\n_t.start()", "_join_started()", "",
+                     "RuntimeError"),   # "can't start new thread"
+    "large_buffer": ("bytearray(48 << 20)", "", "", ""),
+    "mmap_module": ("_m = mmap.mmap(-1, 16 << 20)\n_m[0:4] = b'abcd'\n_m.close()", "", "", ""),
+    "runtime_code": ("exec(compile('\\n'.join('v%d = %d' % (i, i) for i in range(3000)), 'gen', 'exec'), {})",
+                     "", "", ""),
+}
+
 # Receivers of the interleave catalog whose construction needs nothing of its runtime.
 CATALOG_RECEIVERS = ("dict", "list", "set", "frozenset", "tuple", "deque", "OrderedDict", "Counter",
                      "bytearray", "SimpleNamespace", "StringIO", "BytesIO")
@@ -83,15 +100,29 @@ def available(caps: Capabilities) -> list[str]:
     return [name for name, (_, _, needs) in HAND_OPERATIONS.items() if not needs or getattr(caps, needs)]
 
 
+def available_mapping(caps: Capabilities) -> list[str]:
+    return [name for name, (_, _, needs, _) in MAPPING_OPERATIONS.items() if not needs or getattr(caps, needs)]
+
+
 def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     hand = rng.sample(available(caps), rng.randint(2, 5))
+    mapping = sorted(rng.sample(available_mapping(caps), rng.randint(0, 2)))
     catalog = catalog_operations(caps)
     chosen = sorted(rng.sample(sorted(catalog), rng.randint(1, 3)))
     operations = [{"name": name, "body": HAND_OPERATIONS[name][0], "after": HAND_OPERATIONS[name][1]}
                   for name in hand]
     operations += [{"name": name, "body": catalog[name], "after": ""} for name in chosen]
     settings = {"operations": operations, "start": rng.randint(0, 3), "count": rng.choice([40, 80, 150]),
-                "span": rng.choice([1, 1, 2, 4, 0])}   # 0: every allocation from n on fails
+                "span": rng.choice([1, 1, 2, 4, 0]),   # 0: every allocation from n on fails
+                "mapping": [{"name": name, "body": MAPPING_OPERATIONS[name][0], "after": MAPPING_OPERATIONS[name][1],
+                             "errors": MAPPING_OPERATIONS[name][3]} for name in mapping],
+                "headrooms_mb": sorted(rng.sample([0, 1, 2, 4, 8], 2)) if mapping else []}
+    if mapping and caps.free_threaded:
+        # mimalloc reserves its arenas a gigabyte at a time; small reserves make the
+        # limit bind where the operation maps (see the faults family)
+        settings["env"] = {"MIMALLOC_ARENA_RESERVE": "4M"}
     notes = [f"alloc sweep: n in [{settings['start']}, {settings['start'] + settings['count']}), span "
              f"{settings['span'] or 'forever'}: " + ", ".join(op["name"] for op in operations)]
+    if mapping:
+        notes.append(f"under an address-space limit {settings['headrooms_mb']} MiB above use: {', '.join(mapping)}")
     return Scenario(family=NAME, seed=seed, caps=caps, settings=settings, notes=notes)

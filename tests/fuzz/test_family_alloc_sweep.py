@@ -64,3 +64,20 @@ def test_default_mix_has_sweeps_on_debug_targets_with_testcapi(ft_debug, ft):
     assert scenario.settings["operations"] and all(op["body"] for op in scenario.settings["operations"])
     # operations of the interleave catalog are part of the mix
     assert alloc_sweep.catalog_operations(Capabilities())["list.append"] == "_o = [1, 2, 3]\n_o.append(2)"
+
+
+def test_operations_that_map_memory_run_under_an_address_space_limit(ft_debug, ft):
+    caps = Capabilities.common(ft_debug, ft)
+    mapping = [{"name": n, "body": alloc_sweep.MAPPING_OPERATIONS[n][0], "after": alloc_sweep.MAPPING_OPERATIONS[n][1],
+                "errors": alloc_sweep.MAPPING_OPERATIONS[n][3]}
+               for n in ("large_buffer", "mmap_module", "thread_start", "runtime_code")]
+    scenario = Scenario(family="alloc_sweep", seed=0, caps=caps, settings={
+        "operations": [], "start": 0, "count": 1, "span": 1, "mapping": mapping, "headrooms_mb": [0, 2],
+        "env": {"MIMALLOC_ARENA_RESERVE": "4M"}})
+    verdict = judge_once(Case(render(scenario)), ft_debug, ft, LIMITS)
+    assert verdict.kind is Kind.AGREE, verdict.summary
+    outcomes = dict(verdict.target.observations)
+    # set_nomemory cannot make these fail: the limit does
+    assert "'MemoryError'" in outcomes["sweep large_buffer (memory limit)"]
+    assert "'MemoryError'" in outcomes["sweep mmap_module (memory limit)"]
+    assert "'own error'" in outcomes["sweep thread_start (memory limit)"]   # can't start new thread
