@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 TSAN_HEADER = re.compile(r"^WARNING: ThreadSanitizer: (?P<type>.+?)(?: \(pid=\d+\))?\s*$")
-ASAN_HEADER = re.compile(r"^==\d+==ERROR: AddressSanitizer: (?P<type>[\w-]+)(?P<rest>.*)$")
+# "heap-use-after-free on address 0x..", "attempting double-free on 0x.. in thread T0:", "SEGV on unknown address"
+ASAN_HEADER = re.compile(r"^==\d+==ERROR: AddressSanitizer: (?P<type>.+?)(?P<rest> on .*)?$")
 SEPARATOR = re.compile(r"^={10,}\s*$")
 SUMMARY = re.compile(r"^SUMMARY: (?:Thread|Address)Sanitizer: (?P<text>.*)$")
 # "    #3 0x7f.. in func /path/file.c:12:3" (ASan) or "    #3 func /path/file.c:12 (bin+0x..)" (TSan)
