@@ -63,11 +63,12 @@ def cmd_interpreters_list(args: argparse.Namespace) -> int:
             found = registry.probe(entry.path, name=entry.name, origin=entry.origin)
             rows.append({"name": entry.name, "aliases": list(entry.aliases), "path": found.path, "version": found.version,
                          "free_threaded": found.free_threaded, "debug": found.debug,
+                         "sanitizer": found.sanitizer or None,
                          "specializer": found.features.specializer, "origin": entry.origin,
                          "features": to_jsonable(found.features), "status": "ok"})
         except TandemError as exc:
             rows.append({"name": entry.name, "aliases": list(entry.aliases), "path": entry.path, "version": "", "free_threaded": None,
-                         "debug": None, "specializer": None, "origin": entry.origin, "features": {},
+                         "debug": None, "sanitizer": None, "specializer": None, "origin": entry.origin, "features": {},
                          "status": f"missing: {exc}"})
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -75,13 +76,13 @@ def cmd_interpreters_list(args: argparse.Namespace) -> int:
     if not rows:
         err.print("no interpreters known: run `tandem interpreters provision` or `tandem interpreters add NAME PATH`")
         return EXIT_AGREE
-    table = Table("name", "version", "free-threaded", "debug", "specializer", "origin", "status")
+    table = Table("name", "version", "free-threaded", "debug", "sanitizer", "specializer", "origin", "status")
     table.add_column("path", overflow="fold")
     table.add_column("aliases", overflow="fold")
     yes = lambda v: "" if v is None else ("yes" if v else "no")  # noqa: E731
     for row in rows:
         table.add_row(row["name"], row["version"], yes(row["free_threaded"]), yes(row["debug"]),
-                      yes(row["specializer"]), row["origin"],
+                      row["sanitizer"] or "", yes(row["specializer"]), row["origin"],
                       "ok" if row["status"] == "ok" else f"[red]{row['status']}[/red]", row["path"],
                       ", ".join(row["aliases"]))
     out.print(table)
