@@ -30,7 +30,7 @@ RANGE_RACE = """
 shared = iter(range(10 ** 7))
 
 def step():
-    for _ in range(3000):
+    for _ in range(50000):   # enough overlap for TSan to see it on every run
         next(shared)
 
 threads(step, step)

@@ -97,6 +97,22 @@ def test_clean_log_and_other_text_give_no_report():
     assert verdict.kind is Kind.AGREE
 
 
+# The expected state of each saved ASan log: type and top frames past the generic ones.
+ASAN_IDENTITIES = {
+    "asan-heap-use-after-free-ctypes.txt":
+        "heap-use-after-free PyBytes_FromStringAndSize@bytesobject.c ffi_call@libffi.so.8 "
+        "_call_function_pointer@callproc.c",
+    "asan-double-free-ctypes.txt":
+        "attempting double-free ffi_call@libffi.so.8 _call_function_pointer@callproc.c _ctypes_callproc@callproc.c",
+}
+
+
+def test_every_saved_asan_log_has_its_expected_state():
+    assert sorted(p.name for p in DATA.glob("asan-*.txt")) == sorted(ASAN_IDENTITIES)
+    for name, identity in ASAN_IDENTITIES.items():
+        assert sanitizer_report.parse(_log(name))[0].identity() == identity
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("asan-*.txt")))
 def test_asan_logs_give_memory_errors_with_their_stacks(name):
     reports = sanitizer_report.parse(_log(name))
