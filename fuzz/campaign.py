@@ -198,7 +198,7 @@ class Campaign:
         self.signature_id = signature_id
         self.progress = progress
         self.caps = Capabilities.common(config.target, config.oracle)
-        self.slowdown = Slowdown(config.slowdown, 0.0, 0.0, 0) if config.slowdown is not None else (
+        self.slowdown = Slowdown(config.slowdown, 0.0, 0.0, 0, config.slowdown) if config.slowdown is not None else (
             self._measure_slowdown() if config.target.sanitizer else Slowdown(1.0, 0.0, 0.0, 0))
         self.caps = dataclasses.replace(self.caps, slowdown=self.slowdown.size_step)
         self.lock = threading.Lock()
@@ -555,7 +555,8 @@ class Campaign:
                     "unconfirmed_buckets": len(self.unconfirmed),
                     "mutated_share": round(self._mutation_share(), 3), "confirmations": state.confirmations,
                     "unconfirmed": state.unconfirmed, "without_teardown": state.without_teardown,
-                    "known_races": sum(state.known_races.values()), "slowdown": round(self.slowdown.ratio, 2)}
+                    "known_races": sum(state.known_races.values()), "slowdown": round(self.slowdown.ratio, 2),
+                    "slowdown_past_startup": round(self.slowdown.work_ratio, 2)}
 
     def _write_stats(self) -> None:
         campaign_dir.append_stats(self.out, self.stats_record())

@@ -22,11 +22,13 @@ class Slowdown:
     target_seconds: float              # summed wall time of the target's runs
     oracle_seconds: float
     cases: int
+    work_ratio: float = 1.0            # the same past start-up and exit (an empty program's time)
 
     @property
     def size_step(self) -> int:
-        """The largest of SIZE_STEPS not above the ratio (1 for a target as fast as the oracle)."""
-        return max(step for step in SIZE_STEPS if step <= max(1.0, self.ratio))
+        """The largest of SIZE_STEPS not above the work ratio: how much slower a program's
+        own work runs (a sanitizer's start-up, paid once, says nothing of its loops)."""
+        return max(step for step in SIZE_STEPS if step <= max(1.0, self.work_ratio))
 
 
 MEASURE_LIMITS = Limits(deadline=600.0)
@@ -35,14 +37,20 @@ MEASURE_LIMITS = Limits(deadline=600.0)
 def measure(target: Interpreter, oracle: Interpreter, cases: Sequence[Case], runs: int = 1,
             limits: Limits = MEASURE_LIMITS) -> Slowdown:
     """Each case `runs` times on each side, in fresh processes; the median ratio of the
-    per-case best times (the best of a few is the least disturbed by other load)."""
-    ratios, total_target, total_oracle = [], 0.0, 0.0
+    per-case best times (the best of a few is the least disturbed by other load), and the
+    median ratio of what each took beyond an empty program on the same side."""
+    def best(case: Case, interpreter: Interpreter) -> float:
+        return min(executor.run(case, interpreter, limits).duration for _ in range(runs))
+
+    ratios, work_ratios, total_target, total_oracle = [], [], 0.0, 0.0
+    empty = Case(source="pass\n", name="empty.py")
+    target_empty, oracle_empty = best(empty, target), best(empty, oracle)
     for case in cases:
-        target_best = min(executor.run(case, target, limits).duration for _ in range(runs))
-        oracle_best = min(executor.run(case, oracle, limits).duration for _ in range(runs))
+        target_best, oracle_best = best(case, target), best(case, oracle)
         total_target += target_best
         total_oracle += oracle_best
         ratios.append(target_best / max(oracle_best, 1e-3))
+        work_ratios.append(max(target_best - target_empty, 1e-3) / max(oracle_best - oracle_empty, 1e-3))
     if not ratios:
         return Slowdown(1.0, 0.0, 0.0, 0)
-    return Slowdown(statistics.median(ratios), total_target, total_oracle, len(ratios))
+    return Slowdown(statistics.median(ratios), total_target, total_oracle, len(ratios), statistics.median(work_ratios))
