@@ -139,3 +139,16 @@ def test_memory_error_outranks_a_crash_and_a_race_outranks_divergence():
     memory = dataclasses.replace(observe(_raw(_log("tsan-ctypes-memset.txt"))), exit_code=3)
     verdict = diff.compare(memory, observe(_raw(interpreter="o")))
     assert verdict.kind is Kind.DATA_RACE   # not the exit-status divergence
+
+
+def test_deadlines_and_sizes_follow_a_measured_slowdown():
+    from oracle.judge import adapted
+    from oracle.model import Limits
+    from oracle.slowdown import Slowdown
+
+    limits = Limits(deadline=60.0)
+    assert adapted(limits, 1.0).deadline == 20.0                 # the floor, as before
+    assert adapted(limits, 1.0, slowdown=4.0).deadline == 80.0   # the floor, 4 times slower
+    assert adapted(limits, 30.0, slowdown=4.0).deadline == 240.0  # capped at the deadline, scaled
+    assert Slowdown(30.0, 0, 0, 1, work_ratio=5.0).size_step == 4
+    assert Slowdown(1.2, 0, 0, 1, work_ratio=0.5).size_step == 1
