@@ -81,6 +81,10 @@ class Capabilities:
     # How many times slower than the oracle the target measured (oracle/slowdown.py's
     # size step: 1, 2, 4, 8): iteration counts are divided by it.
     slowdown: int = 1
+    # Whether a program may lower its own address-space limit: not on sanitizer builds,
+    # whose runtimes die (and TSan's with the status it was given for reports) when
+    # they cannot map their shadow memory.
+    address_limits: bool = True
     # The interpreters these capabilities were read from: families whose catalog is
     # introspected from the target (interleave) read it there.  Not part of a scenario's
     # JSON, nor of equality: a scenario stores the operations it chose, not the surface.
@@ -92,6 +96,7 @@ class Capabilities:
         return Capabilities(version=interpreter.minor, free_threaded=interpreter.free_threaded,
                             debug=interpreter.debug, specializer=f.specializer,
                             testinternalcapi=f.testinternalcapi, testcapi=f.testcapi,
+                            address_limits=not interpreter.sanitizer,
                             stack_trampoline=f.stack_trampoline,
                             monitoring=f.monitoring, setprofile_all_threads=f.setprofile_all_threads,
                             interpreter_paths=(interpreter.path,))
@@ -105,6 +110,7 @@ class Capabilities:
             debug=any(c.debug for c in caps), specializer=any(c.specializer for c in caps),
             testinternalcapi=all(c.testinternalcapi for c in caps),
             testcapi=all(c.testcapi for c in caps),
+            address_limits=all(c.address_limits for c in caps),
             stack_trampoline=all(c.stack_trampoline for c in caps),
             monitoring=all(c.monitoring for c in caps),
             setprofile_all_threads=all(c.setprofile_all_threads for c in caps),

@@ -106,7 +106,7 @@ def available_mapping(caps: Capabilities) -> list[str]:
 
 def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     hand = rng.sample(available(caps), rng.randint(2, 5))
-    mapping = sorted(rng.sample(available_mapping(caps), rng.randint(0, 2)))
+    mapping = sorted(rng.sample(available_mapping(caps), rng.randint(0, 2))) if caps.address_limits else []
     catalog = catalog_operations(caps)
     chosen = sorted(rng.sample(sorted(catalog), rng.randint(1, 3)))
     operations = [{"name": name, "body": HAND_OPERATIONS[name][0], "after": HAND_OPERATIONS[name][1]}

@@ -41,7 +41,7 @@ def _allocation_iterations(rng: random.Random, pattern: str, headroom_mb: int) -
 
 
 def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
-    kinds = ["memory", "memory", "recursion"] + (["lltrace"] if caps.debug else [])
+    kinds = (["memory", "memory"] if caps.address_limits else []) + ["recursion"] + (["lltrace"] if caps.debug else [])
     kind = rng.choice(kinds)
     workers = []
     settings: dict = {"kind": kind}
