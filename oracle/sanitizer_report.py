@@ -121,7 +121,11 @@ class SanitizerReport:
         return "\n".join(lines)
 
 
-RUNTIME_FRAME = re.compile(r"^(?:__tsan_\w+|__interceptor_\w+|___interceptor_\w+|__sanitizer_\w+|<null>)$")
+# ... and CPython's inline atomic and reference-count helpers: the racing function is
+# the one that called them (`_Py_atomic_load_ptr_acquire@pyatomic_gcc.h` names no bug).
+RUNTIME_FRAME = re.compile(r"^(?:__tsan_\w+|__interceptor_\w+|___interceptor_\w+|__sanitizer_\w+|<null>|"
+                           r"_Py_atomic_\w+|_?Py_X?(?:INCREF|DECREF)\w*|_Py_IsImmortal|_Py_IsOwnedByCurrentThread|"
+                           r"_Py_REFCNT|Py_REFCNT|_Py_TYPE|Py_TYPE|Py_SIZE|_Py_SIZE)$")
 
 
 def unknown(reports: tuple[SanitizerReport, ...], races: bool) -> list[SanitizerReport]:
@@ -133,7 +137,8 @@ def unknown(reports: tuple[SanitizerReport, ...], races: bool) -> list[Sanitizer
 
 def _first_site(stack: Stack) -> str:
     """The racing function: its first frame that is not the sanitizer's (its interceptors
-    of memset & co live in libsanitizer) nor unsymbolized: the code that made the access."""
+    of memset & co live in libsanitizer), an inline helper, nor unsymbolized: the code
+    that made the access."""
     for frame in stack.frames:
         if not RUNTIME_FRAME.match(frame.function) and "libsanitizer/" not in frame.where:
             return frame.site
