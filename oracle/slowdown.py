@@ -31,7 +31,7 @@ class Slowdown:
         return max(step for step in SIZE_STEPS if step <= max(1.0, self.work_ratio))
 
 
-MEASURE_LIMITS = Limits(deadline=600.0)
+MEASURE_LIMITS = Limits(deadline=120.0)
 
 
 def measure(target: Interpreter, oracle: Interpreter, cases: Sequence[Case], runs: int = 1,
@@ -39,14 +39,18 @@ def measure(target: Interpreter, oracle: Interpreter, cases: Sequence[Case], run
     """Each case `runs` times on each side, in fresh processes; the median ratio of the
     per-case best times (the best of a few is the least disturbed by other load), and the
     median ratio of what each took beyond an empty program on the same side."""
-    def best(case: Case, interpreter: Interpreter) -> float:
-        return min(executor.run(case, interpreter, limits).duration for _ in range(runs))
+    def best(case: Case, interpreter: Interpreter) -> float | None:
+        """The best time, None when a run hung: a hang's time is the deadline, not a speed."""
+        raws = [executor.run(case, interpreter, limits) for _ in range(runs)]
+        return None if any(raw.timed_out for raw in raws) else min(raw.duration for raw in raws)
 
     ratios, work_ratios, total_target, total_oracle = [], [], 0.0, 0.0
     empty = Case(source="pass\n", name="empty.py")
-    target_empty, oracle_empty = best(empty, target), best(empty, oracle)
+    target_empty, oracle_empty = best(empty, target) or 0.0, best(empty, oracle) or 0.0
     for case in cases:
         target_best, oracle_best = best(case, target), best(case, oracle)
+        if target_best is None or oracle_best is None:
+            continue
         total_target += target_best
         total_oracle += oracle_best
         ratios.append(target_best / max(oracle_best, 1e-3))
