@@ -78,7 +78,7 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
     _module_family(hooks, render_hooks.render_body),
     _module_family(faults, render_faults.render_body),
     # sweeps are cheap and find error-path bugs that assertions catch: default on debug targets
-    _module_family(alloc_sweep, render_sweep.render_body,
+    _module_family(alloc_sweep, render_sweep.render_body, shrink_passes=alloc_sweep.SHRINK_PASSES,
                    in_default_mix=lambda caps: caps.testcapi and caps.debug),
     Family(interleave.NAME, interleave.DESCRIPTION, interleave.build, interleave.render,
            mutations=interleave_shrink.MUTATIONS, shrink_passes=interleave_shrink.SHRINK_PASSES,

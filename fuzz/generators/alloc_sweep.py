@@ -14,6 +14,7 @@ per headroom under an address-space limit just above what the process uses.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from ..interleave.catalog import RECEIVER, Role, build_catalog
@@ -126,3 +127,25 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     if mapping:
         notes.append(f"under an address-space limit {settings['headrooms_mb']} MiB above use: {', '.join(mapping)}")
     return Scenario(family=NAME, seed=seed, caps=caps, settings=settings, notes=notes)
+
+
+def drop_operation(scenario: Scenario):
+    """Shrink pass: the same sweep without one of its operations (plain or mapping)."""
+    for key in ("operations", "mapping"):
+        operations = scenario.settings.get(key) or []
+        for index in range(len(operations)):
+            settings = dict(scenario.settings, **{key: operations[:index] + operations[index + 1:]})
+            if settings["operations"] or settings.get("mapping"):
+                yield dataclasses.replace(scenario, settings=settings)
+
+
+def narrow_range(scenario: Scenario):
+    """Shrink pass: half the range of n, either half."""
+    start, count = scenario.settings["start"], scenario.settings["count"]
+    if count > 1:
+        half = count // 2
+        for new_start, new_count in ((start, half), (start + half, count - half)):
+            yield dataclasses.replace(scenario, settings=dict(scenario.settings, start=new_start, count=new_count))
+
+
+SHRINK_PASSES = (drop_operation, narrow_range)

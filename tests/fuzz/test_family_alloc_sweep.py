@@ -81,3 +81,16 @@ def test_operations_that_map_memory_run_under_an_address_space_limit(ft_debug, f
     assert "'MemoryError'" in outcomes["sweep large_buffer (memory limit)"]
     assert "'MemoryError'" in outcomes["sweep mmap_module (memory limit)"]
     assert "'own error'" in outcomes["sweep thread_start (memory limit)"]   # can't start new thread
+
+
+def test_shrink_passes_drop_operations_and_narrow_the_range():
+    from fuzz.family import FAMILIES
+
+    scenario = build("alloc_sweep", 4, Capabilities(debug=True, testcapi=True))
+    passes = FAMILIES["alloc_sweep"].shrink_passes
+    smaller = [candidate for shrink in passes for candidate in shrink(scenario)]
+    total = len(scenario.settings["operations"]) + len(scenario.settings["mapping"])
+    assert any(len(c.settings["operations"]) + len(c.settings["mapping"]) == total - 1 for c in smaller)
+    assert any(c.settings["count"] == scenario.settings["count"] // 2 for c in smaller)
+    for candidate in smaller:
+        compile(render(candidate), "candidate", "exec")
