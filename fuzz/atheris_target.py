@@ -28,7 +28,7 @@ from oracle.model import Case, Kind, Limits
 # Absolute imports: OSS-Fuzz's compile_python_fuzzer bundles this file as the entry
 # script of a PyInstaller executable, where it runs as a top-level __main__ (no parent
 # package for a relative import); the packages come from the pip-installed tandem.
-from fuzz.family import FAMILIES
+from fuzz.family import FAMILIES, default_mix
 from fuzz.render import render
 from fuzz.scenario import Capabilities
 
@@ -112,7 +112,7 @@ def _interpreters():
 
 def scenario_for(data: bytes, caps: Capabilities):
     rng = ByteRandom(data)
-    families = sorted(FAMILIES)
+    families = list(default_mix(caps))   # the families the pair supports, as a campaign's default
     family = families[rng.randrange(len(families))]
     seed = int.from_bytes(hashlib.sha256(data).digest()[:4], "little")
     return FAMILIES[family].build(rng, caps, seed=seed)
