@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -373,13 +374,14 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         if not 0.0 <= share <= 1.0:
             raise TandemError(f"{flag} {share}: give a fraction between 0 and 1")
     programs = load_programs(Path(args.programs)) if args.programs else ()
+    scheduler = args.scheduler or os.environ.get("TANDEM_SCHEDULER") or config.scheduler or None
     settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
                               jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
                               confirm=args.confirm, limits=_limits(args), resume=args.resume or args.extend,
                               extend=args.extend,
                               forkserver=not args.no_forkserver, programs=programs,
                               programs_share=args.programs_share, teardown_share=args.teardown_share,
-                              minimize_seconds=_duration(args.minimize_time))
+                              minimize_seconds=_duration(args.minimize_time), scheduler=scheduler)
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -421,6 +423,28 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         err.print(f"tandem: {len(campaign.errors)} infrastructure error(s); first: {campaign.errors[0]}", markup=False)
         return EXIT_ERROR
     return EXIT_FINDING if buckets else EXIT_AGREE
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Become Dask workers for campaigns on this host: the interpreters are checked first
+    (a worker without them would fail every work item), then `dask worker SCHEDULER
+    --nthreads 1 --nworkers N` runs in this process's place."""
+    config = _config(args)
+    target, oracle = _pair(args, config)
+    for interpreter in (target, oracle):
+        if not os.access(interpreter.path, os.X_OK):
+            raise TandemError(f"this host has no {interpreter.name} ({interpreter.path}): run `tandem interpreters "
+                              "provision` here, or share the interpreter cache at the same path")
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask is None:
+        raise TandemError("`tandem worker` needs Dask distributed: pip install 'tandem[cluster]'")
+    workers = args.nworkers or os.cpu_count() or 1
+    argv = [dask, "worker", args.scheduler, "--nthreads", "1", "--nworkers", str(workers)]
+    err.print(f"tandem worker: {workers} executor(s) for {target.name} vs {oracle.name}: {' '.join(argv)}",
+              markup=False)
+    sys.stderr.flush()
+    os.execv(dask, argv)
+    return EXIT_ERROR  # not reached: execv replaces this process
 
 
 def _family_passes(scenario) -> tuple:
@@ -801,8 +825,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also run the .py files under DIR (seeds, reproducers), a share of the work")
     fuzz.add_argument("--programs-share", type=float, default=0.1,
                       help="share of the work given to --programs (default 0.1; 1 runs only them)")
+    fuzz.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                      help="run the work on the Dask cluster of this scheduler (default: $TANDEM_SCHEDULER, "
+                           "then [cluster] scheduler in tandem.toml; none: --jobs local executors)")
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
+
+    worker = commands.add_parser("worker", help="serve a Dask scheduler's campaigns from this host "
+                                                "(dask worker --nthreads 1, interpreters checked first)")
+    worker.add_argument("scheduler", metavar="tcp://HOST:8786", help="the Dask scheduler's address")
+    worker.add_argument("--nworkers", type=int, help="executors on this host (default: number of CPUs)")
+    worker.add_argument("--target", help="interpreter under test to check for (default: config or ft-debug)")
+    worker.add_argument("--oracle", help="reference interpreter to check for (default: config or ft)")
+    worker.set_defaults(handler=cmd_worker)
 
     triage = commands.add_parser("triage", help="list campaigns' buckets (merged by signature), near duplicates grouped")
     triage.add_argument("campaigns", nargs="+", metavar="CAMPAIGN", help="campaign directories (or their findings/)")

@@ -177,7 +177,8 @@ class DaskPool:
             time.sleep(min(timeout, 0.5))
             return []
         try:
-            done, _ = wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
+            with self.client.as_current():
+                done, _ = wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             return []
         except OSError as exc:
