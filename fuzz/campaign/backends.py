@@ -13,6 +13,7 @@ and is an Outcome with failure "lost" only when that fails too.
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import multiprocessing
 import os
 import signal
@@ -106,10 +107,14 @@ class DaskPool:
 
     def __init__(self, setup: Setup, address: str, connect_timeout: float = 30.0):
         try:
-            from distributed import Client
+            from distributed import Client  # (imported before the loggers are quietened)
         except ImportError:
             raise TandemError("--scheduler needs Dask distributed: pip install 'tandem[cluster]'") from None
         self.setup, self.address = setup, address
+        # The client logs its reconnection attempts with tracebacks; what matters of them
+        # (the scheduler is gone) is said once, by SchedulerLost.
+        for name in ["distributed", *(n for n in logging.root.manager.loggerDict if n.startswith("distributed."))]:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             self.client = Client(address, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
@@ -181,7 +186,7 @@ class DaskPool:
                 done, _ = wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             return []
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 -- futures cancelled, connection closed: the scheduler is gone
             self._lost(exc)
         finished = []
         for future in done:
