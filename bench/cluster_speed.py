@@ -7,7 +7,8 @@ one result costs the coordinator.
 Prints, from one run of the script (campaigns interleaved, so that a machine shared
 with other work loads them alike):
   local       cases/s of `tandem fuzz --jobs 1` and `--jobs 2` (best of --rounds), the ratio
-  dask        cases/s with a loopback cluster of 2 `dask worker --nthreads 1`, against --jobs 2
+  dask        cases/s with a loopback cluster of 2 `dask worker --nthreads 1` (started as
+              `tandem worker` does, warmed by one untimed campaign), against --jobs 2
   coordinator CPU seconds of the coordinator process per result (its own, not the
               executors'), and the wall time its loop spends scheduling and taking results
   bytes       pickled size of the campaign Setup (sent with each item), of a run item,
@@ -34,12 +35,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
-from fuzz.campaign import Campaign, CampaignConfig  # noqa: E402
-from fuzz.campaign import coordinator as coordinator_module  # noqa: E402
-from fuzz.campaign.work import RunItem, execute  # noqa: E402
-from fuzz.family import FAMILIES  # noqa: E402
-from oracle import interpreters as registry  # noqa: E402
-from oracle.model import Limits  # noqa: E402
+from fuzz.campaign import Campaign, CampaignConfig
+from fuzz.campaign import coordinator as coordinator_module
+from fuzz.campaign.work import RunItem, execute
+from fuzz.family import FAMILIES
+from oracle import interpreters as registry
+from oracle.model import Limits
 
 
 def fuzz(out: Path, args, *extra: str) -> float:
@@ -73,11 +74,33 @@ class LoopbackCluster:
                 if time.monotonic() > deadline:
                     raise SystemExit("the Dask scheduler did not start: see cluster.log") from None
                 time.sleep(0.3)
+        # as `tandem worker` starts them: the executor's modules imported at start
         self.processes += [subprocess.Popen([dask, "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1",
-                                             "--no-dashboard"], stdout=log, stderr=log, start_new_session=True)
+                                             "--no-dashboard", "--preload", "fuzz.campaign.work"],
+                                            stdout=log, stderr=log, start_new_session=True)
                            for _ in range(2)]
         with Client(self.address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
+
+    def cpu(self) -> float:
+        """CPU seconds of the cluster's own processes (scheduler, nannies, workers; not the
+        interpreters the executors run)."""
+        roots = {p.pid for p in self.processes}
+        parents, ticks = {}, {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    cmdline = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(fields[1])
+                if b"dask" in cmdline or b"distributed" in cmdline or b"multiprocessing" in cmdline:
+                    ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+        found = set(roots)
+        while more := {pid for pid, parent in parents.items() if parent in found} - found:
+            found |= more
+        return sum(ticks.get(pid, 0) for pid in found) / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         for process in self.processes:
@@ -162,12 +185,18 @@ def main() -> int:
         workdir = Path(tmp)
         cluster = None if args.skip_dask else LoopbackCluster(workdir)
         rates: dict[str, list[float]] = {"jobs 1": [], "jobs 2": [], "dask 2x1": []}
+        cluster_cpu: list[float] = []
         try:
+            if cluster is not None:  # its workers' first campaign starts their fork servers: not timed
+                fuzz(workdir / "warm-up", argparse.Namespace(**{**vars(args), "runs": 6}), "--scheduler",
+                     cluster.address)
             for round_ in range(args.rounds):
                 rates["jobs 1"].append(fuzz(workdir / f"j1-{round_}", args, "--jobs", "1"))
                 rates["jobs 2"].append(fuzz(workdir / f"j2-{round_}", args, "--jobs", "2"))
                 if cluster is not None:
+                    before = cluster.cpu()
                     rates["dask 2x1"].append(fuzz(workdir / f"d-{round_}", args, "--scheduler", cluster.address))
+                    cluster_cpu.append((cluster.cpu() - before) / args.runs)
         finally:
             if cluster is not None:
                 cluster.close()
@@ -179,6 +208,8 @@ def main() -> int:
         if "dask 2x1" in best:
             print(f"dask: 2 workers x 1 thread / local --jobs 2 = {best['dask 2x1'] / best['jobs 2']:.2f}x "
                   "(target >= 0.9x)")
+            print(f"  CPU of the Dask processes (scheduler, nannies, workers with the executor code; not the interpreters): "
+                  f"{1000 * min(cluster_cpu):.1f} ms per run")
         cost = coordinator_cost(workdir, args, target, oracle)
     per = max(cost["results"], 1)
     print(f"coordinator (in-process campaign, --jobs 2, {cost['runs']} runs, {cost['results']} results in "

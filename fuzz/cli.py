@@ -439,7 +439,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if dask is None:
         raise TandemError("`tandem worker` needs Dask distributed: pip install 'tandem[cluster]'")
     workers = args.nworkers or os.cpu_count() or 1
-    argv = [dask, "worker", args.scheduler, "--nthreads", "1", "--nworkers", str(workers)]
+    # --preload: the executor's modules are imported at start, not by the first work item
+    argv = [dask, "worker", args.scheduler, "--nthreads", "1", "--nworkers", str(workers), "--preload",
+            "fuzz.campaign.work"]
     err.print(f"tandem worker: {workers} executor(s) for {target.name} vs {oracle.name}: {' '.join(argv)}",
               markup=False)
     sys.stderr.flush()
