@@ -5,6 +5,7 @@
     work.py         executors: work item -> judged outcome (pure; own fork servers)
     backends.py     where executors run: a local process pool or Dask distributed
     sink.py         confirmed sightings -> buckets in findings/ and unconfirmed/
+    minimizing.py   the new buckets minimized at the end, as work items
     state.py        configuration and the resumable state; stats.py its figures
 
 The directory's layout is oracle/campaign_dir.py's (campaign.json, state.json,

@@ -13,21 +13,20 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from oracle import campaign_dir, store
+from oracle import campaign_dir
 from oracle.errors import TandemError
-from oracle.judge import adapted
 from oracle.model import Verdict
 from oracle.signature import signature as default_signature
 from oracle.signature import signature_id as default_signature_id
 
-from .backends import SchedulerLost, backend, call_once
+from .backends import SchedulerLost, backend
+from .minimizing import minimize_new_buckets
 from .scheduler import Scheduler
 from .sink import FindingSink, Sighting, status_of
 from .state import CampaignConfig, CampaignState
 from .stats import STATS_EVERY, stats_record
-from .work import CallItem, ConfirmItem, NativeItem, RunItem, Setup, native_side
+from .work import ConfirmItem, NativeItem, RunItem, Setup, native_side
 
 MAX_ERRORS = 5   # infrastructure errors before the campaign gives up
 
@@ -253,62 +252,7 @@ class Campaign:
 
     # -- minimization -------------------------------------------------------------------
 
-    def _minimize(self, *args):
-        """The minimizer, run as a work item where the interpreters are: on the cluster
-        with --scheduler, else here (it runs its own candidates in parallel)."""
-        if not self.config.scheduler:
-            return self.minimizer(*args)
-        pool = backend(self.setup, self.config.jobs, self.config.scheduler)
-        try:
-            outcome = call_once(pool, CallItem(next(self._numbers), self.minimizer, args))
-        finally:
-            pool.close()
-        if outcome.failure:
-            raise TandemError(f"{outcome.message} (on {outcome.where})")
-        return outcome.result
-
     def minimize_new_buckets(self, say: Callable[[str], None] = lambda _: None) -> list[str]:
-        """Each findings bucket this session made, minimized to the same signature at no
-        less than half its rate; the reproducer (bare-runnable) is kept as minimized.py
-        next to the original case.  A bucket seen once (flaky) has no rate to keep and
-        is left as it is.  One line per bucket for the closing note."""
-        notes = []
-        if self.minimizer is None:
-            return notes
-        for identifier in self.new_buckets:
-            bucket = self.buckets[identifier]
-            if bucket.hits <= 1 or not bucket.smallest:
-                notes.append(f"{identifier}: not minimized: no re-run showed it again, no rate to keep")
-                continue
-            case = store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
-            rate = bucket.reproduction_rate
-            say(f"minimizing {identifier} ({bucket.smallest_lines} lines, rate {rate:.0%}, "
-                f"up to {self.config.minimize_seconds:.0f}s)")
-            # candidates run under a deadline adapted to the time the sighting took
-            seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
-                                                     for side in ("target", "oracle"))
-                    if o and o.get("outcome") != "hang"]
-            limits = adapted(self.config.limits, max(seen) if seen else None)
-            try:
-                result = self._minimize(case.source, case.scenario, bucket.signature, rate,
-                                        self.config.minimize_seconds, limits)
-            except TandemError as exc:
-                self.errors.append(f"minimizing {identifier}: {exc}")
-                notes.append(f"{identifier}: not minimized: {exc}")
-                continue
-            if result.source == case.source:
-                notes.append(f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
-                             f"within {self.config.minimize_seconds:.0f}s ({result.predicate_calls} runs)")
-                continue
-            header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
-                      f"reproduction rate: {result.rate:.0%} on {self.config.target.name} vs "
-                      f"{self.config.oracle.name} (original {rate:.0%})\n"
-                      f"lines: {result.lines_before} -> {result.lines_after}")
-            name = campaign_dir.write_minimized(Path(bucket.path),
-                                                store.reproducer(result.source, header, campaign_dir.MINIMIZED))
-            bucket = dataclasses.replace(self.buckets[identifier], minimized=name,
-                                         minimized_lines=result.lines_after, minimized_rate=result.rate)
-            self.sink.replace(bucket)
-            notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines, "
-                         f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / name}")
-        return notes
+        """Each findings bucket this session made, minimized (minimizing.py); one line per
+        bucket for the closing note."""
+        return minimize_new_buckets(self, say)

@@ -230,6 +230,25 @@ def test_a_lost_scheduler_stops_the_campaign_with_its_state_saved(tmp_path, clus
     assert after["next_seed"] == runs and saved["runs"] < after["runs"] <= runs
 
 
+def test_new_buckets_are_minimized_on_the_cluster(tmp_path, cluster):
+    """Minimization is a work item too: with --scheduler it runs on a worker (the
+    minimizer travels there), and its reproducer is written by the coordinator."""
+    filler = "".join(f"value_{i} = sum(range({i + 10}))\nprint(value_{i})\n" for i in range(6))
+    program = "import sys\n" + filler + "emit('debug', hasattr(sys, 'gettotalrefcount'))\n"
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    (programs / "program.py").write_text(program)
+    out = tmp_path / "campaign"
+    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "2", "--target", "ft-debug", "--oracle", "ft",
+                           "--programs", str(programs), "--programs-share", "1", "--no-gdb", "--confirm", "2",
+                           "--scheduler", cluster.address], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    (bucket_dir,) = (out / "findings").iterdir()
+    bucket = json.loads((bucket_dir / "bucket.json").read_text())
+    assert bucket["minimized_lines"] <= 3 and (bucket_dir / "minimized.py").exists()
+    assert f"minimized {program.count(chr(10))} -> {bucket['minimized_lines']} lines" in done.stdout
+
+
 def test_a_worker_without_the_interpreters_is_named(tmp_path, cluster, ft):
     """The coordinator need not have the interpreters; every worker must: one that lacks
     them is named before any work is handed out."""

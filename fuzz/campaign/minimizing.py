@@ -1,0 +1,77 @@
+"""The end of a session: each new findings bucket minimized to the same signature at no
+less than half its rate, as a work item where the interpreters are."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from oracle import campaign_dir, store
+from oracle.errors import TandemError
+from oracle.judge import adapted
+
+from .backends import backend, call_once
+from .work import CallItem
+
+
+def _minimize(campaign, *args):
+    """The minimizer, run as a work item where the interpreters are: on the cluster
+    with --scheduler, else here (it runs its own candidates in parallel)."""
+    if not campaign.config.scheduler:
+        return campaign.minimizer(*args)
+    pool = backend(campaign.setup, campaign.config.jobs, campaign.config.scheduler)
+    try:
+        outcome = call_once(pool, CallItem(next(campaign._numbers), campaign.minimizer, args))
+    finally:
+        pool.close()
+    if outcome.failure:
+        raise TandemError(f"{outcome.message} (on {outcome.where})")
+    return outcome.result
+
+
+def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) -> list[str]:
+    """Each findings bucket this session made, minimized to the same signature at no
+    less than half its rate; the reproducer (bare-runnable) is kept as minimized.py
+    next to the original case.  A bucket seen once (flaky) has no rate to keep and
+    is left as it is.  One line per bucket for the closing note."""
+    notes = []
+    if campaign.minimizer is None:
+        return notes
+    for identifier in campaign.new_buckets:
+        bucket = campaign.buckets[identifier]
+        if bucket.hits <= 1 or not bucket.smallest:
+            notes.append(f"{identifier}: not minimized: no re-run showed it again, no rate to keep")
+            continue
+        case = store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
+        rate = bucket.reproduction_rate
+        say(f"minimizing {identifier} ({bucket.smallest_lines} lines, rate {rate:.0%}, "
+            f"up to {campaign.config.minimize_seconds:.0f}s)")
+        # candidates run under a deadline adapted to the time the sighting took
+        seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
+                                                 for side in ("target", "oracle"))
+                if o and o.get("outcome") != "hang"]
+        limits = adapted(campaign.config.limits, max(seen) if seen else None)
+        try:
+            result = _minimize(campaign, case.source, case.scenario, bucket.signature, rate,
+                               campaign.config.minimize_seconds, limits)
+        except TandemError as exc:
+            campaign.errors.append(f"minimizing {identifier}: {exc}")
+            notes.append(f"{identifier}: not minimized: {exc}")
+            continue
+        if result.source == case.source:
+            notes.append(f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
+                         f"within {campaign.config.minimize_seconds:.0f}s ({result.predicate_calls} runs)")
+            continue
+        header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
+                  f"reproduction rate: {result.rate:.0%} on {campaign.config.target.name} vs "
+                  f"{campaign.config.oracle.name} (original {rate:.0%})\n"
+                  f"lines: {result.lines_before} -> {result.lines_after}")
+        name = campaign_dir.write_minimized(Path(bucket.path),
+                                            store.reproducer(result.source, header, campaign_dir.MINIMIZED))
+        bucket = dataclasses.replace(campaign.buckets[identifier], minimized=name,
+                                     minimized_lines=result.lines_after, minimized_rate=result.rate)
+        campaign.sink.replace(bucket)
+        notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines, "
+                     f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / name}")
+    return notes
