@@ -27,6 +27,7 @@ from oracle.errors import TandemError
 from oracle.executor import ForkServer, run as execute
 from oracle.judge import adapted, judge_with
 from oracle.reproduce import Pair, confirmation_limits, confirmed
+from oracle.rates import describe_rate
 from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict
 from oracle.signature import signature as default_signature, signature_id as default_signature_id
 
@@ -71,7 +72,7 @@ class CampaignConfig:
     programs: tuple[Program, ...] = ()
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
     native_tries: int = 2         # gdb runs to get the native frames of a crash (with `native`)
-    minimize_seconds: float = 120.0  # per new bucket, at the end (with `minimizer`)
+    minimize_seconds: float = 120.0  # per new bucket at the end (with `minimizer`); up to 4x for a rare one
 
 
 @dataclasses.dataclass
@@ -183,7 +184,7 @@ class Campaign:
                  native: Callable[..., object] | None = None, minimizer: Callable[..., object] | None = None):
         """`native(case, interpreter, limits, tries)` gives the native trace of a crash
         (triage.native.native_trace) or None; without it crashes carry no C frames.
-        `minimizer(source, scenario, signature, rate, seconds, limits)` (triage.minimize's, given
+        `minimizer(source, scenario, signature, hits, runs, seconds, limits)` (triage.minimize's, given
         by the command) minimizes new buckets in `minimize_new_buckets`."""
         self.config = config
         self.native = native
@@ -438,39 +439,54 @@ class Campaign:
     def minimize_new_buckets(self, say: Callable[[str], None] = lambda _: None) -> list[str]:
         """Each findings bucket this session made, minimized to the same signature at no
         less than half its rate; the reproducer (bare-runnable) is kept as minimized.py
-        next to the original case.  A bucket seen once (flaky) has no rate to keep and
-        is left as it is.  One line per bucket for the closing note."""
+        next to the original case.  A bucket seen once (flaky) is re-run first to measure
+        its rate (triage.minimize.minimize_sighting); those runs count in the bucket, and
+        one that shows again becomes confirmed.  One line per bucket for the closing note."""
         notes = []
         if self.minimizer is None:
             return notes
         for identifier in self.new_buckets:
             bucket = self.buckets[identifier]
-            if bucket.hits <= 1 or not bucket.smallest:
-                notes.append(f"{identifier}: not minimized: no re-run showed it again, no rate to keep")
+            if not bucket.smallest:
+                notes.append(f"{identifier}: not minimized: no case kept")
                 continue
             case = store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
-            rate = bucket.reproduction_rate
-            say(f"minimizing {identifier} ({bucket.smallest_lines} lines, rate {rate:.0%}, "
-                f"up to {self.config.minimize_seconds:.0f}s)")
+            original = describe_rate(bucket.hits, bucket.runs)
+            say(f"minimizing {identifier} ({bucket.smallest_lines} lines, seen {original}, "
+                f"from {self.config.minimize_seconds:.0f}s)")
             # candidates run under a deadline adapted to the time the sighting took
             seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
                                                      for side in ("target", "oracle"))
                     if o and o.get("outcome") != "hang"]
             limits = adapted(self.config.limits, max(seen) if seen else None)
             try:
-                result = self.minimizer(case.source, case.scenario, bucket.signature, rate,
+                result = self.minimizer(case.source, case.scenario, bucket.signature, bucket.hits, bucket.runs,
                                         self.config.minimize_seconds, limits)
             except TandemError as exc:
                 self.errors.append(f"minimizing {identifier}: {exc}")
                 notes.append(f"{identifier}: not minimized: {exc}")
                 continue
+            if result.rerun is not None:
+                with self.lock:
+                    bucket = self.buckets[identifier]
+                    hits, runs = bucket.hits + result.rerun.hits, bucket.runs + result.rerun.runs
+                    bucket = dataclasses.replace(bucket, hits=hits, runs=runs,
+                                                 status="confirmed" if hits > 1 else bucket.status)
+                    self.buckets[identifier] = bucket
+                campaign_dir.write_bucket(bucket)
+                if not result.rerun.hits:
+                    notes.append(f"{identifier}: not minimized: seen once, then in none of {result.rerun.runs} "
+                                 f"re-runs ({describe_rate(bucket.hits, bucket.runs)}); the original "
+                                 f"({result.lines_before} lines) is the reproducer")
+                    continue
+            rate = describe_rate(bucket.hits, bucket.runs)
             if result.source == case.source:
                 notes.append(f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
-                             f"within {self.config.minimize_seconds:.0f}s ({result.predicate_calls} runs)")
+                             f"({rate}) within {result.seconds:.0f}s ({result.predicate_calls} runs)")
                 continue
             header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
                       f"reproduction rate: {result.rate:.0%} on {self.config.target.name} vs "
-                      f"{self.config.oracle.name} (original {rate:.0%})\n"
+                      f"{self.config.oracle.name} (original {rate})\n"
                       f"lines: {result.lines_before} -> {result.lines_after}")
             name = campaign_dir.write_minimized(Path(bucket.path),
                                                 store.reproducer(result.source, header, campaign_dir.MINIMIZED))
@@ -479,8 +495,9 @@ class Campaign:
                                              minimized_lines=result.lines_after, minimized_rate=result.rate)
                 self.buckets[identifier] = bucket
             campaign_dir.write_bucket(bucket)
-            notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines, "
-                         f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / name}")
+            notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines in "
+                         f"{result.seconds:.0f}s, rate {result.rate:.0%} (original {rate}): "
+                         f"{Path(bucket.path) / name}")
         return notes
 
     # -- the loop -----------------------------------------------------------------------

@@ -432,17 +432,17 @@ def _family_passes(scenario) -> tuple:
 
 def _campaign_minimizer(target, oracle, jobs: int):
     """What the campaign minimizes new buckets with: triage.minimize's passes and
-    predicate (same signature, at no less than half the bucket's rate)."""
+    predicate (same signature, at no less than half the bucket's rate; a bucket seen
+    once is re-run first to measure it)."""
     from fuzz.render import render
     from fuzz.scenario import Scenario
     from oracle.reproduce import Pair
-    from triage.minimize import Reproduces, minimize
+    from triage.minimize import minimize_sighting
 
-    def minimized(source: str, scenario, expected: str, rate: float, seconds: float, limits: Limits):
-        predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits, jobs=jobs)
+    def minimized(source: str, scenario, expected: str, hits: int, runs: int, seconds: float, limits: Limits):
         loaded = Scenario.from_json(scenario) if scenario else None
-        return minimize(source, loaded, render, predicate, max_seconds=seconds,
-                        extra_passes=_family_passes(loaded))
+        return minimize_sighting(source, loaded, render, Pair(target, oracle), expected, hits, runs, seconds,
+                                 limits, jobs=jobs, extra_passes=_family_passes(loaded))
 
     return minimized
 
@@ -796,7 +796,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
     fuzz.add_argument("--no-minimize", action="store_true",
                       help="do not minimize the new buckets at the end of the campaign")
-    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m)")
+    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m; up to 4x for a rare one)")
     fuzz.add_argument("--programs", metavar="DIR",
                       help="also run the .py files under DIR (seeds, reproducers), a share of the work")
     fuzz.add_argument("--programs-share", type=float, default=0.1,
