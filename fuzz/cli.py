@@ -101,7 +101,8 @@ def cmd_interpreters_provision(args: argparse.Namespace) -> int:
         variants=tuple(args.variant or ("ft-debug", "ft")),
         tarball=Path(args.tarball) if args.tarball else None,
         source_dir=Path(args.source) if args.source else None,
-        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version)
+        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version,
+        source_url=args.source_url, fallback_url=_config(args).source_url, sha256=args.sha256)
     for build in builds:
         out.print(f"{build.variant:<9} {build.key:<22} {build.python}")
     return EXIT_AGREE
@@ -111,6 +112,54 @@ def cmd_interpreters_add(args: argparse.Namespace) -> int:
     config = _config(args)
     _, interpreter = registry.add_interpreter(config, args.name, args.path)
     out.print(f"added {args.name}: {interpreter.description} at {interpreter.path} (in {config.path})")
+    return EXIT_AGREE
+
+
+def cmd_interpreters_discover(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from oracle.discover import discover
+
+    found = discover(tuple(Path(d) for d in args.build_dirs or ()))
+    usable = sorted((f for f in found if f.interpreter is not None),
+                    key=lambda f: (f.interpreter.version_info, f.name))
+    added: list[str] = []
+    if args.add and usable:
+        config = _config(args)
+        names = dict(config.interpreters)
+        for one in usable:
+            name = one.name
+            if names.get(name, one.interpreter.path) != one.interpreter.path:
+                name = f"{name}-{one.source}"  # the user's own entry keeps its name
+            if names.get(name) != one.interpreter.path:
+                names[name] = one.interpreter.path
+                added.append(name)
+        if added:
+            registry.save_config(dataclasses.replace(config, interpreters=names))
+    if args.json:
+        print(json.dumps([{"name": f.name, "path": f.path, "source": f.source, "problem": f.problem,
+                           "version": f.interpreter.version if f.interpreter else "",
+                           "free_threaded": f.interpreter.free_threaded if f.interpreter else None,
+                           "debug": f.interpreter.debug if f.interpreter else None,
+                           "added": f.name in added} for f in found], indent=2))
+        return EXIT_AGREE
+    table = Table("name", "version", "free-threaded", "debug", "specializer", "source")
+    table.add_column("path", overflow="fold")
+    for one in usable:
+        i = one.interpreter
+        table.add_row(one.name, i.version, "yes" if i.free_threaded else "no", "yes" if i.debug else "no",
+                      "yes" if i.features.specializer else "no", one.source, one.path)
+    out.print(table)
+    for one in found:
+        if one.interpreter is None:
+            out.print(f"not usable ({one.source}): {one.problem}", markup=False)
+    if args.add:
+        config_path = _config(args).path
+        out.print(f"added {len(added)} to {config_path}: {', '.join(added)}" if added
+                  else f"nothing new to add to {config_path}", markup=False)
+    else:
+        out.print(f"{len(usable)} usable; `tandem interpreters discover --add` records them in tandem.toml",
+                  markup=False)
     return EXIT_AGREE
 
 
@@ -720,7 +769,13 @@ def build_parser() -> argparse.ArgumentParser:
     source = prov.add_mutually_exclusive_group()
     source.add_argument("--tarball", help="a CPython source tarball")
     source.add_argument("--source", help="a CPython source checkout (built out of tree)")
-    prov.add_argument("--version", help="apt only: the source version to use (prefix, e.g. 3.13.15)")
+    source.add_argument("--source-url", metavar="BASE",
+                        help="fetch the release tarball of --version from BASE/X.Y.Z/Python-X.Y.Z.tar.xz "
+                             "(a python.org mirror; without it, apt first, then [provision] source_url, "
+                             "$TANDEM_SOURCE_URL or python.org)")
+    prov.add_argument("--version", help="the source version: a prefix for apt (3.13), a full release (3.13.15) "
+                                        "for a release tarball")
+    prov.add_argument("--sha256", help="the release tarball's expected SHA-256 (refused when it differs)")
     prov.add_argument("--refresh", action="store_true", help="look for a newer source even if built")
     prov.add_argument("--force", action="store_true", help="rebuild even if the build exists")
     prov.add_argument("--jobs", type=int, help="make -j (default: number of CPUs)")
@@ -729,6 +784,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("path")
     add.set_defaults(handler=cmd_interpreters_add)
+    find = interp_commands.add_parser("discover", help="find the interpreters already here (pyenv, uv, PATH, a build)")
+    find.add_argument("--in", dest="build_dirs", action="append", metavar="DIR",
+                      help="a CPython build directory (its ./python; repeatable)")
+    find.add_argument("--add", action="store_true", help="record the usable ones in tandem.toml under their names")
+    find.add_argument("--json", action="store_true")
+    find.set_defaults(handler=cmd_interpreters_discover)
 
     run = commands.add_parser("run", help="run programs on target and oracle and judge each")
     run.add_argument("programs", nargs="+", metavar="PROGRAM")
