@@ -102,7 +102,8 @@ def cmd_interpreters_provision(args: argparse.Namespace) -> int:
         variants=tuple(args.variant or ("ft-debug", "ft")),
         tarball=Path(args.tarball) if args.tarball else None,
         source_dir=Path(args.source) if args.source else None,
-        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version)
+        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version,
+        source_url=args.source_url, fallback_url=_config(args).source_url, sha256=args.sha256)
     for build in builds:
         out.print(f"{build.variant:<9} {build.key:<22} {build.python}")
     return EXIT_AGREE
@@ -112,6 +113,54 @@ def cmd_interpreters_add(args: argparse.Namespace) -> int:
     config = _config(args)
     _, interpreter = registry.add_interpreter(config, args.name, args.path)
     out.print(f"added {args.name}: {interpreter.description} at {interpreter.path} (in {config.path})")
+    return EXIT_AGREE
+
+
+def cmd_interpreters_discover(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from oracle.discover import discover
+
+    found = discover(tuple(Path(d) for d in args.build_dirs or ()))
+    usable = sorted((f for f in found if f.interpreter is not None),
+                    key=lambda f: (f.interpreter.version_info, f.name))
+    added: list[str] = []
+    if args.add and usable:
+        config = _config(args)
+        names = dict(config.interpreters)
+        for one in usable:
+            name = one.name
+            if names.get(name, one.interpreter.path) != one.interpreter.path:
+                name = f"{name}-{one.source}"  # the user's own entry keeps its name
+            if names.get(name) != one.interpreter.path:
+                names[name] = one.interpreter.path
+                added.append(name)
+        if added:
+            registry.save_config(dataclasses.replace(config, interpreters=names))
+    if args.json:
+        print(json.dumps([{"name": f.name, "path": f.path, "source": f.source, "problem": f.problem,
+                           "version": f.interpreter.version if f.interpreter else "",
+                           "free_threaded": f.interpreter.free_threaded if f.interpreter else None,
+                           "debug": f.interpreter.debug if f.interpreter else None,
+                           "added": f.name in added} for f in found], indent=2))
+        return EXIT_AGREE
+    table = Table("name", "version", "free-threaded", "debug", "specializer", "source")
+    table.add_column("path", overflow="fold")
+    for one in usable:
+        i = one.interpreter
+        table.add_row(one.name, i.version, "yes" if i.free_threaded else "no", "yes" if i.debug else "no",
+                      "yes" if i.features.specializer else "no", one.source, one.path)
+    out.print(table)
+    for one in found:
+        if one.interpreter is None:
+            out.print(f"not usable ({one.source}): {one.problem}", markup=False)
+    if args.add:
+        config_path = _config(args).path
+        out.print(f"added {len(added)} to {config_path}: {', '.join(added)}" if added
+                  else f"nothing new to add to {config_path}", markup=False)
+    else:
+        out.print(f"{len(usable)} usable; `tandem interpreters discover --add` records them in tandem.toml",
+                  markup=False)
     return EXIT_AGREE
 
 
@@ -458,17 +507,17 @@ def _family_passes(scenario) -> tuple:
 
 def _campaign_minimizer(target, oracle, jobs: int):
     """What the campaign minimizes new buckets with: triage.minimize's passes and
-    predicate (same signature, at no less than half the bucket's rate)."""
+    predicate (same signature, at no less than half the bucket's rate; a bucket seen
+    once is re-run first to measure it)."""
     from fuzz.render import render
     from fuzz.scenario import Scenario
     from oracle.reproduce import Pair
-    from triage.minimize import Reproduces, minimize
+    from triage.minimize import minimize_sighting
 
-    def minimized(source: str, scenario, expected: str, rate: float, seconds: float, limits: Limits):
-        predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits, jobs=jobs)
+    def minimized(source: str, scenario, expected: str, hits: int, runs: int, seconds: float, limits: Limits):
         loaded = Scenario.from_json(scenario) if scenario else None
-        return minimize(source, loaded, render, predicate, max_seconds=seconds,
-                        extra_passes=_family_passes(loaded))
+        return minimize_sighting(source, loaded, render, Pair(target, oracle), expected, hits, runs, seconds,
+                                 limits, jobs=jobs, extra_passes=_family_passes(loaded))
 
     return minimized
 
@@ -746,7 +795,13 @@ def build_parser() -> argparse.ArgumentParser:
     source = prov.add_mutually_exclusive_group()
     source.add_argument("--tarball", help="a CPython source tarball")
     source.add_argument("--source", help="a CPython source checkout (built out of tree)")
-    prov.add_argument("--version", help="apt only: the source version to use (prefix, e.g. 3.13.15)")
+    source.add_argument("--source-url", metavar="BASE",
+                        help="fetch the release tarball of --version from BASE/X.Y.Z/Python-X.Y.Z.tar.xz "
+                             "(a python.org mirror; without it, apt first, then [provision] source_url, "
+                             "$TANDEM_SOURCE_URL or python.org)")
+    prov.add_argument("--version", help="the source version: a prefix for apt (3.13), a full release (3.13.15) "
+                                        "for a release tarball")
+    prov.add_argument("--sha256", help="the release tarball's expected SHA-256 (refused when it differs)")
     prov.add_argument("--refresh", action="store_true", help="look for a newer source even if built")
     prov.add_argument("--force", action="store_true", help="rebuild even if the build exists")
     prov.add_argument("--jobs", type=int, help="make -j (default: number of CPUs)")
@@ -755,6 +810,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("path")
     add.set_defaults(handler=cmd_interpreters_add)
+    find = interp_commands.add_parser("discover", help="find the interpreters already here (pyenv, uv, PATH, a build)")
+    find.add_argument("--in", dest="build_dirs", action="append", metavar="DIR",
+                      help="a CPython build directory (its ./python; repeatable)")
+    find.add_argument("--add", action="store_true", help="record the usable ones in tandem.toml under their names")
+    find.add_argument("--json", action="store_true")
+    find.set_defaults(handler=cmd_interpreters_discover)
 
     run = commands.add_parser("run", help="run programs on target and oracle and judge each")
     run.add_argument("programs", nargs="+", metavar="PROGRAM")
@@ -822,7 +883,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
     fuzz.add_argument("--no-minimize", action="store_true",
                       help="do not minimize the new buckets at the end of the campaign")
-    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m)")
+    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m; up to 4x for a rare one)")
     fuzz.add_argument("--programs", metavar="DIR",
                       help="also run the .py files under DIR (seeds, reproducers), a share of the work")
     fuzz.add_argument("--programs-share", type=float, default=0.1,

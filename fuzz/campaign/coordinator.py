@@ -40,7 +40,7 @@ class Campaign:
                  native: Callable[..., object] | None = None, minimizer: Callable[..., object] | None = None):
         """`native(case, interpreter, limits, tries)` gives the native trace of a crash
         (triage.native.native_trace) or None; without it crashes carry no C frames.
-        `minimizer(source, scenario, signature, rate, seconds, limits)` (triage.minimize's, given
+        `minimizer(source, scenario, signature, hits, runs, seconds, limits)` (triage.minimize's, given
         by the command) minimizes new buckets in `minimize_new_buckets`."""
         self.config, self.out = config, config.out
         self.minimizer, self.progress = minimizer, progress

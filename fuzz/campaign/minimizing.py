@@ -10,6 +10,7 @@ from pathlib import Path
 from oracle import campaign_dir, store
 from oracle.errors import TandemError
 from oracle.judge import adapted
+from oracle.rates import describe_rate
 
 from .backends import backend, call_once
 from .work import CallItem
@@ -33,45 +34,59 @@ def _minimize(campaign, *args):
 def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) -> list[str]:
     """Each findings bucket this session made, minimized to the same signature at no
     less than half its rate; the reproducer (bare-runnable) is kept as minimized.py
-    next to the original case.  A bucket seen once (flaky) has no rate to keep and
-    is left as it is.  One line per bucket for the closing note."""
+    next to the original case.  A bucket seen once (flaky) is re-run first to measure
+    its rate (triage.minimize.minimize_sighting); those runs count in the bucket, and
+    one that shows again becomes confirmed.  One line per bucket for the closing note."""
     notes = []
     if campaign.minimizer is None:
         return notes
     for identifier in campaign.new_buckets:
         bucket = campaign.buckets[identifier]
-        if bucket.hits <= 1 or not bucket.smallest:
-            notes.append(f"{identifier}: not minimized: no re-run showed it again, no rate to keep")
+        if not bucket.smallest:
+            notes.append(f"{identifier}: not minimized: no case kept")
             continue
         case = store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
-        rate = bucket.reproduction_rate
-        say(f"minimizing {identifier} ({bucket.smallest_lines} lines, rate {rate:.0%}, "
-            f"up to {campaign.config.minimize_seconds:.0f}s)")
+        original = describe_rate(bucket.hits, bucket.runs)
+        say(f"minimizing {identifier} ({bucket.smallest_lines} lines, seen {original}, "
+            f"from {campaign.config.minimize_seconds:.0f}s)")
         # candidates run under a deadline adapted to the time the sighting took
         seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
                                                  for side in ("target", "oracle"))
                 if o and o.get("outcome") != "hang"]
         limits = adapted(campaign.config.limits, max(seen) if seen else None)
         try:
-            result = _minimize(campaign, case.source, case.scenario, bucket.signature, rate,
+            result = _minimize(campaign, case.source, case.scenario, bucket.signature, bucket.hits, bucket.runs,
                                campaign.config.minimize_seconds, limits)
         except TandemError as exc:
             campaign.errors.append(f"minimizing {identifier}: {exc}")
             notes.append(f"{identifier}: not minimized: {exc}")
             continue
+        if result.rerun is not None:
+            bucket = campaign.buckets[identifier]
+            hits, runs = bucket.hits + result.rerun.hits, bucket.runs + result.rerun.runs
+            bucket = dataclasses.replace(bucket, hits=hits, runs=runs,
+                                         status="confirmed" if hits > 1 else bucket.status)
+            campaign.sink.replace(bucket)
+            if not result.rerun.hits:
+                notes.append(f"{identifier}: not minimized: seen once, then in none of {result.rerun.runs} "
+                             f"re-runs ({describe_rate(bucket.hits, bucket.runs)}); the original "
+                             f"({result.lines_before} lines) is the reproducer")
+                continue
+        rate = describe_rate(bucket.hits, bucket.runs)
         if result.source == case.source:
             notes.append(f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
-                         f"within {campaign.config.minimize_seconds:.0f}s ({result.predicate_calls} runs)")
+                         f"({rate}) within {result.seconds:.0f}s ({result.predicate_calls} runs)")
             continue
         header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
                   f"reproduction rate: {result.rate:.0%} on {campaign.config.target.name} vs "
-                  f"{campaign.config.oracle.name} (original {rate:.0%})\n"
+                  f"{campaign.config.oracle.name} (original {rate})\n"
                   f"lines: {result.lines_before} -> {result.lines_after}")
         name = campaign_dir.write_minimized(Path(bucket.path),
                                             store.reproducer(result.source, header, campaign_dir.MINIMIZED))
         bucket = dataclasses.replace(campaign.buckets[identifier], minimized=name,
                                      minimized_lines=result.lines_after, minimized_rate=result.rate)
         campaign.sink.replace(bucket)
-        notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines, "
-                     f"rate {result.rate:.0%} (original {rate:.0%}): {Path(bucket.path) / name}")
+        notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines in "
+                     f"{result.seconds:.0f}s, rate {result.rate:.0%} (original {rate}): "
+                     f"{Path(bucket.path) / name}")
     return notes

@@ -49,7 +49,7 @@ class CampaignConfig:
     programs: tuple[Program, ...] = ()
     programs_share: float = 0.1   # the share of the work given to `programs`, when any
     native_tries: int = 2         # gdb runs to get the native frames of a crash (with `native`)
-    minimize_seconds: float = 120.0  # per new bucket, at the end (with `minimizer`)
+    minimize_seconds: float = 120.0  # per new bucket at the end (with `minimizer`); up to 4x for a rare one
     scheduler: str | None = None  # a Dask scheduler address (tcp://HOST:8786): executors there
 
 
