@@ -390,7 +390,8 @@ def _campaign_table(campaign) -> Table:
                         f"{campaign.out}", show_header=False)
     table.add_row("elapsed", f"{record['elapsed']:.0f}s")
     table.add_row("runs", f"{record['runs']} ({record['runs_per_second']:.2f}/s)" +
-                  (f", {record['without_teardown']} without teardown" if record["without_teardown"] else ""))
+                  (f", {record['without_teardown']} without teardown" if record["without_teardown"] else "") +
+                  (f", {record['lost']} lost with their executor" if record["lost"] else ""))
     table.add_row("families", ", ".join(f"{k} {v}" for k, v in sorted(record["per_family"].items())))
     table.add_row("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(record["verdicts"].items())))
     table.add_row("findings", f"{record['buckets']} bucket(s) ({record['flaky']} flaky): " +
