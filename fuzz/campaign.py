@@ -29,7 +29,7 @@ from oracle.judge import adapted, judge_with
 from oracle.reproduce import Pair, confirmation_limits, confirmed
 from oracle.rates import describe_rate
 from oracle.model import Bucket, Case, Finding, Interpreter, Kind, Limits, Side, Signature, Verdict
-from oracle.signature import signature as default_signature, signature_id as default_signature_id
+from oracle.signature import NATIVE_FRAME, signature as default_signature, signature_id as default_signature_id
 
 from .family import FAMILIES, build
 from .mutate import mutate
@@ -497,8 +497,22 @@ class Campaign:
             campaign_dir.write_bucket(bucket)
             notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines in "
                          f"{result.seconds:.0f}s, rate {result.rate:.0%} (original {rate}): "
-                         f"{Path(bucket.path) / name}")
+                         f"{Path(bucket.path) / name}" + self._other_c_frames(bucket, result.source))
         return notes
+
+    def _other_c_frames(self, bucket: Bucket, source: str) -> str:
+        """A crash bucket named by gdb's C frames was minimized against plain runs, which
+        match on kind, side and signal (signature.matches): one gdb run of the result says
+        whether it still crashes there.  '' when it does (or cannot be told)."""
+        named = [part for part in bucket.signature.split("|")[3:] if NATIVE_FRAME.match(part)]
+        if not named or self.native is None:
+            return ""
+        interpreter = self.config.oracle if bucket.side == "oracle" else self.config.target
+        trace = self.native(Case(source=source), interpreter, self.config.limits, self.config.native_tries)
+        frames = list(getattr(trace, "frames", None) or ())[:len(named)]
+        if not frames or frames == named:
+            return ""
+        return f" (gdb names other C frames for it: {'|'.join(frames)})"
 
     # -- the loop -----------------------------------------------------------------------
 
