@@ -499,11 +499,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return EXIT_ERROR  # not reached: execv replaces this process
 
 
-def _family_passes(scenario) -> tuple:
-    """The shrink passes of the scenario's own family (fuzz/family.py), for triage.minimize."""
+def _family_minimizing(scenario) -> dict:
+    """What the scenario's own family (fuzz/family.py) gives triage.minimize: its shrink
+    passes and its short standalone form."""
     from fuzz.family import FAMILIES
     family = FAMILIES.get(scenario.family) if scenario is not None else None
-    return family.shrink_passes if family is not None else ()
+    if family is None:
+        return {}
+    return {"extra_passes": family.shrink_passes, "short_form": family.reproducer}
 
 
 def _campaign_minimizer(target, oracle, jobs: int):
@@ -518,7 +521,7 @@ def _campaign_minimizer(target, oracle, jobs: int):
     def minimized(source: str, scenario, expected: str, hits: int, runs: int, seconds: float, limits: Limits):
         loaded = Scenario.from_json(scenario) if scenario else None
         return minimize_sighting(source, loaded, render, Pair(target, oracle), expected, hits, runs, seconds,
-                                 limits, jobs=jobs, extra_passes=_family_passes(loaded))
+                                 limits, jobs=jobs, **_family_minimizing(loaded))
 
     return minimized
 
@@ -620,7 +623,7 @@ def cmd_minimize(args: argparse.Namespace) -> int:
                            jobs=args.jobs)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time),
-                      extra_passes=_family_passes(scenario))
+                      **_family_minimizing(scenario))
     header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
               f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
               f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}")

@@ -375,15 +375,22 @@ class Minimized:
 
 
 def minimize(source: str, scenario, render: Callable | None, predicate: Reproduces,
-             max_seconds: float = 900.0, extra_passes: tuple = ()) -> Minimized:
+             max_seconds: float = 900.0, extra_passes: tuple = (),
+             short_form: Callable | None = None) -> Minimized:
     """The scenario passes (when there is a scenario; the family's own `extra_passes`
-    after the shared ones), then statement deletion and the text passes in turn until
-    neither makes the program smaller."""
+    after the shared ones), then the family's `short_form` of the scenario (a plain
+    program without its runtime, e.g. the interleave family's bug-report form) when it
+    still reproduces, then statement deletion and the text passes in turn until neither
+    makes the program smaller."""
     started = time.monotonic()
     deadline = started + max_seconds
     best_scenario, best = scenario, source
     if scenario is not None and render is not None:
         best_scenario, best = minimize_scenario(scenario, render, predicate, deadline, extra_passes)
+    if best_scenario is not None and short_form is not None and time.monotonic() < deadline:
+        candidate = short_form(best_scenario)
+        if len(candidate) < len(best) and predicate(candidate):
+            best = candidate
     while time.monotonic() < deadline:
         before = best
         best = minimize_text(minimize_statements(best, predicate, deadline), predicate, deadline)
@@ -406,7 +413,7 @@ def budget(seconds: float, rate: float) -> float:
 
 def minimize_sighting(source: str, scenario, render: Callable | None, pair: Pair, expected: str, hits: int,
                       runs: int, seconds: float, limits: Limits, jobs: int = 1,
-                      extra_passes: tuple = ()) -> Minimized:
+                      extra_passes: tuple = (), short_form: Callable | None = None) -> Minimized:
     """A campaign's finding (seen `hits` times in `runs`), minimized to the same signature
     at no less than half its rate.  A finding seen only once has no rate to keep: it is
     re-run up to FLAKY_RERUNS times first (until 3 reproductions), and those runs are
@@ -425,6 +432,6 @@ def minimize_sighting(source: str, scenario, render: Callable | None, pair: Pair
     rate = hits / max(runs, 1)
     predicate = Reproduces(pair, expected, rate, fraction=0.5, limits=limits, jobs=jobs)
     result = minimize(source, scenario, render, predicate, max_seconds=budget(seconds, rate),
-                      extra_passes=extra_passes)
+                      extra_passes=extra_passes, short_form=short_form)
     return dataclasses.replace(result, predicate_calls=result.predicate_calls + (rerun.runs if rerun else 0),
                                seconds=time.monotonic() - started, rerun=rerun)

@@ -10,20 +10,22 @@ from pathlib import Path
 from oracle import campaign_dir, store
 from oracle.errors import TandemError
 from oracle.judge import adapted
+from oracle.model import Bucket, Case
 from oracle.rates import describe_rate
+from oracle.signature import NATIVE_FRAME
 
 from .backends import backend, call_once
 from .work import CallItem
 
 
-def _minimize(campaign, *args):
-    """The minimizer, run as a work item where the interpreters are: on the cluster
-    with --scheduler, else here (it runs its own candidates in parallel)."""
+def _where_interpreters_are(campaign, function, *args):
+    """`function(*args)` run as a work item where the interpreters are: on the cluster
+    with --scheduler, else here (the minimizer runs its own candidates in parallel)."""
     if not campaign.config.scheduler:
-        return campaign.minimizer(*args)
+        return function(*args)
     pool = backend(campaign.setup, campaign.config.jobs, campaign.config.scheduler)
     try:
-        outcome = call_once(pool, CallItem(next(campaign._numbers), campaign.minimizer, args))
+        outcome = call_once(pool, CallItem(next(campaign._numbers), function, args))
     finally:
         pool.close()
     if outcome.failure:
@@ -55,8 +57,9 @@ def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) 
                 if o and o.get("outcome") != "hang"]
         limits = adapted(campaign.config.limits, max(seen) if seen else None)
         try:
-            result = _minimize(campaign, case.source, case.scenario, bucket.signature, bucket.hits, bucket.runs,
-                               campaign.config.minimize_seconds, limits)
+            result = _where_interpreters_are(campaign, campaign.minimizer, case.source, case.scenario,
+                                             bucket.signature, bucket.hits, bucket.runs,
+                                             campaign.config.minimize_seconds, limits)
         except TandemError as exc:
             campaign.errors.append(f"minimizing {identifier}: {exc}")
             notes.append(f"{identifier}: not minimized: {exc}")
@@ -88,5 +91,25 @@ def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) 
         campaign.sink.replace(bucket)
         notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines in "
                      f"{result.seconds:.0f}s, rate {result.rate:.0%} (original {rate}): "
-                     f"{Path(bucket.path) / name}")
+                     f"{Path(bucket.path) / name}" + _other_c_frames(campaign, bucket, result.source))
     return notes
+
+
+def _other_c_frames(campaign, bucket: Bucket, source: str) -> str:
+    """A crash bucket named by gdb's C frames was minimized against plain runs, which
+    match on kind, side and signal (signature.matches): one gdb run of the result says
+    whether it still crashes there.  '' when it does (or cannot be told)."""
+    named = [part for part in bucket.signature.split("|")[3:] if NATIVE_FRAME.match(part)]
+    native = campaign.setup.native
+    if not named or native is None:
+        return ""
+    interpreter = campaign.config.oracle if bucket.side == "oracle" else campaign.config.target
+    try:
+        trace = _where_interpreters_are(campaign, native, Case(source=source), interpreter, campaign.config.limits,
+                                        campaign.config.native_tries)
+    except TandemError as exc:
+        return f" (gdb could not check its C frames: {exc})"
+    frames = list(getattr(trace, "frames", None) or ())[:len(named)]
+    if not frames or frames == named:
+        return ""
+    return f" (gdb names other C frames for it: {'|'.join(frames)})"
