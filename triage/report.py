@@ -48,7 +48,8 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
     title = case.description or f"{kind} found by tandem"
     lines = [f"# {title}", "",
              f"Found by tandem (differential fuzzing of the free-threaded build): **{kind}**"
-             + (f" on the {case.expect.side.value}" if case.expect.side else "") + ".", ""]
+             + ((" on both sides" if case.expect.side.value == "both" else f" on the {case.expect.side.value}")
+                if case.expect.side else "") + ".", ""]
     lines += ["## Versions and build flags", ""]
     if seen_in:
         lines += [f"Seen in {seen_in}.", ""]
