@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -739,7 +740,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         if None in pair:
             raise TandemError(f"cannot check the reproducer: the campaign's {builds[pair.index(None)].role} "
                               f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)")
-        check = _check_reproducer(case, source, pair[0], pair[1], _limits(args))
+        rate = (bucket.minimized_rate if minimized and bucket.minimized_rate else
+                bucket.reproduction_rate if bucket is not None else None)
+        check = _check_reproducer(case, source, pair[0], pair[1], _limits(args), rate)
     text = markdown(case, load_verdict(case), builds, rates, source=source, seen_in=seen_in, check=check,
                     minimized=minimized, bisect=campaign_dir.read_bisect(Path(bucket.path)) if bucket else None)
     if args.out:
@@ -748,8 +751,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     if check is not None:
-        err.print(f"checked the reproducer on {check.build}: {check.kind}, "
-                  + ("reproduced" if check.reproduced else "did not reproduce this time"), markup=False)
+        err.print(f"checked the reproducer on {check.build} ({check.runs} run(s)): {check.kind}, "
+                  + ("reproduced" if check.reproduced else "did not reproduce in those runs"), markup=False)
     return EXIT_AGREE
 
 
@@ -760,18 +763,21 @@ def _probed(path: str, name: str):
         return None
 
 
-def _check_reproducer(case, source: str, target, oracle, limits: Limits):
-    """Run the reproducer the report prints once on the target (against the oracle), and
-    count it as every re-run is counted: its signature against the case's."""
-    from oracle.reproduce import Pair, reproduce
+def _check_reproducer(case, source: str, target, oracle, limits: Limits, rate: float | None = None):
+    """Run the reproducer the report prints on the target against the oracle, counted as
+    every re-run is counted (its signature against the case's), until it shows: at most
+    enough runs to expect it twice at its known rate (1 to 10)."""
+    from oracle.reproduce import Pair, first_hit, reproduce
     from triage.report import Check
 
-    found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), 1,
-                      expected=case.signature or None, limits=limits)
-    verdict = found.verdicts[0]
+    runs = 1 if not rate else max(1, min(10, math.ceil(2 / rate)))
+    found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), runs,
+                      expected=case.signature or None, limits=limits, stop_when=first_hit)
+    verdict = found.verdicts[-1]
     reproduced = bool(found.hits) and (bool(case.signature) or found.signature.startswith(case.expect.kind.value + "|"))
-    return Check(target.name, verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
-                 reproduced)
+    return Check(f"{target.name} vs {oracle.name}",
+                 verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
+                 reproduced, found.runs)
 
 
 # -- parser ----------------------------------------------------------------------------
