@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
+import os
 import shutil
 import subprocess
 import sys
@@ -102,7 +104,8 @@ def cmd_interpreters_provision(args: argparse.Namespace) -> int:
         variants=tuple(args.variant or ("ft-debug", "ft")),
         tarball=Path(args.tarball) if args.tarball else None,
         source_dir=Path(args.source) if args.source else None,
-        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version)
+        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version,
+        source_url=args.source_url, fallback_url=_config(args).source_url, sha256=args.sha256)
     for build in builds:
         out.print(f"{build.variant:<9} {build.key:<22} {build.python}")
     return EXIT_AGREE
@@ -112,6 +115,54 @@ def cmd_interpreters_add(args: argparse.Namespace) -> int:
     config = _config(args)
     _, interpreter = registry.add_interpreter(config, args.name, args.path)
     out.print(f"added {args.name}: {interpreter.description} at {interpreter.path} (in {config.path})")
+    return EXIT_AGREE
+
+
+def cmd_interpreters_discover(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from oracle.discover import discover
+
+    found = discover(tuple(Path(d) for d in args.build_dirs or ()))
+    usable = sorted((f for f in found if f.interpreter is not None),
+                    key=lambda f: (f.interpreter.version_info, f.name))
+    added: list[str] = []
+    if args.add and usable:
+        config = _config(args)
+        names = dict(config.interpreters)
+        for one in usable:
+            name = one.name
+            if names.get(name, one.interpreter.path) != one.interpreter.path:
+                name = f"{name}-{one.source}"  # the user's own entry keeps its name
+            if names.get(name) != one.interpreter.path:
+                names[name] = one.interpreter.path
+                added.append(name)
+        if added:
+            registry.save_config(dataclasses.replace(config, interpreters=names))
+    if args.json:
+        print(json.dumps([{"name": f.name, "path": f.path, "source": f.source, "problem": f.problem,
+                           "version": f.interpreter.version if f.interpreter else "",
+                           "free_threaded": f.interpreter.free_threaded if f.interpreter else None,
+                           "debug": f.interpreter.debug if f.interpreter else None,
+                           "added": f.name in added} for f in found], indent=2))
+        return EXIT_AGREE
+    table = Table("name", "version", "free-threaded", "debug", "specializer", "source")
+    table.add_column("path", overflow="fold")
+    for one in usable:
+        i = one.interpreter
+        table.add_row(one.name, i.version, "yes" if i.free_threaded else "no", "yes" if i.debug else "no",
+                      "yes" if i.features.specializer else "no", one.source, one.path)
+    out.print(table)
+    for one in found:
+        if one.interpreter is None:
+            out.print(f"not usable ({one.source}): {one.problem}", markup=False)
+    if args.add:
+        config_path = _config(args).path
+        out.print(f"added {len(added)} to {config_path}: {', '.join(added)}" if added
+                  else f"nothing new to add to {config_path}", markup=False)
+    else:
+        out.print(f"{len(usable)} usable; `tandem interpreters discover --add` records them in tandem.toml",
+                  markup=False)
     return EXIT_AGREE
 
 
@@ -341,7 +392,8 @@ def _campaign_table(campaign) -> Table:
                         f"{campaign.out}", show_header=False)
     table.add_row("elapsed", f"{record['elapsed']:.0f}s")
     table.add_row("runs", f"{record['runs']} ({record['runs_per_second']:.2f}/s)" +
-                  (f", {record['without_teardown']} without teardown" if record["without_teardown"] else ""))
+                  (f", {record['without_teardown']} without teardown" if record["without_teardown"] else "") +
+                  (f", {record['lost']} lost with their executor" if record["lost"] else ""))
     table.add_row("families", ", ".join(f"{k} {v}" for k, v in sorted(record["per_family"].items())))
     table.add_row("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(record["verdicts"].items())))
     table.add_row("findings", f"{record['buckets']} bucket(s) ({record['flaky']} flaky): " +
@@ -399,13 +451,14 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         if not 0.0 <= share <= 1.0:
             raise TandemError(f"{flag} {share}: give a fraction between 0 and 1")
     programs = load_programs(Path(args.programs)) if args.programs else ()
+    scheduler = args.scheduler or os.environ.get("TANDEM_SCHEDULER") or config.scheduler or None
     settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
                               jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
                               confirm=args.confirm, limits=_limits(args), resume=args.resume or args.extend,
                               extend=args.extend,
                               forkserver=not args.no_forkserver, programs=programs,
                               programs_share=args.programs_share, teardown_share=args.teardown_share,
-                              minimize_seconds=_duration(args.minimize_time))
+                              minimize_seconds=_duration(args.minimize_time), scheduler=scheduler)
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -449,26 +502,53 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return EXIT_FINDING if buckets else EXIT_AGREE
 
 
-def _family_passes(scenario) -> tuple:
-    """The shrink passes of the scenario's own family (fuzz/family.py), for triage.minimize."""
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Become Dask workers for campaigns on this host: the interpreters are checked first
+    (a worker without them would fail every work item), then `dask worker SCHEDULER
+    --nthreads 1 --nworkers N` runs in this process's place."""
+    config = _config(args)
+    target, oracle = _pair(args, config)
+    for interpreter in (target, oracle):
+        if not os.access(interpreter.path, os.X_OK):
+            raise TandemError(f"this host has no {interpreter.name} ({interpreter.path}): run `tandem interpreters "
+                              "provision` here, or share the interpreter cache at the same path")
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask is None:
+        raise TandemError("`tandem worker` needs Dask distributed: pip install 'tandem[cluster]'")
+    workers = args.nworkers or os.cpu_count() or 1
+    # --preload: the executor's modules are imported at start, not by the first work item
+    argv = [dask, "worker", args.scheduler, "--nthreads", "1", "--nworkers", str(workers), "--preload",
+            "fuzz.campaign.work"]
+    err.print(f"tandem worker: {workers} executor(s) for {target.name} vs {oracle.name}: {' '.join(argv)}",
+              markup=False)
+    sys.stderr.flush()
+    os.execv(dask, argv)
+    return EXIT_ERROR  # not reached: execv replaces this process
+
+
+def _family_minimizing(scenario) -> dict:
+    """What the scenario's own family (fuzz/family.py) gives triage.minimize: its shrink
+    passes and its short standalone form."""
     from fuzz.family import FAMILIES
     family = FAMILIES.get(scenario.family) if scenario is not None else None
-    return family.shrink_passes if family is not None else ()
+    if family is None:
+        return {}
+    return {"extra_passes": family.shrink_passes, "short_form": family.reproducer}
 
 
 def _campaign_minimizer(target, oracle, jobs: int):
     """What the campaign minimizes new buckets with: triage.minimize's passes and
-    predicate (same signature, at no less than half the bucket's rate)."""
+    predicate (same signature, at no less than half the bucket's rate; a bucket seen
+    once is re-run first to measure it)."""
     from fuzz.render import render
     from fuzz.scenario import Scenario
     from oracle.reproduce import Pair
-    from triage.minimize import Reproduces, minimize
+    from triage.minimize import minimize_sighting
 
-    def minimized(source: str, scenario, expected: str, rate: float, seconds: float, limits: Limits):
-        predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=0.5, limits=limits, jobs=jobs)
+    def minimized(source: str, scenario, expected: str, hits: int, runs: int, seconds: float, limits: Limits):
         loaded = Scenario.from_json(scenario) if scenario else None
-        return minimize(source, loaded, render, predicate, max_seconds=seconds,
-                        extra_passes=_family_passes(loaded))
+        return minimize_sighting(source, loaded, render, Pair(target, oracle), expected, hits, runs, seconds,
+                                 limits, jobs=jobs, **_family_minimizing(loaded))
 
     return minimized
 
@@ -570,7 +650,7 @@ def cmd_minimize(args: argparse.Namespace) -> int:
                            jobs=args.jobs)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time),
-                      extra_passes=_family_passes(scenario))
+                      **_family_minimizing(scenario))
     header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
               f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
               f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}")
@@ -686,7 +766,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         if None in pair:
             raise TandemError(f"cannot check the reproducer: the campaign's {builds[pair.index(None)].role} "
                               f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)")
-        check = _check_reproducer(case, source, pair[0], pair[1], _limits(args))
+        rate = (bucket.minimized_rate if minimized and bucket.minimized_rate else
+                bucket.reproduction_rate if bucket is not None else None)
+        check = _check_reproducer(case, source, pair[0], pair[1], _limits(args), rate)
     text = markdown(case, load_verdict(case), builds, rates, source=source, seen_in=seen_in, check=check,
                     minimized=minimized, bisect=campaign_dir.read_bisect(Path(bucket.path)) if bucket else None)
     if args.out:
@@ -695,8 +777,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     if check is not None:
-        err.print(f"checked the reproducer on {check.build}: {check.kind}, "
-                  + ("reproduced" if check.reproduced else "did not reproduce this time"), markup=False)
+        err.print(f"checked the reproducer on {check.build} ({check.runs} run(s)): {check.kind}, "
+                  + ("reproduced" if check.reproduced else "did not reproduce in those runs"), markup=False)
     return EXIT_AGREE
 
 
@@ -707,18 +789,21 @@ def _probed(path: str, name: str):
         return None
 
 
-def _check_reproducer(case, source: str, target, oracle, limits: Limits):
-    """Run the reproducer the report prints once on the target (against the oracle), and
-    count it as every re-run is counted: its signature against the case's."""
-    from oracle.reproduce import Pair, reproduce
+def _check_reproducer(case, source: str, target, oracle, limits: Limits, rate: float | None = None):
+    """Run the reproducer the report prints on the target against the oracle, counted as
+    every re-run is counted (its signature against the case's), until it shows: at most
+    enough runs to expect it twice at its known rate (1 to 10)."""
+    from oracle.reproduce import Pair, first_hit, reproduce
     from triage.report import Check
 
-    found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), 1,
-                      expected=case.signature or None, limits=limits)
-    verdict = found.verdicts[0]
+    runs = 1 if not rate else max(1, min(10, math.ceil(2 / rate)))
+    found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), runs,
+                      expected=case.signature or None, limits=limits, stop_when=first_hit)
+    verdict = found.verdicts[-1]
     reproduced = bool(found.hits) and (bool(case.signature) or found.signature.startswith(case.expect.kind.value + "|"))
-    return Check(target.name, verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
-                 reproduced)
+    return Check(f"{target.name} vs {oracle.name}",
+                 verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
+                 reproduced, found.runs)
 
 
 # -- parser ----------------------------------------------------------------------------
@@ -746,7 +831,13 @@ def build_parser() -> argparse.ArgumentParser:
     source = prov.add_mutually_exclusive_group()
     source.add_argument("--tarball", help="a CPython source tarball")
     source.add_argument("--source", help="a CPython source checkout (built out of tree)")
-    prov.add_argument("--version", help="apt only: the source version to use (prefix, e.g. 3.13.15)")
+    source.add_argument("--source-url", metavar="BASE",
+                        help="fetch the release tarball of --version from BASE/X.Y.Z/Python-X.Y.Z.tar.xz "
+                             "(a python.org mirror; without it, apt first, then [provision] source_url, "
+                             "$TANDEM_SOURCE_URL or python.org)")
+    prov.add_argument("--version", help="the source version: a prefix for apt (3.13), a full release (3.13.15) "
+                                        "for a release tarball")
+    prov.add_argument("--sha256", help="the release tarball's expected SHA-256 (refused when it differs)")
     prov.add_argument("--refresh", action="store_true", help="look for a newer source even if built")
     prov.add_argument("--force", action="store_true", help="rebuild even if the build exists")
     prov.add_argument("--jobs", type=int, help="make -j (default: number of CPUs)")
@@ -755,6 +846,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("path")
     add.set_defaults(handler=cmd_interpreters_add)
+    find = interp_commands.add_parser("discover", help="find the interpreters already here (pyenv, uv, PATH, a build)")
+    find.add_argument("--in", dest="build_dirs", action="append", metavar="DIR",
+                      help="a CPython build directory (its ./python; repeatable)")
+    find.add_argument("--add", action="store_true", help="record the usable ones in tandem.toml under their names")
+    find.add_argument("--json", action="store_true")
+    find.set_defaults(handler=cmd_interpreters_discover)
 
     run = commands.add_parser("run", help="run programs on target and oracle and judge each")
     run.add_argument("programs", nargs="+", metavar="PROGRAM")
@@ -823,13 +920,24 @@ def build_parser() -> argparse.ArgumentParser:
                       help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
     fuzz.add_argument("--no-minimize", action="store_true",
                       help="do not minimize the new buckets at the end of the campaign")
-    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m)")
+    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m; up to 4x for a rare one)")
     fuzz.add_argument("--programs", metavar="DIR",
                       help="also run the .py files under DIR (seeds, reproducers), a share of the work")
     fuzz.add_argument("--programs-share", type=float, default=0.1,
                       help="share of the work given to --programs (default 0.1; 1 runs only them)")
+    fuzz.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                      help="run the work on the Dask cluster of this scheduler (default: $TANDEM_SCHEDULER, "
+                           "then [cluster] scheduler in tandem.toml; none: --jobs local executors)")
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
+
+    worker = commands.add_parser("worker", help="serve a Dask scheduler's campaigns from this host "
+                                                "(dask worker --nthreads 1, interpreters checked first)")
+    worker.add_argument("scheduler", metavar="tcp://HOST:8786", help="the Dask scheduler's address")
+    worker.add_argument("--nworkers", type=int, help="executors on this host (default: number of CPUs)")
+    worker.add_argument("--target", help="interpreter under test to check for (default: config or ft-debug)")
+    worker.add_argument("--oracle", help="reference interpreter to check for (default: config or ft)")
+    worker.set_defaults(handler=cmd_worker)
 
     triage = commands.add_parser("triage", help="list campaigns' buckets (merged by signature), near duplicates grouped")
     triage.add_argument("campaigns", nargs="+", metavar="CAMPAIGN", help="campaign directories (or their findings/)")

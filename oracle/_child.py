@@ -559,6 +559,12 @@ def serve():
     # (PyAST_Check): 12% of a debug child's time for an empty program.  Every child would
     # build the same types; built here, they are inherited.
     compile("pass", "<tandem warm-up>", "exec")
+    global _prctl
+    try:  # every child dies with the server (the server, with its host: oracle/executor.py)
+        import ctypes
+        _prctl = ctypes.CDLL(None).prctl
+    except (ImportError, OSError, AttributeError):
+        pass
     read = sys.stdin.buffer.read
     while True:
         header = read(4)
@@ -587,7 +593,6 @@ def _serve_child(request):
     global _real_stderr, _feedback
     try:
         import io
-        import resource
         inherited = (dict(sys.modules), dict(vars(builtins)))  # what the program did not make
         os.setsid()  # born in the server's pids cgroup, if there is one (oracle/sandbox.py)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -599,14 +604,9 @@ def _serve_child(request):
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for name, value in request["limits"].items():
-            if value > 0:
-                which = getattr(resource, name)
-                hard = resource.getrlimit(which)[1]
-                value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-                resource.setrlimit(which, (value, hard))
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        if _prctl is not None:
+            _prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: a run does not outlive its fork server
+        apply_limits(request["limits"])
         for fd, name in ((1, "stdout"), (2, "stderr")):
             stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
                                       errors="backslashreplace", write_through=True)
@@ -711,6 +711,24 @@ def _clear_module_dict(namespace):
 
 
 CGROUP_GATE = "TANDEM_CGROUP_GATE"
+LIMITS = "TANDEM_LIMITS"   # a fresh run's limits: "RLIMIT_AS=N,RLIMIT_FSIZE=N,RLIMIT_NPROC=N"
+_prctl = None              # libc's prctl, in a fork server (see serve)
+
+
+def apply_limits(limits):
+    """The run's resource limits, the one rule for fresh and forked runs alike: each
+    {RLIMIT name: value} (0: none) becomes both the soft and the hard limit (never above
+    the hard limit inherited), so that the program cannot raise it again; no core files;
+    a write past RLIMIT_FSIZE fails with EFBIG instead of killing with SIGXFSZ."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for name, value in limits.items():
+        if value > 0:
+            which = getattr(resource, name)
+            hard = resource.getrlimit(which)[1]
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (value, value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 def _await_cgroup(name, patience=5.0):
@@ -741,6 +759,9 @@ def main(argv):
     gate = os.environ.pop(CGROUP_GATE, None)  # not seen by the program
     if gate:
         _await_cgroup(gate)
+    limits = os.environ.pop(LIMITS, None)
+    if limits:
+        apply_limits({name: int(value) for name, value in (item.split("=") for item in limits.split(","))})
     install(argv[1])
     return run_path(argv[2])
 

@@ -13,9 +13,7 @@ import json
 import linecache
 import os
 import re
-import resource
 import select
-import selectors
 import shutil
 import signal
 import subprocess
@@ -47,6 +45,7 @@ STALL_EVERY = 1.5                    # seconds between looks at an idle run
 STALL_GRACE = 0.5                    # seconds for the last stack dump of a stalled run
 IDLE_TICKS = 2                       # CPU clock ticks (1/100 s) a look may see and still call it idle
 CGROUP_GATE = "TANDEM_CGROUP_GATE"   # the harness waits to be in this cgroup (_child.py)
+LIMITS_ENV = "TANDEM_LIMITS"         # the limits the harness applies (_child.apply_limits)
 
 
 class _Bounded:
@@ -96,27 +95,35 @@ def scrubbed_env(workdir: Path, extra: tuple[tuple[str, str], ...] = ()) -> dict
     return env
 
 
-def _limit_setter(limits: Limits, box: Box | None = None):
+def limit_request(limits: Limits) -> dict[str, int]:
+    """The run's resource limits as the harness applies them (_child.apply_limits: the
+    one rule for fresh and forked runs)."""
+    return {"RLIMIT_AS": limits.address_space, "RLIMIT_FSIZE": limits.file_size, "RLIMIT_NPROC": limits.processes}
+
+
+def _load_prctl():
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def die_with_parent() -> None:
+    """In a child before exec: SIGKILL when the thread that started it ends, so that an
+    executor killed mid-run leaves no run (nor fork server) behind."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _preexec(box: Box | None):
     def apply() -> None:
         if box is not None:
             box.join()
-        def set_limit(which: int, value: int) -> None:
-            if value <= 0:
-                return
-            soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            try:
-                resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
-            except (ValueError, OSError):
-                resource.setrlimit(which, (value, hard))
-
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        set_limit(resource.RLIMIT_AS, limits.address_space)
-        set_limit(resource.RLIMIT_FSIZE, limits.file_size)
-        set_limit(resource.RLIMIT_NPROC, limits.processes)
-        # A program that writes past RLIMIT_FSIZE should see EFBIG, not die of SIGXFSZ.
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        die_with_parent()
 
     return apply
 
@@ -333,6 +340,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     workdir, program, report = _prepare(root, case)
     box = Box(limits.processes)
     env = _run_env(workdir, case, box, feedback, interpreter)
+    env[LIMITS_ENV] = ",".join(f"{name}={value}" for name, value in limit_request(limits).items())
     # Moving a process into a cgroup waits for an RCU grace period (10-20 ms).  The host
     # does it while the interpreter starts, and the harness holds the program back until
     # it is done (CGROUP_GATE); under a wrapper (a debugger, which forks the interpreter
@@ -346,8 +354,7 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     try:
         process = subprocess.Popen(
             argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
-            preexec_fn=_limit_setter(limits, None if late else box),
+            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_preexec(None if late else box),
         )
     except OSError as exc:
         box.close()
@@ -356,27 +363,151 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
         box.admit(process.pid)
     out = _Bounded(limits.output_head, limits.output_tail)
     err = _Bounded(limits.output_head, limits.output_tail)
+    launched = _Fresh(process)
     try:
         watch = StallWatch(process.pid, root, program, case.source,
                            dataclasses.replace(limits, stall_after=0) if wrapper else limits, started)
-        timed_out, stall = _pump(process, out, err, limits, started, watch)
+        returncode, timed_out, stall = _supervise(
+            launched, {process.stdout.fileno(): out, process.stderr.fileno(): err}, limits, started, watch)
     finally:
         duration = time.monotonic() - started
+        launched.close()
         _kill_group(process.pid)  # stray children and daemons of the run die with it,
         box.close()               # and so do those that left the process group
         _remove_perf_map(process.pid)
-    returncode = process.returncode
+    return _raw_run(interpreter, argv, returncode, timed_out, stall, duration, out, err, report, root, box)
+
+
+def _raw_run(interpreter: Interpreter, argv, returncode: int | None, timed_out: bool, stall: str, duration: float,
+             out: _Bounded, err: _Bounded, report: Path, root: Path, box: Box) -> RawRun:
+    """What a run left, fresh or forked: a hang has no exit status, a signal is negative."""
     records, damaged = read_report(report)
-    signal_number = -returncode if returncode is not None and returncode < 0 else None
-    if timed_out:
-        signal_number = None
     return RawRun(
         interpreter=interpreter.name, version=interpreter.version, argv=tuple(argv),
-        returncode=None if timed_out else returncode, signal=signal_number, timed_out=timed_out,
-        duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
+        returncode=None if timed_out else returncode,
+        signal=-returncode if returncode is not None and returncode < 0 and not timed_out else None,
+        timed_out=timed_out, duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
         report_damaged=damaged, workdir=str(root), run_id=box.id, stall=stall,
         sanitizer_log=sanitizers.read_logs(root) if interpreter.sanitizer else "",
     )
+
+
+# -- one run, two launchers ------------------------------------------------------------
+
+DRAIN = 1.0            # seconds to read a run's output after its end (a survivor may hold a pipe)
+KILL_PATIENCE = 10.0   # seconds for the end of a run after SIGKILL to its group
+
+
+class _Fresh:
+    """A run in a fresh process, as _supervise sees it: it ended when the process did
+    (a pidfd says when; without one, it is looked at every 50 ms)."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process, self.pid = process, process.pid
+        for stream in (process.stdout, process.stderr):
+            os.set_blocking(stream.fileno(), False)
+        try:
+            self.pidfd = os.pidfd_open(process.pid)
+            self.ready_fds, self.poll_every = (self.pidfd,), None
+        except (AttributeError, OSError):
+            self.pidfd, self.ready_fds, self.poll_every = None, (), 0.05
+
+    def ended(self) -> int | None:
+        return self.process.poll()
+
+    def settle(self) -> None:
+        pass
+
+    def give_up(self) -> int:
+        return self.process.wait()
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+        self.process.stdout.close()
+        self.process.stderr.close()
+        if self.process.returncode is None:
+            _kill_group(self.process.pid)
+            self.process.wait()
+
+
+class _Forked:
+    """A run in a fork server's child: it ended when the server says "exit S"; its
+    output pipes are held open by the host until then (_Fifos)."""
+
+    def __init__(self, server: ForkServer, pid: int, output: _Fifos):
+        self.server, self.pid, self.output = server, pid, output
+        self.ready_fds, self.poll_every = (server.process.stdout.fileno(),), None
+
+    def ended(self) -> int | None:
+        line = self.server._line(self.server.process, 0.0)
+        if line is None:
+            if self.server.process.poll() is not None or self.server.gone:
+                self.give_up()
+            return None
+        if not line.startswith("exit "):
+            self.give_up()
+        return int(line.split()[1])
+
+    def settle(self) -> None:
+        self.output.release()
+
+    def give_up(self) -> int:
+        self.server.close()
+        raise HarnessError(f"the fork server of {self.server.interpreter.name} lost its child")
+
+
+def _supervise(launched, streams: dict[int, _Bounded], limits: Limits, started: float,
+               watch: StallWatch) -> tuple[int | None, bool, str]:
+    """The one state machine of a run, fresh or forked: read its output until it ends;
+    past the deadline, or once its stacks show a deadlock or a thread idle forever
+    (StallWatch), dump all stacks (SIGUSR1: faulthandler) and kill its group after the
+    grace.  (exit status or None, hung, how it stalled: "", "deadlock" or "idle")."""
+    deadline = started + limits.deadline if limits.deadline > 0 else None
+    kill_at = give_up_at = ended_at = None
+    code, timed_out, stall = None, False, ""
+    streams = dict(streams)
+    while True:
+        now = time.monotonic()
+        if ended_at is None:
+            code = launched.ended()
+            if code is None and give_up_at is not None and now >= give_up_at:
+                code = launched.give_up()
+            if code is not None:
+                ended_at = now
+                _kill_group(launched.pid)  # a grandchild may hold the output open
+                launched.settle()
+        if ended_at is not None and (not streams or now - ended_at >= DRAIN):
+            return code, timed_out, stall
+        if ended_at is None and kill_at is None and (
+                (deadline is not None and now >= deadline) or (stall := watch.stalled(now))):
+            timed_out = True
+            try:
+                os.kill(launched.pid, signal.SIGUSR1)  # faulthandler: dump all stacks
+            except ProcessLookupError:
+                pass
+            kill_at = now + (min(limits.grace, STALL_GRACE) if stall else limits.grace)
+        if ended_at is None and kill_at is not None and give_up_at is None and now >= kill_at:
+            _kill_group(launched.pid)
+            give_up_at = now + KILL_PATIENCE
+        if ended_at is not None:
+            wake = [ended_at + DRAIN]
+        elif kill_at is None:
+            wake = [t for t in (deadline, watch.next) if t is not None]
+        else:
+            wake = [give_up_at if give_up_at is not None else kill_at]
+        timeout = max(0.0, min(wake) - now) if wake else None
+        if launched.poll_every is not None and ended_at is None:
+            timeout = launched.poll_every if timeout is None else min(timeout, launched.poll_every)
+        fds = [*streams, *(launched.ready_fds if ended_at is None else ())]
+        ready, _, _ = select.select(fds, [], [], timeout)
+        for fd in ready:
+            if fd in streams:
+                data = _read_available(fd)
+                if data:
+                    streams[fd].feed(data)
+                elif data is not None:  # end of file
+                    del streams[fd]
 
 
 # -- fork server -----------------------------------------------------------------------
@@ -413,17 +544,11 @@ class _Fifos:
             del self.open[fd]
             os.close(fd)
 
-    def drain(self, patience: float = 1.0) -> None:
-        """After the run: let go of the held ends and read to end of file (at most
-        `patience` seconds: a survivor outside the group may hold a pipe, as in _pump)."""
+    def release(self) -> None:
+        """After the run: let go of the held ends, so that the pipes reach end of file."""
         for fd in self.held:
             os.close(fd)
         self.held = []
-        deadline = time.monotonic() + patience
-        while self.open and time.monotonic() < deadline:
-            ready, _, _ = select.select(list(self.open), [], [], max(0.0, deadline - time.monotonic()))
-            for fd in ready:
-                self.pump(fd)
 
     def close(self) -> None:
         for fd in [*self.held, *self.open]:
@@ -446,6 +571,7 @@ class ForkServer:
         self.process: subprocess.Popen | None = None
         self.home: Box | None = None   # the server's cgroup, where its children are born
         self._pending = b""   # bytes read from the server past the last whole line
+        self.gone = False     # the server closed its stdout (it died)
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
@@ -454,10 +580,11 @@ class ForkServer:
             self.home = Box()
             self.process = subprocess.Popen(
                 [self.interpreter.path, "-P", "-s", "-B", str(HARNESS), "--server"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/", start_new_session=True)
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/", start_new_session=True,
+                preexec_fn=die_with_parent)
             # Moved before its first request, so before it forks anything (sandbox.py).
             self.home.adopt(self.process.pid)
-            self._pending = b""
+            self._pending, self.gone = b"", False
         return self.process
 
     def close(self) -> None:
@@ -471,29 +598,27 @@ class ForkServer:
             self.home = None
 
     def _line(self, process: subprocess.Popen, timeout: float | None, output: _Fifos | None = None) -> str | None:
-        """The server's next answer line, or None if none came within `timeout` (or it
-        died); meanwhile the run's `output` is read.  Reads the pipe itself: "pid N" and
-        "exit S" of a short run often arrive together, and a buffered reader would hide
-        the second from the next select()."""
+        """The server's next answer line, or None if none came within `timeout` (0: only
+        what is there already; None: if it died); meanwhile the run's `output` is read.
+        Reads the pipe itself: "pid N" and "exit S" of a short run often arrive together,
+        and a buffered reader would hide the second from the next select()."""
         deadline = None if timeout is None else time.monotonic() + timeout
         fd = process.stdout.fileno()
-        while b"\n" not in self._pending:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                return None
+        while b"\n" not in self._pending and not self.gone:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
             streams = list(output.open) if output is not None else []
             ready, _, _ = select.select([fd, *streams], [], [], left)
-            if not ready:
-                return None
             for stream in ready:
                 if stream != fd:
                     output.pump(stream)
-            if fd not in ready:
-                continue
-            chunk = os.read(fd, 4096)
-            if not chunk:  # the server is gone
+            if fd in ready:
+                chunk = os.read(fd, 4096)
+                self._pending += chunk
+                self.gone = not chunk
+            elif not ready and left == 0.0:
                 return None
-            self._pending += chunk
+        if b"\n" not in self._pending:
+            return None
         line, self._pending = self._pending.split(b"\n", 1)
         return line.decode(errors="replace").strip()
 
@@ -537,8 +662,7 @@ class ForkServer:
         env = _run_env(workdir, case, box, feedback)
         request = {"program": str(program), "report": str(report), "cwd": str(workdir), "env": env,
                    "teardown": teardown, "stdout": str(output.paths[0]), "stderr": str(output.paths[1]),
-                   "limits": {"RLIMIT_AS": limits.address_space, "RLIMIT_FSIZE": limits.file_size,
-                              "RLIMIT_NPROC": limits.processes}}
+                   "limits": limit_request(limits)}
         payload = marshal.dumps(request, 4)
         process = self.process  # started by _run_in, together with the cgroup of `box`
         started = time.monotonic()
@@ -552,100 +676,17 @@ class ForkServer:
             self.close()
             raise HarnessError(f"the fork server of {self.interpreter.name} did not answer")
         pid = int(answer.split()[1])
-        timed_out, stall = False, ""
         watch = StallWatch(pid, root, program, case.source, limits, started)
-        deadline = started + limits.deadline if limits.deadline > 0 else None
-        while True:  # in slices, so that an idle run's stacks can be looked at
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            answer = self._line(process, STALL_EVERY if left is None else min(left, STALL_EVERY), output)
-            now = time.monotonic()
-            if answer is not None or process.poll() is not None or (deadline is not None and now >= deadline):
-                break
-            stall = watch.stalled(now)
-            if stall:
-                break
-        if answer is None:  # the deadline passed (or a deadlock): dump the stacks, then kill the group
-            timed_out = True
-            try:
-                os.kill(pid, signal.SIGUSR1)
-            except ProcessLookupError:
-                pass
-            answer = self._line(process, min(limits.grace, STALL_GRACE) if stall else limits.grace, output)
-            if answer is None:
-                _kill_group(pid)
-                answer = self._line(process, 10.0, output)
-        duration = time.monotonic() - started
-        _kill_group(pid)
-        _remove_perf_map(pid)
-        if not answer or not answer.startswith("exit "):
-            self.close()
-            raise HarnessError(f"the fork server of {self.interpreter.name} lost its child")
-        output.drain()
-        stdout, stderr = (sink.captured() for sink in output.sinks)
-        returncode = int(answer.split()[1])
-        if returncode == 125 and b"tandem fork server child failed" in stderr.head:
+        try:
+            returncode, timed_out, stall = _supervise(_Forked(self, pid, output), dict(output.open), limits,
+                                                      started, watch)
+        finally:
+            duration = time.monotonic() - started
+            _kill_group(pid)
+            _remove_perf_map(pid)
+        out, err = output.sinks
+        if returncode == 125 and b"tandem fork server child failed" in err.head:
             raise HarnessError(f"the fork server of {self.interpreter.name} could not set up a child: "
-                               + stderr.head.decode(errors="replace")[:500])
-        records, damaged = read_report(report)
-        return RawRun(
-            interpreter=self.interpreter.name, version=self.interpreter.version,
-            argv=tuple(harness_argv(self.interpreter, report, program)),
-            returncode=None if timed_out else returncode,
-            signal=-returncode if returncode < 0 and not timed_out else None, timed_out=timed_out,
-            duration=duration, stdout=stdout, stderr=stderr, records=records, report_damaged=damaged,
-            workdir=str(root), run_id=box.id, stall=stall)
-
-
-def _pump(process: subprocess.Popen, out: _Bounded, err: _Bounded, limits: Limits,
-          started: float, watch: StallWatch) -> tuple[bool, str]:
-    """Read both pipes until the process ends; enforce the deadline and end a deadlock
-    early.  (hung, how it stalled: "", "deadlock" or "idle")."""
-    selector = selectors.DefaultSelector()
-    for stream, sink in ((process.stdout, out), (process.stderr, err)):
-        os.set_blocking(stream.fileno(), False)
-        selector.register(stream, selectors.EVENT_READ, sink)
-    open_streams = 2
-    deadline = started + limits.deadline if limits.deadline > 0 else None
-    kill_at = None
-    exited_at = None
-    timed_out, stall = False, ""
-    try:
-        while True:
-            now = time.monotonic()
-            if process.poll() is not None and exited_at is None:
-                exited_at = now
-                # A grandchild may hold the pipes open: kill the group, drain briefly.
-                _kill_group(process.pid)
-            if open_streams == 0 and process.returncode is not None:
-                break
-            if exited_at is not None and now - exited_at > 1.0:
-                break
-            if kill_at is None and exited_at is None and (
-                    (deadline is not None and now >= deadline) or (stall := watch.stalled(now))):
-                timed_out = True
-                try:
-                    process.send_signal(signal.SIGUSR1)  # faulthandler: dump all stacks
-                except ProcessLookupError:
-                    pass
-                kill_at = now + (min(limits.grace, STALL_GRACE) if stall else limits.grace)
-            if kill_at is not None and now >= kill_at:
-                _kill_group(process.pid)
-                process.wait()
-                kill_at = float("inf")
-            for key, _ in selector.select(timeout=0.05):
-                data = _read_available(key.fd)
-                if data is None:
-                    continue
-                if data:
-                    key.data.feed(data)
-                else:
-                    selector.unregister(key.fileobj)
-                    open_streams -= 1
-    finally:
-        selector.close()
-        process.stdout.close()
-        process.stderr.close()
-        if process.returncode is None:
-            _kill_group(process.pid)
-            process.wait()
-    return timed_out, stall
+                               + bytes(err.head).decode(errors="replace")[:500])
+        return _raw_run(self.interpreter, harness_argv(self.interpreter, report, program), returncode, timed_out,
+                        stall, duration, out, err, report, root, box)

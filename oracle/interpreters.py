@@ -14,8 +14,9 @@ import os
 import shutil
 import subprocess
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import ConfigError, InterpreterError
 from .model import Features, Interpreter
@@ -189,6 +190,8 @@ class Config:
     target: str = DEFAULT_TARGET
     oracle: str = DEFAULT_ORACLE
     path: Path | None = None             # the tandem.toml that `add` writes to
+    source_url: str | None = None        # [provision] source_url: a release-tarball mirror
+    scheduler: str | None = None         # [cluster] scheduler: the Dask scheduler of `tandem fuzz`
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -210,9 +213,21 @@ def _section(data: dict[str, Any], path: Path) -> tuple[dict[str, str], dict[str
     unknown = set(defaults) - {"target", "oracle"}
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) in [defaults]: {', '.join(sorted(unknown))}")
-    unknown = set(data) - {"interpreters", "defaults"}
+    provision = data.get("provision", {})
+    if not isinstance(provision, dict) or set(provision) - {"source_url"} or not all(
+            isinstance(v, str) for v in provision.values()):
+        raise ConfigError(f"{path}: [provision] may only set source_url (a string)")
+    cluster = data.get("cluster", {})
+    if not isinstance(cluster, dict) or set(cluster) - {"scheduler"} or not all(
+            isinstance(v, str) for v in cluster.values()):
+        raise ConfigError(f"{path}: [cluster] takes one key, scheduler = \"tcp://HOST:8786\"")
+    if "scheduler" in cluster:
+        defaults = {**defaults, "scheduler": cluster["scheduler"]}
+    unknown = set(data) - {"interpreters", "defaults", "provision", "cluster"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s): {', '.join(sorted(unknown))}")
+    if "source_url" in provision:
+        defaults = {**defaults, "source_url": provision["source_url"]}
     return interpreters, defaults
 
 
@@ -237,7 +252,9 @@ def load_config(directory: Path | None = None, explicit: Path | None = None) -> 
         interpreters.update(found)
         defaults.update(chosen)
     return Config(interpreters=interpreters, target=defaults.get("target", DEFAULT_TARGET),
-                  oracle=defaults.get("oracle", DEFAULT_ORACLE), path=config_path)
+                  oracle=defaults.get("oracle", DEFAULT_ORACLE), path=config_path,
+                  source_url=os.environ.get("TANDEM_SOURCE_URL") or defaults.get("source_url"),
+                  scheduler=defaults.get("scheduler"))
 
 
 def _toml_string(value: str) -> str:
@@ -252,6 +269,10 @@ def save_config(config: Config) -> Path:
              "[interpreters]"]
     for name in sorted(config.interpreters):
         lines.append(f"{_toml_string(name)} = {_toml_string(config.interpreters[name])}")
+    if config.source_url and config.source_url != os.environ.get("TANDEM_SOURCE_URL"):
+        lines += ["", "[provision]", f"source_url = {_toml_string(config.source_url)}"]
+    if config.scheduler:
+        lines += ["", "[cluster]", f"scheduler = {_toml_string(config.scheduler)}"]
     atomic_write_text(config.path, "\n".join(lines) + "\n")
     return config.path
 

@@ -1,9 +1,16 @@
 """Get CPython sources and build the variants tandem runs into the cache.
 
 Sources come, in order of preference, from `--source DIR` (a CPython checkout),
-`--tarball FILE`, or the machine's package manager: Debian source packages fetched with
-apt through the mirror the machine is already configured with (read from its apt
-configuration, never named here), newest version first with fallback.  Builds land in
+`--tarball FILE`, `--source-url BASE` (a release tarball, see below), or the machine's
+package manager: Debian source packages fetched with apt through the mirror the machine
+is already configured with (read from its apt configuration, never named here), newest
+version first with fallback.  When apt has no source for `--version X.Y.Z` (or there is
+no apt), the release tarball is fetched from the base URL in the layout of CPython's
+release server, which mirrors also serve: BASE/X.Y.Z/Python-X.Y.Zrc1.tar.xz.  The
+default base is python.org's; `--source-url`, [provision] source_url in tandem.toml or
+$TANDEM_SOURCE_URL set a mirror (an explicit --source-url is used without trying apt).
+The tarball's SHA-256 is checked against `--sha256`, else against a `.sha256` file next
+to it on the server when there is one; a build from an unchecked tarball says so.  Builds land in
 $XDG_CACHE_HOME/tandem/interpreters/<version>-<variant>/ and are registered (by the
 marker file) only after they are complete and have passed a smoke test.
 """
@@ -18,8 +25,11 @@ import os
 import re
 import shutil
 import subprocess
+import hashlib
 import tarfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -230,6 +240,80 @@ def fetch_apt_source(workdir: Path, progress: Progress = _quiet, wanted: str | N
         progress(f"apt: {package}={version} unavailable ({reason[:100]}); trying the next one")
         shutil.rmtree(target, ignore_errors=True)
     raise ProvisionError("no CPython source is reachable; tried, newest first:\n  " + "\n  ".join(failures))
+
+
+# -- release tarballs ------------------------------------------------------------------
+
+DEFAULT_SOURCE_URL = "https://www.python.org/ftp/python"
+RELEASE = re.compile(r"^(?P<base>\d+\.\d+\.\d+)(?:(?:a|b|rc)\d+)?$")
+DOWNLOAD_TIMEOUT = 120.0
+
+
+def release_url(base: str, version: str) -> str:
+    """BASE/3.14.0/Python-3.14.0rc1.tar.xz for version 3.14.0rc1."""
+    match = RELEASE.match(version)
+    if match is None:
+        raise ProvisionError(f"--version {version!r} is not a release version (X.Y.Z, or X.Y.ZrcN): "
+                             "a release tarball needs the full version")
+    return f"{base.rstrip('/')}/{match['base']}/Python-{version}.tar.xz"
+
+
+def _download(url: str, into: Path) -> Path:
+    """`url` to the file `into` (atomically); errors name the URL and the HTTP status."""
+    partial = into.with_name(f".{into.name}.{os.getpid()}.partial")
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as answer, open(partial, "wb") as sink:
+            shutil.copyfileobj(answer, sink, 1 << 20)
+    except urllib.error.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise ProvisionError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        partial.unlink(missing_ok=True)
+        raise ProvisionError(f"{url}: cannot download: {getattr(exc, 'reason', exc)}") from None
+    os.replace(partial, into)
+    return into
+
+
+def _published_sha256(url: str) -> str | None:
+    """The digest in a `.sha256` file next to the tarball, when the server has one."""
+    try:
+        with urllib.request.urlopen(url + ".sha256", timeout=DOWNLOAD_TIMEOUT) as answer:
+            text = answer.read(4096).decode("ascii", "replace")
+    except (urllib.error.URLError, OSError, TimeoutError):
+        return None
+    found = re.search(r"\b[0-9a-fA-F]{64}\b", text)
+    return found.group(0).lower() if found else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_release_tarball(version: str, base: str, workdir: Path, progress: Progress = _quiet,
+                          sha256: str | None = None) -> tuple[Path, str]:
+    """Download (once) and check CPython's release tarball of `version`; returns (tarball,
+    origin).  A tarball whose digest differs from the expected one is deleted and refused."""
+    url = release_url(base, version)
+    workdir.mkdir(parents=True, exist_ok=True)
+    tarball = workdir / f"Python-{version}.tar.xz"
+    expected = sha256.lower() if sha256 else None
+    if expected is not None and not re.fullmatch(r"[0-9a-f]{64}", expected):
+        raise ProvisionError(f"--sha256 {sha256!r} is not a SHA-256 digest (64 hex digits)")
+    if not tarball.is_file():
+        progress(f"downloading {url}")
+        _download(url, tarball)
+    expected = expected or _published_sha256(url)
+    actual = sha256_of(tarball)
+    if expected is not None and actual != expected:
+        tarball.unlink()
+        raise ProvisionError(f"{url}: SHA-256 mismatch: expected {expected}, got {actual}; the download was deleted")
+    checked = "sha256 checked" if expected else "sha256 not checked: no --sha256 and no .sha256 file on the server"
+    progress(f"{tarball.name}: {actual} ({checked})")
+    return tarball, f"url:{url}" + ("" if expected else " (unchecked)")
 
 
 # -- unpacking -------------------------------------------------------------------------
@@ -466,12 +550,19 @@ def _find_python(installed: Path) -> Path:
 
 def provision(variants: tuple[str, ...] = ("ft-debug", "ft"), tarball: Path | None = None,
               source_dir: Path | None = None, progress: Progress = _quiet, force: bool = False,
-              refresh: bool = False, jobs: int | None = None, wanted: str | None = None) -> list[Build]:
+              refresh: bool = False, jobs: int | None = None, wanted: str | None = None,
+              source_url: str | None = None, fallback_url: str | None = None,
+              sha256: str | None = None) -> list[Build]:
     """Make sure every requested variant is built; returns the builds (existing or new).
 
     Without --tarball/--source and without `refresh`, a variant that already has a build
-    is not rebuilt and apt is not consulted: a second call is instant.
+    is not rebuilt and apt is not consulted: a second call is instant.  `source_url` (the
+    user's --source-url) fetches the release tarball of `wanted` from there; otherwise,
+    when apt has no source matching `wanted`, it comes from `fallback_url` (config,
+    environment, or python.org's).
     """
+    if (source_url or sha256) and not wanted:
+        raise ProvisionError("--source-url and --sha256 need --version X.Y.Z: the release to download")
     for variant in variants:
         if variant not in CONFIGURE_FLAGS:
             raise ProvisionError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
@@ -487,9 +578,19 @@ def provision(variants: tuple[str, ...] = ("ft-debug", "ft"), tarball: Path | No
         source = checkout_source(source_dir)
     elif tarball is not None:
         source = unpack_tarball(tarball.resolve(), sources_dir, f"tarball:{tarball.name}")
+    elif source_url is not None:
+        downloaded, origin = fetch_release_tarball(wanted, source_url, cache_root() / "downloads", progress, sha256)
+        source = unpack_tarball(downloaded, sources_dir, origin)
     else:
-        with _lock("apt"):
-            downloaded, origin = fetch_apt_source(cache_root() / "downloads", progress, wanted)
-            source = unpack_tarball(downloaded, sources_dir, origin)
+        try:
+            with _lock("apt"):
+                downloaded, origin = fetch_apt_source(cache_root() / "downloads", progress, wanted)
+        except ProvisionError as exc:
+            if not wanted:
+                raise
+            base = fallback_url or DEFAULT_SOURCE_URL
+            progress(f"apt: {str(exc).splitlines()[0]}; trying the release tarball from {base}")
+            downloaded, origin = fetch_release_tarball(wanted, base, cache_root() / "downloads", progress, sha256)
+        source = unpack_tarball(downloaded, sources_dir, origin)
     progress(f"source: CPython {source.version} ({source.origin})")
     return [build_variant(source, variant, progress, jobs=jobs, force=force) for variant in variants]

@@ -2,7 +2,8 @@
 reproduce`, the minimizer's predicate, bisect steps and replay all count through here.
 
 A re-run reproduces a finding when its signature (oracle/signature.py) is the expected
-one: the single matching rule.  With no expected signature, the first verdict that is
+one: the single matching rule (signature.matches: a plain re-run of a crash named by
+its gdb C frames matches on kind, side and signal).  With no expected signature, the first verdict that is
 not agree sets it (a plain program: count its first finding).  `stop_when(hits, runs)`
 ends the loop early: `first_hit` for confirmation (re-run until the first reproduction,
 up to a cap), `bar_unreachable` for the minimizer.  Rates come with a Wilson interval,
@@ -25,7 +26,7 @@ from typing import Callable, Sequence
 from .judge import adapted, judge_once
 from .rates import wilson
 from .model import Case, Interpreter, Kind, Limits, Verdict
-from .signature import signature
+from .signature import matches, signature
 
 StopWhen = Callable[[int, int, Verdict], bool]   # (hits, runs, the last verdict)
 
@@ -58,7 +59,7 @@ class Reproduction:
     @property
     def first(self) -> Verdict | None:
         """The first verdict that showed the signature."""
-        return next((v for v in self.verdicts if signature(v) == self.signature), None)
+        return next((v for v in self.verdicts if matches(v, self.signature)), None)
 
     def kinds(self) -> Counter:
         """Verdict kinds (with side) over the runs: 'agree', 'crash (target)', ..."""
@@ -97,7 +98,7 @@ def reproduce(case: Case, pair: Pair, runs: int, *, expected: str | None = None,
         verdicts.append(verdict)
         if expected is None and verdict.kind is not Kind.AGREE:
             expected = signature(verdict)
-        if expected is not None and signature(verdict) == expected:
+        if expected is not None and matches(verdict, expected):
             hits += 1
         return stop_when is not None and stop_when(hits, len(verdicts), verdict)
 

@@ -33,6 +33,7 @@ STDLIB_PATH = re.compile(r"/lib/python\d+\.\d+t?d?/(?:site-packages/)?(.+)$")
 PROGRAM_PREFIX = "<run>/"
 HARNESS_PREFIX = "<harness>/"
 NATIVE_KEPT = 3
+NATIVE_FRAME = re.compile(r"^[A-Za-z_][\w.]*@[\w./+-]+\.(?:c|cc|cpp|h)$")   # function@file.c
 
 
 def _module_function(frame: str) -> str | None:
@@ -145,3 +146,21 @@ def signature(verdict: Verdict) -> str:
 
 def signature_id(text: str) -> str:
     return Signature(text).id
+
+
+def matches(verdict: Verdict, expected: str) -> bool:
+    """The matching rule of every re-run (oracle/reproduce.py): the same signature.
+
+    One allowance: a crash's C frames come from one extra run under gdb (triage/native.py),
+    so a plain re-run of a crash bucket named by them has none.  Such a run matches on
+    kind, side and signal; whoever needs the C frames to agree as well runs gdb once on
+    the result (the campaign does after minimizing)."""
+    found = signature(verdict)
+    if found == expected:
+        return True
+    if verdict.kind is not Kind.CRASH or not any(NATIVE_FRAME.match(p) for p in expected.split("|")[3:]):
+        return False
+    side = verdict.target if verdict.side.value in ("target", "both") else verdict.oracle
+    if side is None or side.crash is None or side.crash.native_frames:
+        return False
+    return found.split("|")[:3] == expected.split("|")[:3]

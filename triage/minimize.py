@@ -26,7 +26,7 @@ import time
 from typing import Callable, Iterator
 
 from oracle.model import Case, Kind, Limits, Verdict, declared_env
-from oracle.reproduce import Pair, bar_unreachable, reproduce
+from oracle.reproduce import Pair, Reproduction, bar_unreachable, reproduce
 
 
 @dataclasses.dataclass
@@ -63,13 +63,30 @@ class Reproduces:
         self.calls += found.runs
         return found.hits / tries
 
+    @property
+    def needed(self) -> int:
+        """Reproductions out of `tries` that meet the bar (at least one)."""
+        return max(1, math.ceil(self.rate * self.fraction * self.tries - 1e-9))
+
     def __call__(self, source: str) -> bool:
+        """Kept when `needed` of `tries` runs show the signature.  The runs stop as soon
+        as the answer is known either way: a candidate that reproduces at once costs
+        one run, which is what makes rare races minimizable at all."""
         try:
             compile(source, "candidate", "exec")
         except (SyntaxError, ValueError):
             return False
-        rate = self.measure(source)
-        return rate > 0 and rate >= self.rate * self.fraction
+        tries, needed = self.tries, self.needed
+        unreachable = bar_unreachable(needed / tries, tries)
+        hang_expected = self.expected.startswith(Kind.HANG.value + "|")
+
+        def stop(hits: int, runs: int, last: Verdict) -> bool:
+            return hits >= needed or unreachable(hits, runs, last) or (last.kind is Kind.HANG and not hang_expected)
+
+        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop,
+                          jobs=self.jobs)
+        self.calls += found.runs
+        return found.hits >= needed
 
 
 # -- scenario passes -------------------------------------------------------------------
@@ -354,18 +371,26 @@ class Minimized:
     rate: float
     predicate_calls: int
     seconds: float
+    rerun: Reproduction | None = None   # the re-runs that measured a flaky original's rate first
 
 
 def minimize(source: str, scenario, render: Callable | None, predicate: Reproduces,
-             max_seconds: float = 900.0, extra_passes: tuple = ()) -> Minimized:
+             max_seconds: float = 900.0, extra_passes: tuple = (),
+             short_form: Callable | None = None) -> Minimized:
     """The scenario passes (when there is a scenario; the family's own `extra_passes`
-    after the shared ones), then statement deletion and the text passes in turn until
-    neither makes the program smaller."""
+    after the shared ones), then the family's `short_form` of the scenario (a plain
+    program without its runtime, e.g. the interleave family's bug-report form) when it
+    still reproduces, then statement deletion and the text passes in turn until neither
+    makes the program smaller."""
     started = time.monotonic()
     deadline = started + max_seconds
     best_scenario, best = scenario, source
     if scenario is not None and render is not None:
         best_scenario, best = minimize_scenario(scenario, render, predicate, deadline, extra_passes)
+    if best_scenario is not None and short_form is not None and time.monotonic() < deadline:
+        candidate = short_form(best_scenario)
+        if len(candidate) < len(best) and predicate(candidate):
+            best = candidate
     while time.monotonic() < deadline:
         before = best
         best = minimize_text(minimize_statements(best, predicate, deadline), predicate, deadline)
@@ -374,3 +399,39 @@ def minimize(source: str, scenario, render: Callable | None, predicate: Reproduc
     rate = predicate.measure(best, max(predicate.tries, 5))
     return Minimized(best, best_scenario, source.count("\n"), best.count("\n"), rate, predicate.calls,
                      time.monotonic() - started)
+
+
+FLAKY_RERUNS = 40      # re-runs that measure the rate of a finding seen once, before minimizing it
+RARE_FACTOR = 4.0      # a rare finding gets up to this many times the time budget
+
+
+def budget(seconds: float, rate: float) -> float:
+    """The time to minimize a finding of this rate: a rejected candidate costs about
+    1/rate runs, so a rarer finding gets more time (at most RARE_FACTOR times)."""
+    return seconds * min(RARE_FACTOR, max(1.0, 0.5 / max(rate, 1e-3)))
+
+
+def minimize_sighting(source: str, scenario, render: Callable | None, pair: Pair, expected: str, hits: int,
+                      runs: int, seconds: float, limits: Limits, jobs: int = 1,
+                      extra_passes: tuple = (), short_form: Callable | None = None) -> Minimized:
+    """A campaign's finding (seen `hits` times in `runs`), minimized to the same signature
+    at no less than half its rate.  A finding seen only once has no rate to keep: it is
+    re-run up to FLAKY_RERUNS times first (until 3 reproductions), and those runs are
+    returned in `rerun` so the bucket counts them.  When none of them shows it, the
+    original comes back unchanged (no smaller program can be checked against it)."""
+    started = time.monotonic()
+    rerun = None
+    if hits <= 1:
+        rerun = reproduce(Case(source), pair, FLAKY_RERUNS, expected=expected, limits=limits,
+                          stop_when=lambda seen, _runs, _last: seen >= 3, jobs=jobs)
+        hits, runs = hits + rerun.hits, runs + rerun.runs
+        if not rerun.hits:
+            lines = source.count("\n")
+            return Minimized(source, scenario, lines, lines, hits / max(runs, 1), rerun.runs,
+                             time.monotonic() - started, rerun)
+    rate = hits / max(runs, 1)
+    predicate = Reproduces(pair, expected, rate, fraction=0.5, limits=limits, jobs=jobs)
+    result = minimize(source, scenario, render, predicate, max_seconds=budget(seconds, rate),
+                      extra_passes=extra_passes, short_form=short_form)
+    return dataclasses.replace(result, predicate_calls=result.predicate_calls + (rerun.runs if rerun else 0),
+                               seconds=time.monotonic() - started, rerun=rerun)

@@ -29,11 +29,13 @@ class Build:
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """The printed reproducer, run once on the target build by `tandem report`."""
+    """The printed reproducer, run by `tandem report` on the campaign's builds until it
+    shows the finding (at most a few runs, fitting its rate)."""
 
-    build: str
-    kind: str
+    build: str             # "ft-debug vs ft"
+    kind: str              # the last run's verdict
     reproduced: bool
+    runs: int = 1
 
 
 def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
@@ -48,7 +50,8 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
     title = case.description or f"{kind} found by tandem"
     lines = [f"# {title}", "",
              f"Found by tandem (differential fuzzing of the free-threaded build): **{kind}**"
-             + (f" on the {case.expect.side.value}" if case.expect.side else "") + ".", ""]
+             + ((" on both sides" if case.expect.side.value == "both" else f" on the {case.expect.side.value}")
+                if case.expect.side else "") + ".", ""]
     lines += ["## Versions and build flags", ""]
     if seen_in:
         lines += [f"Seen in {seen_in}.", ""]
@@ -66,9 +69,11 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
               + (f" Minimized by the campaign from {minimized[0]} to {minimized[1]} lines." if minimized else ""), "",
               "```python", store.with_shim(source).rstrip(), "```", ""]
     if check is not None:
-        lines += [f"Checked: this reproducer, run once on `{check.build}` while writing this report, gave "
-                  f"**{check.kind}**: " + ("it reproduced." if check.reproduced else
-                                           "it did not reproduce this time (see the rate below)."), ""]
+        tried = "once" if check.runs == 1 else f"{check.runs} times"
+        lines += [f"Checked: this reproducer, run {tried} on `{check.build}` while writing this report, gave "
+                  f"**{check.kind}**" + (" the last time" if check.runs > 1 else "") + ": "
+                  + ("it reproduced." if check.reproduced else
+                     "it did not reproduce in those runs (see the rate below)."), ""]
     if rates:
         lines += ["## Reproduction rate", ""]
         for name, (hits, runs) in rates.items():

@@ -57,9 +57,9 @@ def test_campaign_writes_its_directory_and_resumes(tmp_path, ft):
 
 def test_findings_are_confirmed_deduplicated_and_replayable(tmp_path, ft_debug, ft, monkeypatch):
     # A family whose programs diverge between debug and release stands in for a bug.
-    from fuzz import campaign as campaign_module
+    from fuzz.campaign import work
 
-    monkeypatch.setattr(campaign_module, "render",
+    monkeypatch.setattr(work, "render",
                         lambda scenario: "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
                                          f"# {scenario.seed}\n")
     out = tmp_path / "campaign"
@@ -136,20 +136,24 @@ def test_a_divergence_no_rerun_shows_is_an_unconfirmed_bucket_not_lost(tmp_path,
     """A divergence seen once (here: the first forked run of each case) that no re-run
     shows again, fresh or forked, is an unconfirmed bucket in unconfirmed/<id>/, counted,
     not a finding in findings/ (and not dropped)."""
-    campaign = _campaign(tmp_path / "c", ft, ft, runs=2, confirm=2)
-    real_judge = campaign._judge
-    seen = set()
+    from fuzz.campaign import work
 
-    def judge(case, servers=None, teardown=True, limits=None):
-        verdict = real_judge(case, servers, teardown, limits)
-        if servers is not None and case.source not in seen:  # pretend the first forked run diverged
-            seen.add(case.source)
+    campaign = _campaign(tmp_path / "c", ft, ft, runs=2, confirm=2)
+    real_judge = work._judge
+    seen = tmp_path / "seen"  # a file per case: the executors are processes of their own
+    seen.mkdir()
+
+    def judge(case, setup, servers, teardown, limits=None):
+        verdict = real_judge(case, setup, servers, teardown, limits)
+        mark = seen / store.case_id(case.source)
+        if servers is not None and not mark.exists():  # pretend the first forked run diverged
+            mark.touch()
             from oracle.model import Difference, Kind, Side
             return dataclasses.replace(verdict, kind=Kind.RESULT_DIVERGENCE, side=Side.TARGET,
                                        differences=(Difference("result 'x'", "1", "2"),))
         return verdict
 
-    monkeypatch.setattr(campaign, "_judge", judge)
+    monkeypatch.setattr(work, "_judge", judge)  # the local pool's executors are forked: they see it
     state = campaign.run()
     assert state.unconfirmed == 2 and not state.findings
     assert state.confirmations == 2 * 4  # two re-runs fresh, then two on the fork servers, per case

@@ -24,13 +24,15 @@ if first:
 
 
 def _campaign(tmp_path: Path, body: str, runs: int = 1) -> tuple[subprocess.CompletedProcess, Path]:
+    """A campaign over the program; without minimization, whose re-runs of a flaky bucket
+    would add to its runs (tests/triage/test_minimize_rare.py covers those)."""
     programs = tmp_path / "programs"
     programs.mkdir(parents=True)
     (programs / "once.py").write_text(ONCE.format(mark=str(tmp_path / "seen")) + body)
     out = tmp_path / "campaign"
     done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", str(runs), "--jobs", "1",
                            "--target", "ft-debug", "--oracle", "ft", "--programs", str(programs),
-                           "--programs-share", "1", "--confirm", "3", "--no-gdb"],
+                           "--programs-share", "1", "--confirm", "3", "--no-gdb", "--no-minimize"],
                           capture_output=True, text=True, cwd=ROOT)
     return done, out
 

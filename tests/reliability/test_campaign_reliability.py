@@ -27,7 +27,7 @@ def _divergent_campaign_env(tmp_path: Path, distinct: bool = False) -> dict:
     hook.mkdir(exist_ok=True)
     key = "d%d" if distinct else "d"
     (hook / "sitecustomize.py").write_text(
-        "import fuzz.campaign as c\n"
+        "import fuzz.campaign.work as c\n"
         "c.render = lambda s: ('import sys\\nemit(\"" + key + "\", hasattr(sys, \"gettotalrefcount\"))\\n'"
         + (" % s.seed" if distinct else "") + ")\n")
     return dict(os.environ, PYTHONPATH=f"{hook}:{ROOT}")

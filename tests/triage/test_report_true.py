@@ -1,6 +1,6 @@
 """`tandem report` on a campaign's finding: the builds the campaign ran (not the
 defaults or the command line), the rate over every sighting, a reproducer with only what
-the program uses, run once on the target build while the report is written."""
+the program uses, run on the target against the oracle while the report is written (until it shows, a few runs at most)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_report_names_the_campaign_builds_and_checks_its_reproducer(tmp_path, ft
     assert f"oracle `ft`: CPython {ft.version} --disable-gil" in text and "`gil`" not in text
     assert f"Seen in the campaign in `{out}`" in text
     assert f"{bucket['hits']}/{bucket['runs']} (100%, 95% CI" in text
-    assert "Checked: this reproducer, run once on `ft-debug`" in text and "it reproduced." in text
+    assert "Checked: this reproducer, run once on `ft-debug vs ft`" in text and "it reproduced." in text
     assert "def emit(" in text and "def check(" not in text and "def threads(" not in text
     assert "reproduced" in made.stderr
     # two lines cannot be made smaller: no minimized reproducer, the original is printed

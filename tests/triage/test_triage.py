@@ -44,6 +44,24 @@ def test_crash_signature_names_the_library_call_never_program_frames():
     assert signature(in_program) == "crash|target|SIGSEGV"
 
 
+def test_a_plain_re_run_matches_a_crash_named_by_its_gdb_frames():
+    from oracle.signature import matches
+
+    def segv(frames=(), native=()):
+        crash = CrashInfo(Kind.CRASH, "SIGSEGV", python_frames=frames, native_frames=native)
+        return Verdict(Kind.CRASH, Side.TARGET, "", (), dataclasses.replace(BASE, crash=crash), BASE)
+
+    named = signature(segv(native=("_odict_resize@odictobject.c", "_odict_get_index@odictobject.c")))
+    assert named == "crash|target|SIGSEGV|_odict_resize@odictobject.c|_odict_get_index@odictobject.c"
+    assert matches(segv(), named)                                   # no C frames: kind, side, signal
+    assert matches(segv(("<stdlib>/ctypes/__init__.py:string_at",)), named)
+    assert not matches(segv(native=("dict_resize@dictobject.c",)), named)   # other C frames: another bug
+    oracle_side = dataclasses.replace(segv(), side=Side.ORACLE, target=BASE, oracle=segv().target)
+    assert not matches(oracle_side, named)
+    plain = signature(segv(("<stdlib>/ctypes/__init__.py:string_at",)))
+    assert matches(segv(("<stdlib>/ctypes/__init__.py:string_at",)), plain) and not matches(segv(), plain)
+
+
 def test_divergence_signatures_name_what_differed():
     verdict = Verdict(Kind.RESULT_DIVERGENCE, Side.TARGET, "", (Difference("result 'b'", "1", "2"),
                                                                 Difference("result 'a'", "1", "2")), BASE, BASE)
