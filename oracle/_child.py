@@ -314,6 +314,37 @@ def _thread_excepthook(args):
 
 # -- feedback --------------------------------------------------------------------------
 
+OUTSIDE = "TANDEM_OUTSIDE"  # directory where the host waits to read a paused run's stack
+_pauses = 0
+
+
+def pause_for_inspection(label="pause"):
+    """Stop here while the host reads this process's stack from outside (oracle/outside.py).
+    This thread's own view of its stack (sys._current_frames, innermost first) is written
+    first.  Does nothing and returns False unless the host asked for it (TANDEM_OUTSIDE)."""
+    global _pauses
+    directory = os.environ.get(OUTSIDE)
+    if not directory:
+        return False
+    frame = sys._current_frames()[threading.get_ident()]
+    own = []
+    while frame is not None:
+        own.append(frame.f_code.co_name)
+        frame = frame.f_back
+    _pauses += 1
+    base = os.path.join(directory, "%d-%d" % (os.getpid(), _pauses))
+    os.mkfifo(base + ".resume")
+    view = _dumps({"label": str(label), "pid": os.getpid(), "tid": threading.get_native_id(),
+                   "threads": threading.active_count(), "own": own})
+    with open(base + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(view)
+    os.rename(base + ".tmp", base + ".json")
+    # Blocks in C (no Python frame of its own) until the host has looked and opens the pipe.
+    with open(base + ".resume", "rb") as handle:
+        handle.read()
+    return True
+
+
 def _code_objects(namespace):
     seen = set()
     stack = []
@@ -470,6 +501,7 @@ def install(report_path=None):
     api = types.ModuleType("tandem_harness")
     api.emit, api.observe, api.check, api.threads = emit, observe, check, threads
     api.record_specializations = record_specializations
+    api.pause_for_inspection = pause_for_inspection
     sys.modules["tandem_harness"] = api
     # Paths the normalizer replaces: the stdlib (where os lives) and the directory of
     # compiled modules (where _json lives); sysconfig is not imported, it is slow.
@@ -500,6 +532,7 @@ def run_source(source, path):
     main.__file__ = path
     main.__builtins__ = builtins
     main.emit, main.observe, main.check, main.threads = emit, observe, check, threads
+    main.pause_for_inspection = pause_for_inspection
     sys.modules["__main__"] = main
     sys.argv = [path]
     try:
