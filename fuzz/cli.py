@@ -184,23 +184,47 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.json:
         out.print(f"target: {target.name} ({target.description})")
         out.print(f"oracle: {oracle.name} ({oracle.description})")
+    if args.outside_view:
+        from oracle import outside
+        if not outside.interface_of(target):
+            raise TandemError(f"--outside-view: {target.name} has neither _testexternalinspection (3.13+) "
+                              "nor _remote_debugging (3.14+)")
     reports = []
     findings = 0
     for program, case in zip(args.programs, cases):
         verdict = judge(case, target, oracle, _limits(args), confirm=args.confirm, feedback=args.feedback)
         findings += verdict.kind is not Kind.AGREE
+        seen = outside.run(case, target, _limits(args)) if args.outside_view else None
+        findings += bool(seen and seen.findings)
         if args.json:
-            reports.append({"case": program, "verdict": to_jsonable(verdict)})
+            reports.append({"case": program, "verdict": to_jsonable(verdict),
+                            **({"outside": to_jsonable(seen.inspections), "outside_findings": list(seen.findings)}
+                               if seen else {})})
         else:
             if len(cases) > 1:
                 out.print(f"\n== {program}")
             out.print(format_verdict(verdict, target.name, oracle.name), markup=False)
+            if seen:
+                out.print(_format_outside(seen, target.name), markup=False)
     if args.json:
         document = {"target": to_jsonable(target), "oracle": to_jsonable(oracle), "runs": reports}
         print(json.dumps(document, indent=2))
     elif len(cases) > 1:
         out.print(f"\n{len(cases)} program(s): {len(cases) - findings} agree, {findings} not")
     return EXIT_FINDING if findings else EXIT_AGREE
+
+
+def _format_outside(seen, target_name: str) -> str:
+    if not seen.inspections:
+        return f"outside view: the program never called pause_for_inspection() on {target_name}"
+    lines = []
+    for inspection in seen.inspections:
+        state = inspection.finding or ("agrees" if inspection.comparable else "not compared (other threads alive)")
+        lines.append(f"outside view at {inspection.label!r} ({inspection.interface or 'no interface'}): {state}")
+        if inspection.outside is not None:
+            lines.append(f"  outside: {' <- '.join(inspection.outside)}")
+        lines.append(f"  own:     {' <- '.join(inspection.own)}")
+    return "\n".join(lines)
 
 
 # -- generate ------------------------------------------------------------------------
@@ -860,6 +884,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--confirm", type=int, default=3,
                      help="runs in all at most when the verdict is not agree: re-run until it shows again")
     run.add_argument("--feedback", action="store_true", help="record specialized instructions reached")
+    run.add_argument("--outside-view", action="store_true",
+                     help="also run each program on the target alone and, at each pause_for_inspection(), "
+                          "read its stack from outside and compare it with the program's own view")
     run.set_defaults(handler=cmd_run)
     corpus = commands.add_parser("corpus", help="add to and list the regression corpus")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")

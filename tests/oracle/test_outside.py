@@ -3,8 +3,11 @@ __init__ called from a warm call site, read from outside and compared with its o
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +112,22 @@ def test_a_build_without_an_interface_says_so(ft_debug):
 ])
 def test_plausible_frame_names(name, plausible):
     assert outside._plausible_name(name) is plausible
+
+
+def test_tandem_run_outside_view_end_to_end():
+    """The CLI: judged as usual, then read from outside; ft-debug agrees, gil's shim
+    frame is a finding (exit 1)."""
+    tandem = str(Path(sys.executable).with_name("tandem"))
+    program = str(Path(__file__).resolve().parents[1] / "programs" / "outside" / "warm_init.py")
+    agree = subprocess.run([tandem, "run", "--target", "ft-debug", "--oracle", "ft", "--outside-view", "--json",
+                            program], capture_output=True, text=True, timeout=300)
+    assert agree.returncode == 0, agree.stdout + agree.stderr
+    (report,) = json.loads(agree.stdout)["runs"]
+    assert report["outside_findings"] == []
+    (inspection,) = report["outside"]
+    assert inspection["outside"] == inspection["own"] and "__init__" in inspection["own"]
+    shim = subprocess.run([tandem, "run", "--target", "gil", "--oracle", "ft", "--outside-view", program],
+                          capture_output=True, text=True, timeout=300)
+    assert shim.returncode == 1, shim.stdout + shim.stderr
+    assert "verdict: agree" in shim.stdout
+    assert "outside: pause_for_inspection <- __init__ <- __init__ <- build" in shim.stdout

@@ -1,0 +1,17 @@
+# Pauses inside an __init__ called from a warm call site (oracle/outside.py).
+PAUSE = False
+
+class Widget:
+    def __init__(self, n):
+        self.n = n
+        if PAUSE:
+            pause_for_inspection("init")
+
+def build(k):
+    return Widget(k)
+
+for i in range(5000):
+    build(i)
+PAUSE = True
+build(-1)
+emit("after", "resumed")
