@@ -102,8 +102,11 @@ def test_reading_a_process_that_has_exited_says_no_memory_map(ft_debug):
     assert "No memory map associated with python or libpython found" in error
 
 
-def test_a_build_without_an_interface_says_so(ft_debug):
+def test_which_builds_have_an_interface(ft_debug, host):
     assert outside.interface_of(ft_debug) == "_testexternalinspection"
+    assert outside.interface_of(host) == ""   # the venv's 3.11: neither module
+    interface, frames, error = outside.read_stack(host.path, 1, 1)
+    assert (interface, frames) == ("", None) and "no out-of-process inspection module" in error
 
 
 @pytest.mark.parametrize("name, plausible", [
