@@ -174,7 +174,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--target", default="ft-debug")
     parser.add_argument("--oracle", default="ft")
-    parser.add_argument("--families", default=",".join(sorted(FAMILIES)))
+    # alloc_sweep is left out by default: on 3.13.15 it finds real bugs in most runs, and
+    # their confirmations and gdb runs, not the executors, would set the pace measured
+    parser.add_argument("--families", default=",".join(sorted(f for f in FAMILIES if f != "alloc_sweep")))
     parser.add_argument("--skip-dask", action="store_true")
     args = parser.parse_args()
     config = registry.load_config()
