@@ -291,7 +291,7 @@ def export_standalone(source: str, header: str = "", filename: str = "case.py") 
 # A reproducer carries only the harness functions its program calls (reproducer()):
 # each is a few lines that print what the harness would record, and defer to the real
 # harness when the file runs under tandem (so it reports as any program there).
-HARNESS_API = ("emit", "observe", "check", "threads")
+HARNESS_API = ("emit", "observe", "check", "threads", "pause_for_inspection")
 SHIM_HEAD = """# --- a shim of the tandem harness functions this program calls ---
 import sys as _sys
 _harness = _sys.modules.get("tandem_harness")  # present when run by tandem itself
@@ -332,6 +332,11 @@ def threads(*functions, timeout=None, names=None):
     for worker in workers:
         worker.join(timeout)
     return results
+""",
+    "pause_for_inspection": """
+
+def pause_for_inspection(label="pause"):
+    return False  # no host reads this process's stack from outside (tandem run --outside-view)
 """,
 }
 SHIM_TAIL = """
