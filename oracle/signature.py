@@ -148,6 +148,11 @@ def signature_id(text: str) -> str:
     return Signature(text).id
 
 
+def native_frames_named(text: str) -> list[str]:
+    """The C frames (`function@file.c`) a signature names, from gdb or a C stack dump."""
+    return [part for part in text.split("|")[3:] if NATIVE_FRAME.match(part)]
+
+
 def matches(verdict: Verdict, expected: str) -> bool:
     """The matching rule of every re-run (oracle/reproduce.py): the same signature.
 
@@ -158,7 +163,7 @@ def matches(verdict: Verdict, expected: str) -> bool:
     found = signature(verdict)
     if found == expected:
         return True
-    if verdict.kind is not Kind.CRASH or not any(NATIVE_FRAME.match(p) for p in expected.split("|")[3:]):
+    if verdict.kind is not Kind.CRASH or not native_frames_named(expected):
         return False
     side = verdict.target if verdict.side.value in ("target", "both") else verdict.oracle
     if side is None or side.crash is None or side.crash.native_frames:

@@ -12,7 +12,7 @@ from oracle.errors import TandemError
 from oracle.judge import adapted
 from oracle.model import Bucket, Case
 from oracle.rates import describe_rate
-from oracle.signature import NATIVE_FRAME
+from oracle.signature import native_frames_named
 
 from .backends import backend, call_once
 from .work import CallItem
@@ -99,7 +99,7 @@ def _other_c_frames(campaign, bucket: Bucket, source: str) -> str:
     """A crash bucket named by gdb's C frames was minimized against plain runs, which
     match on kind, side and signal (signature.matches): one gdb run of the result says
     whether it still crashes there.  '' when it does (or cannot be told)."""
-    named = [part for part in bucket.signature.split("|")[3:] if NATIVE_FRAME.match(part)]
+    named = native_frames_named(bucket.signature)
     native = campaign.setup.native
     if not named or native is None:
         return ""

@@ -15,26 +15,9 @@ from oracle import executor, outside
 from oracle.model import Case, Limits
 
 # Warm call site: build() instantiates Widget 5000 times, then one call pauses inside
-# __init__.  The flag is a global: setting a class attribute would change the type's
-# version and send the specialized call back to the generic path.
-WARM_INIT = textwrap.dedent("""
-    PAUSE = False
-
-    class Widget:
-        def __init__(self, n):
-            self.n = n
-            if PAUSE:
-                pause_for_inspection("init")
-
-    def build(k):
-        return Widget(k)
-
-    for i in range(5000):
-        build(i)
-    PAUSE = True
-    build(-1)
-    emit("after", "resumed")
-""")
+# __init__ (the program's comments say why its flag is a global).
+WARM_INIT_PATH = Path(__file__).resolve().parents[1] / "programs" / "outside" / "warm_init.py"
+WARM_INIT = WARM_INIT_PATH.read_text()
 
 LIMITS = Limits(deadline=60.0)
 
@@ -121,7 +104,7 @@ def test_tandem_run_outside_view_end_to_end():
     """The CLI: judged as usual, then read from outside; ft-debug agrees, gil's shim
     frame is a finding (exit 1)."""
     tandem = str(Path(sys.executable).with_name("tandem"))
-    program = str(Path(__file__).resolve().parents[1] / "programs" / "outside" / "warm_init.py")
+    program = str(WARM_INIT_PATH)
     agree = subprocess.run([tandem, "run", "--target", "ft-debug", "--oracle", "ft", "--outside-view", "--json",
                             program], capture_output=True, text=True, timeout=300)
     assert agree.returncode == 0, agree.stdout + agree.stderr

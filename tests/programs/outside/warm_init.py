@@ -1,4 +1,6 @@
-# Pauses inside an __init__ called from a warm call site (oracle/outside.py).
+# Pauses inside an __init__ called from a warm call site (oracle/outside.py).  The flag
+# is a global: setting a class attribute would change the type's version and send the
+# specialized call back to the generic path.
 PAUSE = False
 
 class Widget:
