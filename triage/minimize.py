@@ -25,8 +25,8 @@ import math
 import time
 from typing import Callable, Iterator
 
-from oracle.model import Case, Kind, Limits, Verdict, declared_env
-from oracle.reproduce import Pair, Reproduction, bar_unreachable, reproduce
+from tandem.oracle.model import Case, Kind, Limits, Verdict, declared_env
+from tandem.oracle.reproduce import Pair, Reproduction, bar_unreachable, reproduce
 
 
 @dataclasses.dataclass
@@ -47,8 +47,10 @@ class Reproduces:
         """Enough runs to expect ~3 reproductions at the original rate (bounded)."""
         return max(2, min(self.max_tries, math.ceil(3 / max(self.rate, 1e-3))))
 
-    def measure(self, source: str, tries: int | None = None) -> float:
-        """The rate over `tries` runs, stopping early when the bar can no longer be reached."""
+    def measure(self, source: str, tries: int | None = None, early: bool = True) -> float:
+        """The rate over `tries` runs.  With `early`, the runs stop as soon as the bar can
+        no longer be reached (the rate is then a lower bound, good only for a yes/no);
+        without it, every run is made and the rate is a measurement."""
         tries = tries or self.tries
         unreachable = bar_unreachable(self.rate * self.fraction, tries)
         hang_expected = self.expected.startswith(Kind.HANG.value + "|")
@@ -56,7 +58,7 @@ class Reproduces:
         def stop(hits: int, runs: int, last: Verdict) -> bool:
             # a candidate that hangs when the finding is not a hang is rejected at once:
             # each more run would cost its whole deadline
-            return unreachable(hits, runs, last) or (last.kind is Kind.HANG and not hang_expected)
+            return (early and unreachable(hits, runs, last)) or (last.kind is Kind.HANG and not hang_expected)
 
         found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop,
                           jobs=self.jobs)
@@ -396,7 +398,9 @@ def minimize(source: str, scenario, render: Callable | None, predicate: Reproduc
         best = minimize_text(minimize_statements(best, predicate, deadline), predicate, deadline)
         if best == before:
             break
-    rate = predicate.measure(best, max(predicate.tries, 5))
+    # the rate the report gives: every run made (a stop at an unreachable bar would
+    # report 0 for a program that reproduces, only less often than the bar)
+    rate = predicate.measure(best, max(predicate.tries, 5), early=False)
     return Minimized(best, best_scenario, source.count("\n"), best.count("\n"), rate, predicate.calls,
                      time.monotonic() - started)
 
