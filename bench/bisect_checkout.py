@@ -26,11 +26,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from oracle import interpreters as registry  # noqa: E402
-from oracle import store  # noqa: E402
-from oracle.model import Kind  # noqa: E402
+from tandem.oracle import interpreters as registry  # noqa: E402
+from tandem.oracle import store  # noqa: E402
+from tandem.oracle.model import Kind  # noqa: E402
 
 PROGRAM = "import math\nemit('gcd', math.gcd(1234, 2))\n"
 SIGNATURE = "result_divergence|target|result 'gcd'"

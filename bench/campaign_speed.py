@@ -34,16 +34,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from fuzz.family import FAMILIES, build  # noqa: E402
-from fuzz.render import render  # noqa: E402
-from fuzz.scenario import Capabilities  # noqa: E402
-from oracle import interpreters as registry  # noqa: E402
-from oracle.diff import compare  # noqa: E402
-from oracle.executor import ForkServer, run  # noqa: E402
-from oracle.model import Case, Limits  # noqa: E402
-from oracle.normalize import observe  # noqa: E402
+from tandem.fuzz.family import FAMILIES, build  # noqa: E402
+from tandem.fuzz.render import render  # noqa: E402
+from tandem.fuzz.scenario import Capabilities  # noqa: E402
+from tandem.oracle import interpreters as registry  # noqa: E402
+from tandem.oracle.diff import compare  # noqa: E402
+from tandem.oracle.executor import ForkServer, run  # noqa: E402
+from tandem.oracle.model import Case, Limits  # noqa: E402
+from tandem.oracle.normalize import observe  # noqa: E402
 
 BARE_RUNNER = r'''
 import sys, threading, time

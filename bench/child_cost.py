@@ -29,14 +29,13 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from campaign_speed import bare_times, programs, write_programs  # noqa: E402
-from fuzz.scenario import Capabilities  # noqa: E402
-from oracle import interpreters as registry  # noqa: E402
-from oracle.executor import ForkServer  # noqa: E402
-from oracle.model import Case, Limits  # noqa: E402
+from tandem.fuzz.scenario import Capabilities  # noqa: E402
+from tandem.oracle import interpreters as registry  # noqa: E402
+from tandem.oracle.executor import ForkServer  # noqa: E402
+from tandem.oracle.model import Case, Limits  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 

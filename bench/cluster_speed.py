@@ -32,15 +32,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
-from fuzz.campaign import Campaign, CampaignConfig
-from fuzz.campaign import coordinator as coordinator_module
-from fuzz.campaign.work import RunItem, execute
-from fuzz.family import FAMILIES
-from oracle import interpreters as registry
-from oracle.model import Limits
+from tandem.fuzz.campaign import Campaign, CampaignConfig
+from tandem.fuzz.campaign import coordinator as coordinator_module
+from tandem.fuzz.campaign.work import RunItem, execute
+from tandem.fuzz.family import FAMILIES
+from tandem.oracle import interpreters as registry
+from tandem.oracle.model import Limits
 
 
 def _cpu_ticks() -> tuple[int, int]:
@@ -91,7 +90,7 @@ class LoopbackCluster:
                 time.sleep(0.3)
         # as `tandem worker` starts them: the executor's modules imported at start
         self.processes += [subprocess.Popen([dask, "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1",
-                                             "--no-dashboard", "--preload", "fuzz.campaign.work"],
+                                             "--no-dashboard", "--preload", "tandem.fuzz.campaign.work"],
                                             stdout=log, stderr=log, start_new_session=True)
                            for _ in range(2)]
         with Client(self.address, timeout=60) as client:
@@ -179,7 +178,7 @@ def coordinator_cost(workdir: Path, args, target, oracle) -> dict:
 
 
 def _planted():
-    from fuzz.campaign import Program
+    from tandem.fuzz.campaign import Program
     return Program("planted.py", "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n")
 
 

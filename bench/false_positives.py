@@ -18,14 +18,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from fuzz.family import FAMILIES, build  # noqa: E402
-from fuzz.render import render  # noqa: E402
-from fuzz.scenario import Capabilities  # noqa: E402
-from oracle import interpreters as registry  # noqa: E402
-from oracle.judge import judge_once  # noqa: E402
-from oracle.model import Case, Kind, Limits  # noqa: E402
+from tandem.fuzz.family import FAMILIES, build  # noqa: E402
+from tandem.fuzz.render import render  # noqa: E402
+from tandem.fuzz.scenario import Capabilities  # noqa: E402
+from tandem.oracle import interpreters as registry  # noqa: E402
+from tandem.oracle.judge import judge_once  # noqa: E402
+from tandem.oracle.model import Case, Kind, Limits  # noqa: E402
 
 
 def main() -> None:

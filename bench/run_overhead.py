@@ -18,11 +18,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from oracle import interpreters as registry  # noqa: E402
-from oracle.judge import judge_once  # noqa: E402
-from oracle.model import Case  # noqa: E402
+from tandem.oracle import interpreters as registry  # noqa: E402
+from tandem.oracle.judge import judge_once  # noqa: E402
+from tandem.oracle.model import Case  # noqa: E402
 
 
 def median_seconds(action, repeat: int) -> float:

@@ -18,15 +18,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from fuzz.family import build, default_mix
-from fuzz.render import render
-from fuzz.scenario import Capabilities
-from oracle.errors import InterpreterError
-from oracle.interpreters import load_config, resolve
-from oracle.model import Case
-from oracle.slowdown import measure
+from tandem.fuzz.family import build, default_mix
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities
+from tandem.oracle.errors import InterpreterError
+from tandem.oracle.interpreters import load_config, resolve
+from tandem.oracle.model import Case
+from tandem.oracle.slowdown import measure
 
 VARIANTS = ("ft-debug", "ft-tsan", "ft-asan", "gil")
 

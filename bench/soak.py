@@ -34,10 +34,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from oracle import store  # noqa: E402
-from oracle.model import Kind  # noqa: E402
+from tandem.oracle import store  # noqa: E402
+from tandem.oracle.model import Kind  # noqa: E402
 from tests.reliability.test_fault_matrix import DEBUG_ONLY, FORK_BOMB, ROWS, fault_source  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -106,7 +105,7 @@ def cgroup_count() -> int:
 def audit(out: Path, expected: dict[str, set[str]]) -> dict:
     """Every first-run finding verdict must be a sighting on disk: in a findings bucket
     (state hits) or an unconfirmed one (state unconfirmed), with bucket counts that add up."""
-    from oracle import campaign_dir
+    from tandem.oracle import campaign_dir
 
     state = json.loads((out / "state.json").read_text())
     first_run_findings = sum(n for kind, n in state["verdicts"].items() if Kind(kind).is_finding)

@@ -57,6 +57,9 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   say "creating .venv with $host"
   [ -x .venv/bin/python ] || "$host" -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+  # The distribution was called `tandem` before it took the `tandem.*` namespace: an
+  # older .venv's copy would keep the bare `fuzz`/`oracle`/`triage` names importable.
+  .venv/bin/python -m pip uninstall -q -y tandem >/dev/null 2>&1 || true
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,cluster]'
   # atheris drives the OSS-Fuzz target; it is optional (wheels exist for CPython 3.11/3.12).
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[atheris]' >/dev/null 2>&1 ||

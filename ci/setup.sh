@@ -19,7 +19,7 @@ case $status in
   0) echo "[setup] done: no findings, nothing unconfirmed; campaign in $out" >&2 ;;
   1) counts=$(.venv/bin/python - "$out" <<'PY'
 import sys
-from triage.buckets import load_buckets
+from tandem.triage.buckets import load_buckets
 buckets = load_buckets(sys.argv[1])
 found = sum(b.status != "unconfirmed" for b in buckets)
 flaky = sum(b.status == "flaky" for b in buckets)

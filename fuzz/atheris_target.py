@@ -1,7 +1,7 @@
 """OSS-Fuzz-shaped differential target: bytes -> scenario -> run on target and oracle.
 
     tandem-atheris [libFuzzer flags: -runs=N -max_total_time=S -fork=N ...]
-    (python -m fuzz.atheris_target works too, except for -fork/-jobs, which re-execute argv[0])
+    (python -m tandem.fuzz.atheris_target works too, except for -fork/-jobs, which re-execute argv[0])
 
 `TestOneInput(data)` is the fuzz target: the bytes drive every generator choice (the
 family first), the program runs on the target and the oracle (TANDEM_TARGET /
@@ -18,19 +18,19 @@ import os
 import random
 import sys
 
-from oracle import executor
-from oracle import interpreters as registry
-from oracle.diff import format_verdict
-from oracle.errors import HarnessError, TandemError
-from oracle.judge import judge_once
-from oracle.model import Case, Kind, Limits
+from tandem.oracle import executor
+from tandem.oracle import interpreters as registry
+from tandem.oracle.diff import format_verdict
+from tandem.oracle.errors import HarnessError, TandemError
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
 
 # Absolute imports: OSS-Fuzz's compile_python_fuzzer bundles this file as the entry
 # script of a PyInstaller executable, where it runs as a top-level __main__ (no parent
 # package for a relative import); the packages come from the pip-installed tandem.
-from fuzz.family import FAMILIES, default_mix
-from fuzz.render import render
-from fuzz.scenario import Capabilities
+from tandem.fuzz.family import FAMILIES, default_mix
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities
 
 
 class DifferentialFinding(Exception):

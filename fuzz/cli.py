@@ -20,11 +20,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from oracle import campaign_dir, store
-from oracle import interpreters as registry
-from oracle.diff import format_verdict
-from oracle.errors import TandemError
-from oracle.model import Case, Kind, Limits, to_jsonable
+from tandem.oracle import campaign_dir, store
+from tandem.oracle import interpreters as registry
+from tandem.oracle.diff import format_verdict
+from tandem.oracle.errors import TandemError
+from tandem.oracle.model import Case, Kind, Limits, to_jsonable
 
 EXIT_AGREE, EXIT_FINDING, EXIT_ERROR = 0, 1, 2
 
@@ -93,7 +93,7 @@ def cmd_interpreters_list(args: argparse.Namespace) -> int:
 
 
 def cmd_interpreters_provision(args: argparse.Namespace) -> int:
-    from oracle import provision
+    from tandem.oracle import provision
 
     started = time.monotonic()
 
@@ -121,7 +121,7 @@ def cmd_interpreters_add(args: argparse.Namespace) -> int:
 def cmd_interpreters_discover(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from oracle.discover import discover
+    from tandem.oracle.discover import discover
 
     found = discover(tuple(Path(d) for d in args.build_dirs or ()))
     usable = sorted((f for f in found if f.interpreter is not None),
@@ -169,7 +169,7 @@ def cmd_interpreters_discover(args: argparse.Namespace) -> int:
 # -- run -------------------------------------------------------------------------------
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from oracle.reproduce import judge
+    from tandem.oracle.reproduce import judge
 
     cases = []
     for name in args.programs:
@@ -185,7 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out.print(f"target: {target.name} ({target.description})")
         out.print(f"oracle: {oracle.name} ({oracle.description})")
     if args.outside_view:
-        from oracle import outside
+        from tandem.oracle import outside
         if not outside.interface_of(target):
             raise TandemError(f"--outside-view: {target.name} has neither _testexternalinspection (3.13+) "
                               "nor _remote_debugging (3.14+)")
@@ -231,7 +231,7 @@ def _format_outside(seen, target_name: str) -> str:
 
 def _capabilities(args: argparse.Namespace, config: registry.Config):
     """What the generated programs may use: the target's (and oracle's) capabilities."""
-    from fuzz.scenario import Capabilities
+    from tandem.fuzz.scenario import Capabilities
 
     name = args.target or config.target
     try:
@@ -247,8 +247,8 @@ def _capabilities(args: argparse.Namespace, config: registry.Config):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from fuzz.family import FAMILIES, build
-    from fuzz.render import render
+    from tandem.fuzz.family import FAMILIES, build
+    from tandem.fuzz.render import render
 
     families = sorted(FAMILIES) if args.family in (None, ["all"]) else args.family
     unknown = [f for f in families if f not in FAMILIES]
@@ -361,8 +361,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _bug_report(case: store.CorpusCase) -> str:
     """A case with a scenario of a family that has a report form (interleave), in it."""
-    from fuzz.family import FAMILIES
-    from fuzz.scenario import Scenario
+    from tandem.fuzz.family import FAMILIES
+    from tandem.fuzz.scenario import Scenario
 
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     family = FAMILIES.get(scenario.family) if scenario is not None else None
@@ -373,7 +373,7 @@ def _bug_report(case: store.CorpusCase) -> str:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from oracle.replay import junit_xml, replay
+    from tandem.oracle.replay import junit_xml, replay
 
     config = _config(args)
     oracle = registry.resolve(args.oracle or config.oracle, config)
@@ -437,7 +437,7 @@ def _campaign_table(campaign) -> Table:
 
 
 def _sanitizer_summary(bucket) -> str:
-    from oracle import campaign_dir
+    from tandem.oracle import campaign_dir
 
     lines = campaign_dir.read_sanitizer(Path(bucket.path)).splitlines()
     shown, frames = [], 0
@@ -456,11 +456,11 @@ def _sanitizer_summary(bucket) -> str:
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from rich.live import Live
 
-    from fuzz.campaign import Campaign, CampaignConfig, load_programs
-    from fuzz.family import FAMILIES, default_mix
-    from fuzz.scenario import Capabilities
-    from oracle.rates import describe_rate
-    from oracle.signature import signature, signature_id
+    from tandem.fuzz.campaign import Campaign, CampaignConfig, load_programs
+    from tandem.fuzz.family import FAMILIES, default_mix
+    from tandem.fuzz.scenario import Capabilities
+    from tandem.oracle.rates import describe_rate
+    from tandem.oracle.signature import signature, signature_id
 
     config = _config(args)
     target, oracle = _pair(args, config)
@@ -499,7 +499,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     native = None
     if not args.no_gdb:
-        from triage.native import gdb_path, native_trace
+        from tandem.triage.native import gdb_path, native_trace
         native = native_trace if gdb_path() else None
     minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle, args.jobs)
     campaign = Campaign(settings, signature, signature_id, progress, native=native, minimizer=minimizer)
@@ -542,7 +542,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     workers = args.nworkers or os.cpu_count() or 1
     # --preload: the executor's modules are imported at start, not by the first work item
     argv = [dask, "worker", args.scheduler, "--nthreads", "1", "--nworkers", str(workers), "--preload",
-            "fuzz.campaign.work"]
+            "tandem.fuzz.campaign.work"]
     err.print(f"tandem worker: {workers} executor(s) for {target.name} vs {oracle.name}: {' '.join(argv)}",
               markup=False)
     sys.stderr.flush()
@@ -553,7 +553,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def _family_minimizing(scenario) -> dict:
     """What the scenario's own family (fuzz/family.py) gives triage.minimize: its shrink
     passes and its short standalone form."""
-    from fuzz.family import FAMILIES
+    from tandem.fuzz.family import FAMILIES
     family = FAMILIES.get(scenario.family) if scenario is not None else None
     if family is None:
         return {}
@@ -564,10 +564,10 @@ def _campaign_minimizer(target, oracle, jobs: int):
     """What the campaign minimizes new buckets with: triage.minimize's passes and
     predicate (same signature, at no less than half the bucket's rate; a bucket seen
     once is re-run first to measure it)."""
-    from fuzz.render import render
-    from fuzz.scenario import Scenario
-    from oracle.reproduce import Pair
-    from triage.minimize import minimize_sighting
+    from tandem.fuzz.render import render
+    from tandem.fuzz.scenario import Scenario
+    from tandem.oracle.reproduce import Pair
+    from tandem.triage.minimize import minimize_sighting
 
     def minimized(source: str, scenario, expected: str, hits: int, runs: int, seconds: float, limits: Limits):
         loaded = Scenario.from_json(scenario) if scenario else None
@@ -580,8 +580,8 @@ def _campaign_minimizer(target, oracle, jobs: int):
 # -- triage ----------------------------------------------------------------------------
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from oracle.rates import describe_rate
-    from triage.buckets import load_buckets, merged
+    from tandem.oracle.rates import describe_rate
+    from tandem.triage.buckets import load_buckets, merged
 
     buckets = load_buckets(*map(Path, args.campaigns))
     groups = merged(buckets)
@@ -609,13 +609,13 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from oracle.rates import describe_rate
-    from oracle.reproduce import Pair, reproduce
+    from tandem.oracle.rates import describe_rate
+    from tandem.oracle.reproduce import Pair, reproduce
 
     case = _find_case(args.case)
     config = _config(args)
     if args.native:
-        from triage.native import gdb_path
+        from tandem.triage.native import gdb_path
 
         if gdb_path() is None:
             raise TandemError("--native needs gdb on PATH (apt-get install gdb)")
@@ -638,7 +638,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _print_native(program: Case, target, limits: Limits) -> None:
-    from triage.native import native_trace
+    from tandem.triage.native import native_trace
 
     tries = 5
     trace = native_trace(program, target, limits, tries=tries)
@@ -652,10 +652,10 @@ def _print_native(program: Case, target, limits: Limits) -> None:
 
 
 def cmd_minimize(args: argparse.Namespace) -> int:
-    from fuzz.render import render
-    from fuzz.scenario import Scenario
-    from oracle.reproduce import Pair, known_time_limits, reproduce
-    from triage.minimize import Reproduces, minimize
+    from tandem.fuzz.render import render
+    from tandem.fuzz.scenario import Scenario
+    from tandem.oracle.reproduce import Pair, known_time_limits, reproduce
+    from tandem.triage.minimize import Reproduces, minimize
 
     case = _find_case(args.case)
     config = _config(args)
@@ -691,8 +691,8 @@ def cmd_minimize(args: argparse.Namespace) -> int:
 
 
 def cmd_bisect(args: argparse.Namespace) -> int:
-    from oracle import provision
-    from triage.bisect import bisect_interpreters, bisect_revisions
+    from tandem.oracle import provision
+    from tandem.triage.bisect import bisect_interpreters, bisect_revisions
 
     case = _find_case(args.case)
     config = _config(args)
@@ -753,7 +753,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from triage.report import Build, campaign_html, finding_context, load_verdict, markdown
+    from tandem.triage.report import Build, campaign_html, finding_context, load_verdict, markdown
 
     if Path(args.finding).is_dir():
         if not campaign_dir.is_campaign(Path(args.finding)):
@@ -817,8 +817,8 @@ def _check_reproducer(case, source: str, target, oracle, limits: Limits, rate: f
     """Run the reproducer the report prints on the target against the oracle, counted as
     every re-run is counted (its signature against the case's), until it shows: at most
     enough runs to expect it twice at its known rate (1 to 10)."""
-    from oracle.reproduce import Pair, first_hit, reproduce
-    from triage.report import Check
+    from tandem.oracle.reproduce import Pair, first_hit, reproduce
+    from tandem.triage.report import Check
 
     runs = 1 if not rate else max(1, min(10, math.ceil(2 / rate)))
     found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), runs,

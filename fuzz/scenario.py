@@ -11,8 +11,8 @@ import dataclasses
 import json
 from typing import Any, Callable
 
-from oracle.errors import CorpusError
-from oracle.model import Interpreter
+from tandem.oracle.errors import CorpusError
+from tandem.oracle.model import Interpreter
 
 GENERATOR_VERSION = 3   # 3: the interleave family (a frozen plan in `plan`); 2: `faults` memory workers sized from the headroom
 

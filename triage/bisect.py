@@ -17,9 +17,9 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from oracle.errors import ProvisionError, TandemError
-from oracle.model import Case, Interpreter, Limits
-from oracle.reproduce import Pair, reproduce
+from tandem.oracle.errors import ProvisionError, TandemError
+from tandem.oracle.model import Case, Interpreter, Limits
+from tandem.oracle.reproduce import Pair, reproduce
 
 
 @dataclasses.dataclass(frozen=True)

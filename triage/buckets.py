@@ -17,8 +17,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from oracle.campaign_dir import load_buckets as _load
-from oracle.model import Bucket
+from tandem.oracle.campaign_dir import load_buckets as _load
+from tandem.oracle.model import Bucket
 
 STATUS_ORDER = ("confirmed", "flaky", "unconfirmed")
 

@@ -20,8 +20,8 @@ import re
 import shutil
 from pathlib import PurePosixPath
 
-from oracle.executor import run
-from oracle.model import Case, Interpreter, Limits
+from tandem.oracle.executor import run
+from tandem.oracle.model import Case, Interpreter, Limits
 
 GDB_COMMANDS = (
     "set pagination off", "set confirm off", "set print thread-events off",

@@ -6,8 +6,8 @@ import dataclasses
 import html
 from pathlib import Path
 
-from oracle import campaign_dir, store
-from oracle.model import Bucket, Interpreter, declared_env
+from tandem.oracle import campaign_dir, store
+from tandem.oracle.model import Bucket, Interpreter, declared_env
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +44,7 @@ def markdown(case: store.CorpusCase, verdict: dict | None, builds: list[Build],
              bisect: dict | None = None) -> str:
     """Title, versions and build flags, reproducer (and whether it was checked), rate,
     observed output, native backtrace, signature."""
-    from oracle.rates import describe_rate
+    from tandem.oracle.rates import describe_rate
 
     kind = case.expect.kind.value
     title = case.description or f"{kind} found by tandem"
@@ -153,7 +153,7 @@ def _svg_chart(element_id: str, title: str, points: list[tuple[float, float]], u
 def campaign_html(campaign: Path) -> str:
     """One static HTML page for a campaign directory: summary, plots, buckets (findings,
     flaky and unconfirmed alike), families."""
-    from oracle.rates import describe_rate
+    from tandem.oracle.rates import describe_rate
 
     info = campaign_dir.read_info(campaign)
     records = campaign_dir.read_stats(campaign)

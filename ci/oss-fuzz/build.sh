@@ -34,4 +34,4 @@ assert hasattr(sys, "gettotalrefcount") == (sys.argv[1] == "ft-debug"), "wrong d
   rm -rf "$prefix"/lib/python3*/test "$prefix"/lib/libpython3*.a "$prefix"/lib/python3*/config-*/libpython3*.a
   echo "tandem: CPython $variant built into $prefix in $((SECONDS - started))s ($(du -sm "$prefix" | cut -f1) MB)"
 done
-compile_python_fuzzer "$SRC/tandem/fuzz/atheris_target.py" --add-data "$SRC/tandem/oracle/_child.py:oracle"
+compile_python_fuzzer "$SRC/tandem/fuzz/atheris_target.py" --add-data "$SRC/tandem/oracle/_child.py:tandem/oracle"

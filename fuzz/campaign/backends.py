@@ -20,7 +20,7 @@ import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 
-from oracle.errors import TandemError
+from tandem.oracle.errors import TandemError
 
 from .work import Outcome, Setup, execute, missing_interpreters
 

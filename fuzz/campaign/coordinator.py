@@ -14,14 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 
-from oracle import campaign_dir
-from oracle.errors import TandemError
-from oracle.model import Case, Verdict
-from oracle.signature import signature as default_signature
-from oracle.signature import sanitizer_signatures
-from oracle.signature import signature_id as default_signature_id
-from oracle.slowdown import Slowdown
-from oracle.slowdown import measure as measure_slowdown
+from tandem.oracle import campaign_dir
+from tandem.oracle.errors import TandemError
+from tandem.oracle.model import Case, Verdict
+from tandem.oracle.signature import signature as default_signature
+from tandem.oracle.signature import sanitizer_signatures
+from tandem.oracle.signature import signature_id as default_signature_id
+from tandem.oracle.slowdown import Slowdown
+from tandem.oracle.slowdown import measure as measure_slowdown
 
 from ..family import build
 from ..render import render

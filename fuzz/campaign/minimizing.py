@@ -7,12 +7,12 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from oracle import campaign_dir, store
-from oracle.errors import TandemError
-from oracle.judge import adapted
-from oracle.model import Bucket, Case
-from oracle.rates import describe_rate
-from oracle.signature import native_frames_named
+from tandem.oracle import campaign_dir, store
+from tandem.oracle.errors import TandemError
+from tandem.oracle.judge import adapted
+from tandem.oracle.model import Bucket, Case
+from tandem.oracle.rates import describe_rate
+from tandem.oracle.signature import native_frames_named
 
 from .backends import backend, call_once
 from .work import CallItem

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from oracle import campaign_dir
-from oracle.errors import TandemError
-from oracle.model import Kind
+from tandem.oracle import campaign_dir
+from tandem.oracle.errors import TandemError
+from tandem.oracle.model import Kind
 
 from ..family import build
 from ..mutate import mutate

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from oracle import campaign_dir, store
-from oracle.model import Bucket, Case, Finding, Signature, Verdict
-from oracle.signature import sanitizer_report_of
+from tandem.oracle import campaign_dir, store
+from tandem.oracle.model import Bucket, Case, Finding, Signature, Verdict
+from tandem.oracle.signature import sanitizer_report_of
 
 from .state import ALWAYS_KEPT, PROGRAMS, CampaignState, Program
 

@@ -9,8 +9,8 @@ import dataclasses
 from collections import Counter
 from pathlib import Path
 
-from oracle.errors import TandemError
-from oracle.model import Interpreter, Kind, Limits
+from tandem.oracle.errors import TandemError
+from tandem.oracle.model import Interpreter, Kind, Limits
 
 from ..family import FAMILIES
 

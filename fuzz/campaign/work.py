@@ -18,13 +18,13 @@ import sys
 import threading
 from collections.abc import Callable
 
-from oracle import store
-from oracle.errors import InterpreterError, TandemError
-from oracle.executor import ForkServer
-from oracle.executor import run as execute_fresh
-from oracle.judge import judge_with
-from oracle.model import Case, Interpreter, Kind, Limits, Side, Verdict
-from oracle.reproduce import Pair, confirmation_limits, confirmed
+from tandem.oracle import store
+from tandem.oracle.errors import InterpreterError, TandemError
+from tandem.oracle.executor import ForkServer
+from tandem.oracle.executor import run as execute_fresh
+from tandem.oracle.judge import judge_with
+from tandem.oracle.model import Case, Interpreter, Kind, Limits, Side, Verdict
+from tandem.oracle.reproduce import Pair, confirmation_limits, confirmed
 
 from ..family import build
 from ..render import render

@@ -15,7 +15,7 @@ import enum
 import re
 from typing import Any, Iterator
 
-from oracle.errors import CorpusError
+from tandem.oracle.errors import CorpusError
 
 
 class Callback(enum.Enum):

@@ -3,7 +3,7 @@ signatures, read inside the interpreter itself (cached by the interpreter's iden
 
 Without an interpreter (Hypothesis strategies, tests, a scenario built for default
 capabilities) the snapshot shipped for the nearest older minor version is used
-(`surface-3.13.json`, written by `python -m fuzz.interleave.surface PYTHON`).
+(`surface-3.13.json`, written by `python -m tandem.fuzz.interleave.surface PYTHON`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from oracle.errors import InterpreterError
-from oracle.interpreters import cache_root
-from oracle.store import atomic_write_text
+from tandem.oracle.errors import InterpreterError
+from tandem.oracle.interpreters import cache_root
+from tandem.oracle.store import atomic_write_text
 
 from .catalog import EXCLUDED, PROTOCOLS, RECEIVERS
 
@@ -119,7 +119,7 @@ def snapshot(version: tuple[int, int]) -> Surface:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m fuzz.interleave.surface PYTHON  (writes surface-X.Y.json here)", file=sys.stderr)
+        print("usage: python -m tandem.fuzz.interleave.surface PYTHON  (writes surface-X.Y.json here)", file=sys.stderr)
         return 2
     data = introspect(argv[0])
     version = subprocess.run([argv[0], "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

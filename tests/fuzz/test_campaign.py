@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from fuzz import mutate
-from fuzz.campaign import Campaign, CampaignConfig
-from fuzz.family import FAMILIES, build
-from fuzz.render import render
-from fuzz.scenario import Capabilities, Scenario
-from oracle import store
-from oracle.errors import TandemError
-from oracle.model import Limits
-from oracle.signature import signature, signature_id
+from tandem.fuzz import mutate
+from tandem.fuzz.campaign import Campaign, CampaignConfig
+from tandem.fuzz.family import FAMILIES, build
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities, Scenario
+from tandem.oracle import store
+from tandem.oracle.errors import TandemError
+from tandem.oracle.model import Limits
+from tandem.oracle.signature import signature, signature_id
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -57,7 +57,7 @@ def test_campaign_writes_its_directory_and_resumes(tmp_path, ft):
 
 def test_findings_are_confirmed_deduplicated_and_replayable(tmp_path, ft_debug, ft, monkeypatch):
     # A family whose programs diverge between debug and release stands in for a bug.
-    from fuzz.campaign import work
+    from tandem.fuzz.campaign import work
 
     monkeypatch.setattr(work, "render",
                         lambda scenario: "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
@@ -81,9 +81,9 @@ def test_mutations_keep_programs_valid(ft):
     caps = Capabilities.of(ft)
     import random
 
-    from oracle.executor import run
-    from oracle.normalize import observe
-    from oracle.model import Case
+    from tandem.oracle.executor import run
+    from tandem.oracle.normalize import observe
+    from tandem.oracle.model import Case
 
     rng = random.Random(7)
     pool = [build(family, seed, caps) for family in ("init_race", "shared_containers", "type_mutation")
@@ -136,7 +136,7 @@ def test_a_divergence_no_rerun_shows_is_an_unconfirmed_bucket_not_lost(tmp_path,
     """A divergence seen once (here: the first forked run of each case) that no re-run
     shows again, fresh or forked, is an unconfirmed bucket in unconfirmed/<id>/, counted,
     not a finding in findings/ (and not dropped)."""
-    from fuzz.campaign import work
+    from tandem.fuzz.campaign import work
 
     campaign = _campaign(tmp_path / "c", ft, ft, runs=2, confirm=2)
     real_judge = work._judge
@@ -148,7 +148,7 @@ def test_a_divergence_no_rerun_shows_is_an_unconfirmed_bucket_not_lost(tmp_path,
         mark = seen / store.case_id(case.source)
         if servers is not None and not mark.exists():  # pretend the first forked run diverged
             mark.touch()
-            from oracle.model import Difference, Kind, Side
+            from tandem.oracle.model import Difference, Kind, Side
             return dataclasses.replace(verdict, kind=Kind.RESULT_DIVERGENCE, side=Side.TARGET,
                                        differences=(Difference("result 'x'", "1", "2"),))
         return verdict

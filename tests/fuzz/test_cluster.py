@@ -252,8 +252,8 @@ def test_new_buckets_are_minimized_on_the_cluster(tmp_path, cluster):
 def test_a_worker_without_the_interpreters_is_named(tmp_path, cluster, ft):
     """The coordinator need not have the interpreters; every worker must: one that lacks
     them is named before any work is handed out."""
-    from fuzz.campaign import Campaign, CampaignConfig
-    from oracle.errors import TandemError
+    from tandem.fuzz.campaign import Campaign, CampaignConfig
+    from tandem.oracle.errors import TandemError
 
     moved = dataclasses.replace(ft, name="moved", path=str(tmp_path / "elsewhere" / "python3.13t"))
     config = CampaignConfig(out=tmp_path / "c", target=moved, oracle=ft, runs=2, scheduler=cluster.address)

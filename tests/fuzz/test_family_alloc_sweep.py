@@ -4,14 +4,14 @@ where it can run (debug targets with _testcapi)."""
 
 from __future__ import annotations
 
-from fuzz.family import build, default_mix
-from fuzz.generators import alloc_sweep
-from fuzz.render import render
-from fuzz.scenario import Capabilities, Scenario
-from oracle.executor import run
-from oracle.judge import judge_once
-from oracle.model import Case, Kind, Limits
-from oracle.normalize import observe
+from tandem.fuzz.family import build, default_mix
+from tandem.fuzz.generators import alloc_sweep
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities, Scenario
+from tandem.oracle.executor import run
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.normalize import observe
 
 LIMITS = Limits(deadline=120.0)
 
@@ -84,7 +84,7 @@ def test_operations_that_map_memory_run_under_an_address_space_limit(ft_debug, f
 
 
 def test_shrink_passes_drop_operations_and_narrow_the_range():
-    from fuzz.family import FAMILIES
+    from tandem.fuzz.family import FAMILIES
 
     scenario = build("alloc_sweep", 4, Capabilities(debug=True, testcapi=True))
     passes = FAMILIES["alloc_sweep"].shrink_passes

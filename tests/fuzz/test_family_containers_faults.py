@@ -7,14 +7,14 @@ import dataclasses
 from collections import Counter
 
 
-from fuzz.family import build
-from fuzz.generators import hostile, shared_containers
-from fuzz.render import render
-from fuzz.scenario import Capabilities
-from oracle.executor import run
-from oracle.judge import judge_once
-from oracle.model import Case, Kind, Limits
-from oracle.normalize import observe
+from tandem.fuzz.family import build
+from tandem.fuzz.generators import hostile, shared_containers
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities
+from tandem.oracle.executor import run
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.normalize import observe
 
 CAPS = Capabilities()
 LIMITS = Limits(deadline=120.0)
@@ -75,7 +75,7 @@ def test_nothing_lost_check_fails_when_an_append_really_is_lost(ft, ft_debug):
 
 
 def Side_both():  # noqa: N802 - reads as a constant in the assertion above
-    from oracle.model import Side
+    from tandem.oracle.model import Side
     return Side.BOTH
 
 
@@ -96,7 +96,7 @@ def test_memory_faults_really_raise_memory_error(ft):
 
 
 def test_memory_faults_declare_a_small_arena_reserve_on_free_threaded_targets(ft, gil):
-    from oracle.model import declared_env
+    from tandem.oracle.model import declared_env
 
     def memory(caps):
         return next(s for s in (build("faults", seed, caps) for seed in range(50)) if s.settings["kind"] == "memory")

@@ -9,14 +9,14 @@ from collections import Counter
 
 import pytest
 
-from fuzz.generators import hooks
-from fuzz.render import render_program
-from fuzz.render_hooks import render_body
-from fuzz.scenario import Capabilities, Scenario
-from oracle.executor import run
-from oracle.judge import judge_once
-from oracle.model import Case, Kind, Limits
-from oracle.normalize import observe
+from tandem.fuzz.generators import hooks
+from tandem.fuzz.render import render_program
+from tandem.fuzz.render_hooks import render_body
+from tandem.fuzz.scenario import Capabilities, Scenario
+from tandem.oracle.executor import run
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.normalize import observe
 from tests.conftest import known_upstream_crash
 
 CAPS = Capabilities(testinternalcapi=True, stack_trampoline=True, monitoring=True, setprofile_all_threads=True)

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.generators import unraisable
-from fuzz.render import render_program
-from fuzz.render_unraisable import expected_counts, render_body
-from fuzz.scenario import Capabilities, Scenario
-from oracle import interpreters as registry
-from oracle.executor import run
-from oracle.judge import judge_once
-from oracle.model import Case, Kind, Limits
-from oracle.normalize import observe
+from tandem.fuzz.generators import unraisable
+from tandem.fuzz.render import render_program
+from tandem.fuzz.render_unraisable import expected_counts, render_body
+from tandem.fuzz.scenario import Capabilities, Scenario
+from tandem.oracle import interpreters as registry
+from tandem.oracle.executor import run
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.normalize import observe
 
 CAPS = Capabilities()
 LIMITS = Limits(deadline=60.0)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from fuzz import atheris_target
-from fuzz.family import FAMILIES, build
-from fuzz.render import render
-from fuzz.scenario import Capabilities
-from oracle.executor import HARNESS, harness_argv, read_report, run, scrubbed_env
-from oracle.judge import judge_once
-from oracle.model import Case, Kind, Limits
-from oracle.normalize import observe
+from tandem.fuzz import atheris_target
+from tandem.fuzz.family import FAMILIES, build
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities
+from tandem.oracle.executor import HARNESS, harness_argv, read_report, run, scrubbed_env
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.normalize import observe
 from tests.conftest import known_upstream_crash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,7 +160,7 @@ def test_atheris_target_accepts_agreeing_inputs(monkeypatch, ft):
 
 
 def test_atheris_target_raises_on_a_finding(monkeypatch, ft, ft_debug):
-    from fuzz import atheris_target as target_module
+    from tandem.fuzz import atheris_target as target_module
 
     monkeypatch.setattr(target_module, "_pair", None)
     monkeypatch.setenv("TANDEM_TARGET", "ft-debug")
@@ -190,7 +190,7 @@ def test_atheris_target_skips_infrastructure_errors_and_stops_on_repeats(tmp_pat
 def test_atheris_runs_under_libfuzzer(tmp_path, ft):
     pytest.importorskip("atheris")
     env = dict(os.environ, TANDEM_TARGET="ft", TANDEM_ORACLE="ft")
-    proc = subprocess.run([sys.executable, "-m", "fuzz.atheris_target", "-runs=4", f"-artifact_prefix={tmp_path}/"],
+    proc = subprocess.run([sys.executable, "-m", "tandem.fuzz.atheris_target", "-runs=4", f"-artifact_prefix={tmp_path}/"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Done 4 runs" in proc.stderr

@@ -12,12 +12,12 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fuzz import classes as hierarchy
-from fuzz.family import FAMILIES, build
-from fuzz.render import allowed_init_outcomes, render
-from fuzz.scenario import INIT_KINDS, Capabilities, Scenario
-from fuzz.strategies import scenarios
-from oracle.errors import CorpusError
+from tandem.fuzz import classes as hierarchy
+from tandem.fuzz.family import FAMILIES, build
+from tandem.fuzz.render import allowed_init_outcomes, render
+from tandem.fuzz.scenario import INIT_KINDS, Capabilities, Scenario
+from tandem.fuzz.strategies import scenarios
+from tandem.oracle.errors import CorpusError
 
 CAPS = Capabilities()
 SEEDS = range(300)
@@ -136,7 +136,7 @@ def test_any_drawn_scenario_renders_and_round_trips(scenario):
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_every_op_and_action_is_declared(family):
-    from fuzz.scenario import MUTATION_OPS, WORKER_ACTIONS
+    from tandem.fuzz.scenario import MUTATION_OPS, WORKER_ACTIONS
 
     for seed in range(60):
         scenario = build(family, seed, Capabilities(debug=True))

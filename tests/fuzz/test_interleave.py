@@ -7,19 +7,19 @@ import dataclasses
 
 import pytest
 
-from fuzz.family import FAMILIES, build
-from fuzz.interleave import api, shrink
-from fuzz.interleave.catalog import RECEIVER, Role, build_catalog, parameters
-from fuzz.interleave.plan import Callback, InterleavePlan, Mode, Pause, SharedObject, Slot, Step
-from fuzz.interleave.surface import snapshot
-from fuzz.mutate import mutate
-from fuzz.render import render
-from fuzz.scenario import Capabilities, Scenario
-from oracle.errors import CorpusError
-from oracle.executor import run
-from oracle.judge import judge_once
-from oracle.model import Case, Kind, Limits
-from oracle.normalize import observe
+from tandem.fuzz.family import FAMILIES, build
+from tandem.fuzz.interleave import api, shrink
+from tandem.fuzz.interleave.catalog import RECEIVER, Role, build_catalog, parameters
+from tandem.fuzz.interleave.plan import Callback, InterleavePlan, Mode, Pause, SharedObject, Slot, Step
+from tandem.fuzz.interleave.surface import snapshot
+from tandem.fuzz.mutate import mutate
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities, Scenario
+from tandem.oracle.errors import CorpusError
+from tandem.oracle.executor import run
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.normalize import observe
 
 CAPS = Capabilities()
 LIMITS = Limits(deadline=60.0)
@@ -84,7 +84,7 @@ def test_a_malformed_plan_is_rejected_on_load(change, message):
 # -- the catalog ------------------------------------------------------------------------
 
 def test_catalog_comes_from_the_targets_surface(ft):
-    from fuzz.interleave.surface import of_interpreter
+    from tandem.fuzz.interleave.surface import of_interpreter
     surface = of_interpreter(ft.path)
     assert "setdefault" in surface["dict"] and "rotate" in surface["deque"]
     catalog = build_catalog(surface, ft.minor)
@@ -329,7 +329,7 @@ def test_mutations_keep_plans_valid_and_change_them():
 
 def test_mutations_never_make_a_free_plan_that_cannot_be_looped():
     import random
-    from fuzz.interleave.build import free_mode_safe
+    from tandem.fuzz.interleave.build import free_mode_safe
     rng = random.Random(5)
     for seed in range(300):
         scenario = build("interleave", seed, CAPS)
@@ -352,7 +352,7 @@ def test_shrink_passes_yield_valid_smaller_plans():
 
 
 def test_campaign_feedback_sees_outcomes_and_pauses(ft):
-    from fuzz.campaign import features_of
+    from tandem.fuzz.campaign import features_of
     verdict = judge_once(Case(render(_scenario(_callback_plan(Callback.EQ, True)))), ft, ft, LIMITS)
     features = features_of(verdict)
     assert "outcome:list.index:ValueError" in features and "outcome:list.clear:ok" in features
@@ -374,8 +374,8 @@ def test_the_bug_report_form_runs_the_schedule_standalone(ft, tmp_path):
 def test_hypothesis_and_atheris_draw_interleave_plans():
     from hypothesis import HealthCheck, given, settings
 
-    from fuzz.atheris_target import ByteRandom
-    from fuzz.strategies import scenarios
+    from tandem.fuzz.atheris_target import ByteRandom
+    from tandem.fuzz.strategies import scenarios
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(scenarios(families=("interleave",)))
@@ -391,8 +391,8 @@ def test_hypothesis_and_atheris_draw_interleave_plans():
 
 
 def test_a_steps_position_is_not_part_of_its_signature():
-    from oracle.model import Difference, Side, Verdict
-    from oracle.signature import signature
+    from tandem.oracle.model import Difference, Side, Verdict
+    from tandem.oracle.signature import signature
 
     def divergence(*keys):
         return Verdict(Kind.RESULT_DIVERGENCE, Side.TARGET, "results differ",

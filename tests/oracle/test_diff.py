@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from oracle.diff import compare, format_verdict
-from oracle.model import CrashInfo, Kind, Observation, Side, Unraisable
-from oracle.normalize import canonical_unraisable
+from tandem.oracle.diff import compare, format_verdict
+from tandem.oracle.model import CrashInfo, Kind, Observation, Side, Unraisable
+from tandem.oracle.normalize import canonical_unraisable
 
 BASE = Observation(interpreter="x", version="3.13.15", outcome="exit", exit_code=0, signal=None, crash=None,
                    finished=True, results=(("k", ("1",)),), observations=(), violations=(), exception=None,

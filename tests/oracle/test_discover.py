@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from oracle import interpreters as registry
-from oracle.discover import discover
-from oracle.errors import InterpreterError
+from tandem.oracle import interpreters as registry
+from tandem.oracle.discover import discover
+from tandem.oracle.errors import InterpreterError
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(ROOT / ".venv" / "bin" / "tandem")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from oracle import executor
-from oracle.model import Case, Kind, Limits
-from oracle.normalize import normalize_text, observe
+from tandem.oracle import executor
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.normalize import normalize_text, observe
 
 
 def run(host, source, limits=Limits(deadline=20.0), **case):
@@ -184,7 +184,7 @@ def test_program_starts_inside_its_cgroup_and_never_sees_the_gate(host):
     """The host moves a fresh run into its cgroup while the interpreter starts; the
     harness holds the program back until the move is done (a program that forked
     before it would leave children outside the cgroup) and hides the variable."""
-    from oracle.sandbox import cgroup_parent
+    from tandem.oracle.sandbox import cgroup_parent
 
     raw = run(host, """
         import os
@@ -200,7 +200,7 @@ def test_program_starts_inside_its_cgroup_and_never_sees_the_gate(host):
 def test_the_gate_holds_the_program_until_the_move(host, tmp_path):
     """The move made half a second after the start (a slow kernel) still comes before
     the first line of the program."""
-    from oracle.sandbox import Box, cgroup_parent
+    from tandem.oracle.sandbox import Box, cgroup_parent
 
     if cgroup_parent() is None:
         pytest.skip("no pids cgroup on this machine")

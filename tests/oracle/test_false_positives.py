@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from oracle.judge import judge_once
-from oracle.model import Kind, Limits
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Kind, Limits
 from tests.conftest import PROGRAMS, case_from
 
 AGREE = sorted((PROGRAMS / "agree").glob("*.py")) + sorted((Path(__file__).resolve().parents[2] / "corpus" / "seeds").glob("*.py"))

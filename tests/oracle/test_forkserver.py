@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from oracle.executor import ForkServer, run
-from oracle.model import Case, Limits
-from oracle.normalize import observe
+from tandem.oracle.executor import ForkServer, run
+from tandem.oracle.model import Case, Limits
+from tandem.oracle.normalize import observe
 from tests.conftest import PROGRAMS, case_from
 
 PROGRAMS_TO_COMPARE = sorted(p for p in (PROGRAMS / "verdicts").glob("*.py") if "deadlock" not in p.name)

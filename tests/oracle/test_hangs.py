@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from oracle.executor import all_waiting, parse_stacks, run
-from oracle.judge import HANG_FLOOR, adapted, judge_once
-from oracle.model import Case, Kind, Limits, Side
-from oracle.normalize import observe
-from oracle.reproduce import confirmation_limits
+from tandem.oracle.executor import all_waiting, parse_stacks, run
+from tandem.oracle.judge import HANG_FLOOR, adapted, judge_once
+from tandem.oracle.model import Case, Kind, Limits, Side
+from tandem.oracle.normalize import observe
+from tandem.oracle.reproduce import confirmation_limits
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -34,7 +34,7 @@ def test_tandem_run_answers_hang_for_a_lock_order_deadlock_on_both_sides_with_st
 
 
 def test_a_deadlock_is_confirmed_by_its_stacks_without_rerunning(ft):
-    from oracle.reproduce import Pair, confirmed
+    from tandem.oracle.reproduce import Pair, confirmed
 
     first = judge_once(Case((PROGRAMS / "deadlock_both.py").read_text()), ft, ft, QUICK)
     assert (first.kind, first.side) == (Kind.HANG, Side.BOTH) and first.deadlock

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from oracle import interpreters as registry
-from oracle.errors import ConfigError, InterpreterError
+from tandem.oracle import interpreters as registry
+from tandem.oracle.errors import ConfigError, InterpreterError
 
 
 def test_probe_host(host):

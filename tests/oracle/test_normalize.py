@@ -6,8 +6,8 @@ import signal
 
 import pytest
 
-from oracle.model import Captured, Kind, RawRun
-from oracle.normalize import canonical_unraisable, normalize_text, observe
+from tandem.oracle.model import Captured, Kind, RawRun
+from tandem.oracle.normalize import canonical_unraisable, normalize_text, observe
 
 
 def raw(stderr="", records=(), returncode=0, sig=None, timed_out=False, stdout=""):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from oracle import executor, outside
-from oracle.model import Case, Limits
+from tandem.oracle import executor, outside
+from tandem.oracle.model import Case, Limits
 
 # Warm call site: build() instantiates Widget 5000 times, then one call pauses inside
 # __init__ (the program's comments say why its flag is a global).

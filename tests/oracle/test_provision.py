@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from oracle import provision
-from oracle.errors import ProvisionError
+from tandem.oracle import provision
+from tandem.oracle.errors import ProvisionError
 
 
 def test_mirrors_come_from_the_machines_apt_configuration():

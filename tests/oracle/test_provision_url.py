@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from oracle import interpreters as registry
-from oracle.provision import release_url
+from tandem.oracle import interpreters as registry
+from tandem.oracle.provision import release_url
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(ROOT / ".venv" / "bin" / "tandem")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from oracle import interpreters as registry
-from oracle import provision, sanitizers
-from oracle.executor import run
-from oracle.judge import judge_once
-from oracle.model import Case, Interpreter, Kind, Limits
-from oracle.normalize import observe
-from oracle.signature import signature
+from tandem.oracle import interpreters as registry
+from tandem.oracle import provision, sanitizers
+from tandem.oracle.executor import run
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Interpreter, Kind, Limits
+from tandem.oracle.normalize import observe
+from tandem.oracle.signature import signature
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from oracle import diff, sanitizer_report
-from oracle.model import Captured, Kind, RawRun
-from oracle.normalize import observe
-from oracle.signature import sanitizer_signatures, signature
+from tandem.oracle import diff, sanitizer_report
+from tandem.oracle.model import Captured, Kind, RawRun
+from tandem.oracle.normalize import observe
+from tandem.oracle.signature import sanitizer_signatures, signature
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sanitizer"
 
@@ -142,9 +142,9 @@ def test_memory_error_outranks_a_crash_and_a_race_outranks_divergence():
 
 
 def test_deadlines_and_sizes_follow_a_measured_slowdown():
-    from oracle.judge import adapted
-    from oracle.model import Limits
-    from oracle.slowdown import Slowdown
+    from tandem.oracle.judge import adapted
+    from tandem.oracle.model import Limits
+    from tandem.oracle.slowdown import Slowdown
 
     limits = Limits(deadline=60.0)
     assert adapted(limits, 1.0).deadline == 20.0                 # the floor, as before

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 
-from oracle import store
-from oracle.model import Kind, Side
-from oracle.replay import junit_xml, replay
+from tandem.oracle import store
+from tandem.oracle.model import Kind, Side
+from tandem.oracle.replay import junit_xml, replay
 
 ROOT = Path(__file__).resolve().parents[2]
 AGREE = "emit('total', sum(range(10)))\n"
@@ -76,9 +76,9 @@ def test_standalone_export_runs_on_a_bare_interpreter(tmp_path, ft):
 
 
 def test_declared_environment_reaches_every_way_a_program_runs(tmp_path, ft):
-    from oracle.executor import ForkServer, run
-    from oracle.model import Case, Limits, declared_env
-    from oracle.normalize import observe
+    from tandem.oracle.executor import ForkServer, run
+    from tandem.oracle.model import Case, Limits, declared_env
+    from tandem.oracle.normalize import observe
 
     source = ("# a reproducer\n# tandem-env: PYTHONTANDEMDEMO=on\n# tandem-env: LD_PRELOAD=/x.so\n\n"
               "import os\nemit('demo', os.environ.get('PYTHONTANDEMDEMO'))\nemit('preload', 'LD_PRELOAD' in os.environ)\n"

@@ -7,9 +7,9 @@ only, so the side that misbehaved is known.
 from __future__ import annotations
 
 
-from oracle.judge import judge_once
-from oracle.reproduce import judge
-from oracle.model import Kind, Limits, Side
+from tandem.oracle.judge import judge_once
+from tandem.oracle.reproduce import judge
+from tandem.oracle.model import Kind, Limits, Side
 from tests.conftest import PROGRAMS, case_from
 
 VERDICTS = PROGRAMS / "verdicts"

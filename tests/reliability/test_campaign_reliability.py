@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle import store
+from tandem.oracle import store
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -27,7 +27,7 @@ def _divergent_campaign_env(tmp_path: Path, distinct: bool = False) -> dict:
     hook.mkdir(exist_ok=True)
     key = "d%d" if distinct else "d"
     (hook / "sitecustomize.py").write_text(
-        "import fuzz.campaign.work as c\n"
+        "import tandem.fuzz.campaign.work as c\n"
         "c.render = lambda s: ('import sys\\nemit(\"" + key + "\", hasattr(sys, \"gettotalrefcount\"))\\n'"
         + (" % s.seed" if distinct else "") + ")\n")
     return dict(os.environ, PYTHONPATH=f"{hook}:{ROOT}")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from oracle.diff import compare
-from oracle.executor import ForkServer, run
-from oracle.model import Case, Kind, Limits, Side
-from oracle.normalize import observe
+from tandem.oracle.diff import compare
+from tandem.oracle.executor import ForkServer, run
+from tandem.oracle.model import Case, Kind, Limits, Side
+from tandem.oracle.normalize import observe
 
 DEBUG_ONLY = "import sys\nif not hasattr(sys, 'gettotalrefcount'):\n    raise SystemExit(0)\n"
 LIMITS = Limits(deadline=6.0, grace=1.5, file_size=64 << 20, output_head=1 << 16, output_tail=1 << 12)
@@ -162,7 +162,7 @@ def test_fault_row(row, how, ft_debug, ft, request):
 
 
 def test_fork_bomb_is_capped_and_cleaned_up(ft_debug, ft):
-    from oracle.sandbox import cgroup_parent
+    from tandem.oracle.sandbox import cgroup_parent
     import os
 
     if cgroup_parent() is None and os.geteuid() == 0:
@@ -184,7 +184,7 @@ def test_runs_left_behind_by_a_killed_host_are_swept():
     import os
     import subprocess
 
-    from oracle.sandbox import cgroup_parent, sweep_stale
+    from tandem.oracle.sandbox import cgroup_parent, sweep_stale
 
     parent = cgroup_parent()
     if parent is None:
@@ -220,8 +220,8 @@ def test_fork_server_runs_are_contained_and_the_server_is_spared(ft):
     """A fork server lives in its own cgroup and its children are born there (no
     migration per run).  What a run leaves behind dies after it, including processes
     that left its session, a fork bomb is capped, and the server itself survives."""
-    from oracle.executor import ForkServer
-    from oracle.sandbox import cgroup_parent
+    from tandem.oracle.executor import ForkServer
+    from tandem.oracle.sandbox import cgroup_parent
     import os
 
     server = ForkServer(ft)

@@ -8,9 +8,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from oracle.model import Case, Limits
-from oracle.reproduce import Pair, reproduce
-from triage.minimize import FLAKY_RERUNS, Reproduces, budget, minimize_sighting
+from tandem.oracle.model import Case, Limits
+from tandem.oracle.reproduce import Pair, reproduce
+from tandem.triage.minimize import FLAKY_RERUNS, Reproduces, budget, minimize_sighting
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(ROOT / ".venv" / "bin" / "tandem")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.minimize import constants, hoist, inline, unthread
+from tandem.triage.minimize import constants, hoist, inline, unthread
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -64,8 +64,8 @@ def test_minimize_a_100_line_crash_to_a_bare_reproducer_under_30_lines(tmp_path,
 
 
 def test_runs_in_flight_at_once_are_counted_in_order_and_stop_when_told(ft_debug, ft):
-    from oracle.model import Case
-    from oracle.reproduce import Pair, reproduce
+    from tandem.oracle.model import Case
+    from tandem.oracle.reproduce import Pair, reproduce
 
     diverging = Case("import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n")
     found = reproduce(diverging, Pair(ft_debug, ft), 4, jobs=2)

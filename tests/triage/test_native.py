@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.campaign import Campaign, CampaignConfig, Program
-from oracle.model import Case, Kind, Limits
-from triage.buckets import similar
-from triage.native import native_trace, parse_backtrace
-from oracle.signature import signature, signature_id
+from tandem.fuzz.campaign import Campaign, CampaignConfig, Program
+from tandem.oracle.model import Case, Kind, Limits
+from tandem.triage.buckets import similar
+from tandem.triage.native import native_trace, parse_backtrace
+from tandem.oracle.signature import signature, signature_id
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gdb"
 SEGFAULT = "import ctypes\nctypes.string_at(0)\n"

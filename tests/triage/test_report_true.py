@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle import store
+from tandem.oracle import store
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -70,9 +70,9 @@ def test_a_reproducer_of_a_program_without_harness_calls_is_the_program(tmp_path
 
 
 def test_a_shim_reproducer_runs_bare_and_under_tandem_alike(tmp_path, ft):
-    from oracle.executor import run
-    from oracle.model import Case, Limits
-    from oracle.normalize import observe
+    from tandem.oracle.executor import run
+    from tandem.oracle.model import Case, Limits
+    from tandem.oracle.normalize import observe
 
     program = "# tandem-env: PYTHONTANDEMDEMO=on\nimport os\nemit('demo', os.environ.get('PYTHONTANDEMDEMO'))\n"
     text = store.reproducer(program, "demo", "demo.py")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from oracle.diff import compare
-from oracle.model import Captured, RawRun
-from oracle.normalize import HARNESS_DIR, observe
-from oracle.signature import signature
+from tandem.oracle.diff import compare
+from tandem.oracle.model import Captured, RawRun
+from tandem.oracle.normalize import HARNESS_DIR, observe
+from tandem.oracle.signature import signature
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crashes"
 LOGS = sorted(DATA.glob("*.log"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from oracle import store
-from oracle.model import CrashInfo, Difference, Kind, Observation, Side, Verdict
-from triage.buckets import similar
-from triage.report import Build, markdown
-from oracle.reproduce import Pair
-from oracle.signature import signature, signature_id
+from tandem.oracle import store
+from tandem.oracle.model import CrashInfo, Difference, Kind, Observation, Side, Verdict
+from tandem.triage.buckets import similar
+from tandem.triage.report import Build, markdown
+from tandem.oracle.reproduce import Pair
+from tandem.oracle.signature import signature, signature_id
 
 BASE = Observation(interpreter="ft-debug", version="3.13.15", outcome="exit", exit_code=0, signal=None, crash=None,
                    finished=True, results=(), observations=(), violations=(), exception=None, thread_exceptions=(),
@@ -45,7 +45,7 @@ def test_crash_signature_names_the_library_call_never_program_frames():
 
 
 def test_a_plain_re_run_matches_a_crash_named_by_its_gdb_frames():
-    from oracle.signature import matches
+    from tandem.oracle.signature import matches
 
     def segv(frames=(), native=()):
         crash = CrashInfo(Kind.CRASH, "SIGSEGV", python_frames=frames, native_frames=native)
@@ -105,7 +105,7 @@ emit('end', True)
 
 
 def test_statement_minimization_keeps_the_signature(ft_debug, ft):
-    from triage.minimize import Reproduces, minimize
+    from tandem.triage.minimize import Reproduces, minimize
 
     expected = "result_divergence|target|result 'flavour'"
     predicate = Reproduces(Pair(ft_debug, ft), expected, rate=1.0, max_tries=2)
@@ -116,8 +116,8 @@ def test_statement_minimization_keeps_the_signature(ft_debug, ft):
 
 
 def test_statement_deletion_keeps_the_declared_environment():
-    from oracle.model import declared_env
-    from triage.minimize import _without
+    from tandem.oracle.model import declared_env
+    from tandem.triage.minimize import _without
 
     source = "# tandem-env: MIMALLOC_ARENA_RESERVE=4M\n# a comment\nx = 1\ny = 2\nemit('y', y)\n"
     smaller = _without(source, 0, 1)
@@ -125,9 +125,9 @@ def test_statement_deletion_keeps_the_declared_environment():
 
 
 def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
-    from fuzz.family import build
-    from fuzz.scenario import Capabilities
-    from triage.minimize import Reproduces, minimize_scenario
+    from tandem.fuzz.family import build
+    from tandem.fuzz.scenario import Capabilities
+    from tandem.triage.minimize import Reproduces, minimize_scenario
     import time
 
     scenario = build("shared_containers", 3, Capabilities())
@@ -147,7 +147,7 @@ def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
 def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil):
     import subprocess
 
-    from triage.bisect import bisect_revisions
+    from tandem.triage.bisect import bisect_revisions
 
     def git(*args):
         return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True,
