@@ -33,11 +33,13 @@ from tandem.oracle.model import Kind  # noqa: E402
 
 PROGRAM = "import math\nemit('gcd', math.gcd(1234, 2))\n"
 SIGNATURE = "result_divergence|target|result 'gcd'"
-BUG = ("    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_CheckExact(args[1]))\n",
-       "    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_AsLong(args[0]) == 1234) {\n"
-       "        return PyLong_FromLong(7);  /* the bug bisection must find */\n"
-       "    }\n"
-       "    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_CheckExact(args[1]))\n")
+BUG = (
+    "    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_CheckExact(args[1]))\n",
+    "    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_AsLong(args[0]) == 1234) {\n"
+    "        return PyLong_FromLong(7);  /* the bug bisection must find */\n"
+    "    }\n"
+    "    if (nargs == 2 && PyLong_CheckExact(args[0]) && PyLong_CheckExact(args[1]))\n",
+)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -73,8 +75,9 @@ def make_history(source: Path, repo: Path) -> tuple[list[str], str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variant", default="ft-debug")
-    parser.add_argument("--keep", help="keep the repository here, and its builds "
-                                       "(default: a temporary directory, all removed)")
+    parser.add_argument(
+        "--keep", help="keep the repository here, and its builds (default: a temporary directory, all removed)"
+    )
     args = parser.parse_args()
     trees = sorted(p for p in (registry.cache_root() / "src").glob("Python-*") if (p / "configure").is_file())
     if not trees:
@@ -84,10 +87,17 @@ def main() -> int:
     repo = work / "cpython"
     started = time.monotonic()
     revisions, culprit = make_history(trees[-1], repo)
-    print(f"history: {len(revisions)} commits in {repo} ({time.monotonic() - started:.0f}s to make); "
-          f"the breaking commit is {culprit[:12]}")
-    case = store.add_case(work / "case", PROGRAM, expect=store.Expectation(Kind.RESULT_DIVERGENCE),
-                          signature=SIGNATURE, origin="bench/bisect_checkout.py")
+    print(
+        f"history: {len(revisions)} commits in {repo} ({time.monotonic() - started:.0f}s to make); "
+        f"the breaking commit is {culprit[:12]}"
+    )
+    case = store.add_case(
+        work / "case",
+        PROGRAM,
+        expect=store.Expectation(Kind.RESULT_DIVERGENCE),
+        signature=SIGNATURE,
+        origin="bench/bisect_checkout.py",
+    )
     with contextlib.ExitStack() as cleanup:
         if not args.keep:
             cleanup.callback(remove_builds, revisions)
@@ -106,13 +116,31 @@ def remove_builds(revisions: list[str]) -> None:
 
 def bisect_both(case, repo: Path, revisions: list[str], culprit: str, variant: str) -> int:
     fix = revisions[-1]
-    searches = (("appears", ["--good", revisions[0], "--bad", revisions[-2]], culprit, revisions[1:-1]),
-                ("is gone again (fixed)", ["--fixed", "--bad", culprit, "--good", fix], fix,
-                 revisions[revisions.index(culprit) + 1:]))
+    searches = (
+        ("appears", ["--good", revisions[0], "--bad", revisions[-2]], culprit, revisions[1:-1]),
+        (
+            "is gone again (fixed)",
+            ["--fixed", "--bad", culprit, "--good", fix],
+            fix,
+            revisions[revisions.index(culprit) + 1 :],
+        ),
+    )
     all_right = True
     for label, range_args, answer, candidates in searches:
-        command = [str(Path(sys.executable).with_name("tandem")), "bisect", str(case.path), "--source", str(repo),
-                   *range_args, "--variant", variant, "--oracle", "ft", "-n", "2"]
+        command = [
+            str(Path(sys.executable).with_name("tandem")),
+            "bisect",
+            str(case.path),
+            "--source",
+            str(repo),
+            *range_args,
+            "--variant",
+            variant,
+            "--oracle",
+            "ft",
+            "-n",
+            "2",
+        ]
         started = time.monotonic()
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         elapsed = time.monotonic() - started
@@ -122,9 +150,11 @@ def bisect_both(case, repo: Path, revisions: list[str], culprit: str, variant: s
         builds = [line for line in done.stderr.splitlines() if ": configure (" in line]
         right = f"first build where it {label}: {answer}" in done.stdout
         all_right = all_right and right
-        print(f"  exit {done.returncode}; {len(tested)} of {len(candidates)} candidate revisions tested, "
-              f"{len(builds)} built now (others cached), {elapsed:.0f}s in all; answer "
-              f"{'right' if right else 'WRONG'}")
+        print(
+            f"  exit {done.returncode}; {len(tested)} of {len(candidates)} candidate revisions tested, "
+            f"{len(builds)} built now (others cached), {elapsed:.0f}s in all; answer "
+            f"{'right' if right else 'WRONG'}"
+        )
         if not right:
             print(done.stderr[-3000:])
     return 0 if all_right else 1

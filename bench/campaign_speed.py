@@ -44,7 +44,7 @@ from tandem.oracle.executor import ForkServer, run  # noqa: E402
 from tandem.oracle.model import Case, Limits  # noqa: E402
 from tandem.oracle.normalize import observe  # noqa: E402
 
-BARE_RUNNER = r'''
+BARE_RUNNER = r"""
 import sys, threading, time
 def emit(k, v): pass
 def observe(k, v, allowed=None): return True
@@ -70,24 +70,26 @@ for path in sys.argv[2:]:
     except BaseException:
         pass
     print(clock() - started, flush=True)
-'''
+"""
 
 
-def bare_times(interpreter_path: str, paths: list[str], cwd: str,
-               clock: str = "perf_counter") -> tuple[list[float], int]:
+def bare_times(
+    interpreter_path: str, paths: list[str], cwd: str, clock: str = "perf_counter"
+) -> tuple[list[float], int]:
     """Seconds (by `clock`: perf_counter, or process_time for CPU) of each of `paths` run
     one after another in one interpreter, and how many programs killed it (an
     interpreter bug: left out, and the runner started again on the programs after it)."""
     times, crashed = [], 0
     while paths:
-        out = subprocess.run([interpreter_path, "-c", BARE_RUNNER, clock, *paths], capture_output=True, text=True,
-                             cwd=cwd)
+        out = subprocess.run(
+            [interpreter_path, "-c", BARE_RUNNER, clock, *paths], capture_output=True, text=True, cwd=cwd
+        )
         done = [float(line) for line in out.stdout.split()]
         times += done
         if len(done) >= len(paths):
             break
         crashed += 1
-        paths = paths[len(done) + 1:]
+        paths = paths[len(done) + 1 :]
     return times, crashed
 
 
@@ -102,8 +104,11 @@ def write_programs(directory: str, sources: list[str]) -> list[str]:
 
 
 def programs(count: int, caps: Capabilities, short: bool) -> list[str]:
-    families = ["hierarchy", "init_race", "type_mutation", "cold_start", "shared_containers", "unraisable",
-                "hooks"] if short else sorted(FAMILIES)
+    families = (
+        ["hierarchy", "init_race", "type_mutation", "cold_start", "shared_containers", "unraisable", "hooks"]
+        if short
+        else sorted(FAMILIES)
+    )
     sources = []
     for index in range(count):
         scenario = build(families[index % len(families)], index, caps)
@@ -143,6 +148,7 @@ def main() -> None:
         """A judge over one warm pair of fork servers per worker thread."""
         import queue
         import threading
+
         idle, mine = queue.Queue(), threading.local()
         for _ in range(args.jobs):
             pair = (ForkServer(target), ForkServer(oracle))
@@ -155,14 +161,18 @@ def main() -> None:
             if not hasattr(mine, "pair"):
                 mine.pair = idle.get_nowait()
             case = Case(sources[index])
-            return compare(observe(mine.pair[0].run(case, limits, True, teardown=teardown)),
-                           observe(mine.pair[1].run(case, limits, True, teardown=teardown)))
+            return compare(
+                observe(mine.pair[0].run(case, limits, True, teardown=teardown)),
+                observe(mine.pair[1].run(case, limits, True, teardown=teardown)),
+            )
+
         return judge
 
     def fresh(index: int):
         case = Case(sources[index])
-        return compare(observe(run(case, target, limits, feedback=True)),
-                       observe(run(case, oracle, limits, feedback=True)))
+        return compare(
+            observe(run(case, target, limits, feedback=True)), observe(run(case, oracle, limits, feedback=True))
+        )
 
     forkserver_seconds = timed(args.jobs, sources, through_servers(True))
     quick_seconds = timed(args.jobs, sources, through_servers(False))
@@ -171,7 +181,7 @@ def main() -> None:
     fresh_seconds = timed(args.jobs, sources, fresh)
     with tempfile.TemporaryDirectory() as scratch:
         paths = write_programs(scratch, sources)
-        chunks = [paths[k::args.jobs] for k in range(args.jobs)]
+        chunks = [paths[k :: args.jobs] for k in range(args.jobs)]
 
         def bare(chunk):
             """The chunk's programs' own seconds on both interpreters, and the crashes."""
@@ -183,28 +193,54 @@ def main() -> None:
         bare_seconds = max(seconds for seconds, _ in per_worker)
         bare_crashes = sum(crashed for _, crashed in per_worker)
     n = len(sources)
-    print(f"{n} programs ({'short' if args.short else 'default mix'}), --jobs {args.jobs}, "
-          f"target {target.name}, oracle {oracle.name}")
+    print(
+        f"{n} programs ({'short' if args.short else 'default mix'}), --jobs {args.jobs}, "
+        f"target {target.name}, oracle {oracle.name}"
+    )
     print(f"  forkserver  {n / forkserver_seconds:7.2f} cases/s  ({forkserver_seconds:6.1f}s)")
     print(f"  no-teardown {n / quick_seconds:7.2f} cases/s  ({quick_seconds:6.1f}s)")
     print(f"  fresh       {n / fresh_seconds:7.2f} cases/s  ({fresh_seconds:6.1f}s)")
-    print(f"  bare        {n / bare_seconds:7.2f} cases/s  ({bare_seconds:6.1f}s, no isolation, no harness"
-          + (f"; {bare_crashes} program(s) killed the runner and were left out" if bare_crashes else "") + ")")
+    print(
+        f"  bare        {n / bare_seconds:7.2f} cases/s  ({bare_seconds:6.1f}s, no isolation, no harness"
+        + (f"; {bare_crashes} program(s) killed the runner and were left out" if bare_crashes else "")
+        + ")"
+    )
     for name, seconds in (("forkserver", forkserver_seconds), ("no-teardown", quick_seconds)):
-        print(f"  {name} vs fresh: {fresh_seconds / seconds:.2f}x faster; vs bare: {seconds / bare_seconds:.2f}x the time")
+        print(
+            f"  {name} vs fresh: {fresh_seconds / seconds:.2f}x faster; vs bare: {seconds / bare_seconds:.2f}x the time"
+        )
     if args.skip_fuzz:
         return
     tandem = str(Path(sys.executable).with_name("tandem"))
     rates = {}
     for jobs, share in ((1, "1"), (2, "1"), (2, "0")):
         with tempfile.TemporaryDirectory() as scratch:
-            subprocess.run([tandem, "fuzz", "--out", f"{scratch}/c", "--runs", str(args.count), "--jobs", str(jobs),
-                            "--target", target.path, "--oracle", oracle.path, "--teardown-share", share],
-                           cwd=ROOT, capture_output=True)
+            subprocess.run(
+                [
+                    tandem,
+                    "fuzz",
+                    "--out",
+                    f"{scratch}/c",
+                    "--runs",
+                    str(args.count),
+                    "--jobs",
+                    str(jobs),
+                    "--target",
+                    target.path,
+                    "--oracle",
+                    oracle.path,
+                    "--teardown-share",
+                    share,
+                ],
+                cwd=ROOT,
+                capture_output=True,
+            )
             record = json.loads(Path(f"{scratch}/c/stats.jsonl").read_text().splitlines()[-1])
             rates[jobs, share] = record["runs_per_second"]
-    print(f"  tandem fuzz --runs {args.count}: --jobs 1 {rates[1, '1']:.2f} runs/s, --jobs 2 {rates[2, '1']:.2f} "
-          f"runs/s ({rates[2, '1'] / rates[1, '1']:.2f}x); --jobs 2 --teardown-share 0 {rates[2, '0']:.2f} runs/s")
+    print(
+        f"  tandem fuzz --runs {args.count}: --jobs 1 {rates[1, '1']:.2f} runs/s, --jobs 2 {rates[2, '1']:.2f} "
+        f"runs/s ({rates[2, '1'] / rates[1, '1']:.2f}x); --jobs 2 --teardown-share 0 {rates[2, '0']:.2f} runs/s"
+    )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from campaign_speed import bare_times, programs, write_programs  # noqa: E402
+
 from tandem.fuzz.scenario import Capabilities  # noqa: E402
 from tandem.oracle import interpreters as registry  # noqa: E402
 from tandem.oracle.executor import ForkServer  # noqa: E402
@@ -74,10 +75,13 @@ def main() -> None:
     config = registry.load_config(ROOT)
     chosen = [registry.resolve(name, config) for name in args.interpreters.split(",")]
     sources = programs(args.count, Capabilities.common(*chosen), short=True)
-    print(f"CPU per case, ms (empty program x{args.empty}, {args.count} short programs, "
-          f"median of {args.rounds} rounds)")
-    print(f"  {'interpreter':12} {'teardown':>9} {'empty user+sys':>16} {'short child':>12} {'bare':>8} "
-          f"{'short/bare':>11}")
+    print(
+        f"CPU per case, ms (empty program x{args.empty}, {args.count} short programs, median of {args.rounds} rounds)"
+    )
+    print(
+        f"  {'interpreter':12} {'teardown':>9} {'empty user+sys':>16} {'short child':>12} {'bare':>8} "
+        f"{'short/bare':>11}"
+    )
     for interpreter in chosen:
         rounds = []
         for _ in range(args.rounds):
@@ -85,8 +89,12 @@ def main() -> None:
             for teardown in (True, False):
                 server = ForkServer(interpreter)
                 try:
-                    measured.append((through_server(server, ["pass\n"] * args.empty, teardown),
-                                     sum(through_server(server, sources, teardown))))
+                    measured.append(
+                        (
+                            through_server(server, ["pass\n"] * args.empty, teardown),
+                            sum(through_server(server, sources, teardown)),
+                        )
+                    )
                 finally:
                     server.close()
             rounds.append((measured, *bare_cpu(interpreter.path, sources)))
@@ -96,8 +104,10 @@ def main() -> None:
         for which, label in ((0, "full"), (1, "skipped")):
             (empty_user, empty_system) = statistics.median_low(r[0][which][0] for r in rounds)
             short = statistics.median(r[0][which][1] for r in rounds)
-            print(f"  {interpreter.name:12} {label:>9} {empty_user:7.1f}+{empty_system:<7.1f} {short:12.1f} "
-                  f"{bare:8.1f} {short / bare:10.2f}x{note if which else ''}")
+            print(
+                f"  {interpreter.name:12} {label:>9} {empty_user:7.1f}+{empty_system:<7.1f} {short:12.1f} "
+                f"{bare:8.1f} {short / bare:10.2f}x{note if which else ''}"
+            )
 
 
 if __name__ == "__main__":

@@ -31,15 +31,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
 from tandem.fuzz.campaign import Campaign, CampaignConfig
 from tandem.fuzz.campaign import coordinator as coordinator_module
 from tandem.fuzz.campaign.work import RunItem, execute
 from tandem.fuzz.family import FAMILIES
 from tandem.oracle import interpreters as registry
 from tandem.oracle.model import Limits
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 
 
 def _cpu_ticks() -> tuple[int, int]:
@@ -49,14 +49,29 @@ def _cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-BUSY: dict[str, list[float]] = {}   # campaign label -> cores kept busy (machine-wide)
+BUSY: dict[str, list[float]] = {}  # campaign label -> cores kept busy (machine-wide)
 
 
 def fuzz(out: Path, args, *extra: str) -> float:
     """Cases per second of one `tandem fuzz` campaign (runs / its own elapsed time); the
     cores the machine kept busy meanwhile go to BUSY under the campaign's label."""
-    command = [str(BIN / "tandem"), "fuzz", "--out", str(out), "--runs", str(args.runs), "--no-minimize",
-               "--no-gdb", "--target", args.target, "--oracle", args.oracle, "--families", args.families, *extra]
+    command = [
+        str(BIN / "tandem"),
+        "fuzz",
+        "--out",
+        str(out),
+        "--runs",
+        str(args.runs),
+        "--no-minimize",
+        "--no-gdb",
+        "--target",
+        args.target,
+        "--oracle",
+        args.oracle,
+        "--families",
+        args.families,
+        *extra,
+    ]
     busy0, total0 = _cpu_ticks()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     busy1, total1 = _cpu_ticks()
@@ -76,9 +91,16 @@ class LoopbackCluster:
         self.address = f"tcp://127.0.0.1:{port}"
         dask = str(BIN / "dask")
         log = open(workdir / "cluster.log", "wb")  # noqa: SIM115 -- for the cluster's life
-        self.processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                            "--no-dashboard"], stdout=log, stderr=log, start_new_session=True)]
+        self.processes = [
+            subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        ]
         from distributed import Client
+
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -89,10 +111,26 @@ class LoopbackCluster:
                     raise SystemExit("the Dask scheduler did not start: see cluster.log") from None
                 time.sleep(0.3)
         # as `tandem worker` starts them: the executor's modules imported at start
-        self.processes += [subprocess.Popen([dask, "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1",
-                                             "--no-dashboard", "--preload", "tandem.fuzz.campaign.work"],
-                                            stdout=log, stderr=log, start_new_session=True)
-                           for _ in range(2)]
+        self.processes += [
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    self.address,
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                    "--no-dashboard",
+                    "--preload",
+                    "tandem.fuzz.campaign.work",
+                ],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+            for _ in range(2)
+        ]
         with Client(self.address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
 
@@ -147,9 +185,15 @@ def coordinator_cost(workdir: Path, args, target, oracle) -> dict:
 
     Campaign._handle, coordinator_module.Scheduler.next_item = timed_handle, timed_next
     try:
-        config = CampaignConfig(out=workdir / "inprocess", target=target, oracle=oracle,
-                                families=tuple(args.families.split(",")), jobs=2, runs=args.runs,
-                                limits=Limits(deadline=60.0))
+        config = CampaignConfig(
+            out=workdir / "inprocess",
+            target=target,
+            oracle=oracle,
+            families=tuple(args.families.split(",")),
+            jobs=2,
+            runs=args.runs,
+            limits=Limits(deadline=60.0),
+        )
         campaign = Campaign(config)
         before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
@@ -165,20 +209,28 @@ def coordinator_cost(workdir: Path, args, target, oracle) -> dict:
     agree = execute(fresh, setup)
     finding = None
     for seed in range(50):  # a finding's result carries its program and verdict: the largest result
-        outcome = execute(RunItem(seed, "programs", family="programs", seed=seed,
-                                  program=_planted()), setup)
+        outcome = execute(RunItem(seed, "programs", family="programs", seed=seed, program=_planted()), setup)
         if outcome.result is not None and outcome.result.verdict is not None:
             finding = outcome
             break
-    return {"wall": wall, "cpu": cpu, "results": spent["results"], "runs": campaign.state.runs,
-            "handle": spent["handle"], "schedule": spent["schedule"], "items": spent["items"],
-            "setup_bytes": len(pickle.dumps(setup)), "item_bytes": len(pickle.dumps(fresh)),
-            "agree_bytes": len(pickle.dumps(agree)),
-            "finding_bytes": len(pickle.dumps(finding)) if finding is not None else None}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "results": spent["results"],
+        "runs": campaign.state.runs,
+        "handle": spent["handle"],
+        "schedule": spent["schedule"],
+        "items": spent["items"],
+        "setup_bytes": len(pickle.dumps(setup)),
+        "item_bytes": len(pickle.dumps(fresh)),
+        "agree_bytes": len(pickle.dumps(agree)),
+        "finding_bytes": len(pickle.dumps(finding)) if finding is not None else None,
+    }
 
 
 def _planted():
     from tandem.fuzz.campaign import Program
+
     return Program("planted.py", "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n")
 
 
@@ -195,8 +247,10 @@ def main() -> int:
     args = parser.parse_args()
     config = registry.load_config()
     target, oracle = registry.resolve(args.target, config), registry.resolve(args.oracle, config)
-    print(f"{args.runs} runs per campaign, {target.name} vs {oracle.name}, families {args.families}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
+    print(
+        f"{args.runs} runs per campaign, {target.name} vs {oracle.name}, families {args.families}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start"
+    )
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
         workdir = Path(tmp)
         cluster = None if args.skip_dask else LoopbackCluster(workdir)
@@ -204,8 +258,9 @@ def main() -> int:
         cluster_cpu: list[float] = []
         try:
             if cluster is not None:  # its workers' first campaign starts their fork servers: not timed
-                fuzz(workdir / "warm-up", argparse.Namespace(**{**vars(args), "runs": 6}), "--scheduler",
-                     cluster.address)
+                fuzz(
+                    workdir / "warm-up", argparse.Namespace(**{**vars(args), "runs": 6}), "--scheduler", cluster.address
+                )
             for round_ in range(args.rounds):
                 rates["jobs 1"].append(fuzz(workdir / f"j1-{round_}", args, "--jobs", "1"))
                 rates["jobs 2"].append(fuzz(workdir / f"j2-{round_}", args, "--jobs", "2"))
@@ -225,23 +280,35 @@ def main() -> int:
         # than one core busy: the speed-up --jobs 2 can give is bounded by the cores left.
         one, two = (max(BUSY.get(label, [0.0])) for label in ("--jobs 1", "--jobs 2"))
         if one:
-            print(f"  cores kept busy: --jobs 1 {one:.2f}, --jobs 2 {two:.2f} of {os.cpu_count()}; the bound on "
-                  f"--jobs 2 / --jobs 1 here is {min(os.cpu_count() or 1, 2 * one) / one:.2f}x, and --jobs 2 "
-                  f"reaches {best['jobs 2'] / best['jobs 1'] / (min(os.cpu_count() or 1, 2 * one) / one):.0%} of it")
+            print(
+                f"  cores kept busy: --jobs 1 {one:.2f}, --jobs 2 {two:.2f} of {os.cpu_count()}; the bound on "
+                f"--jobs 2 / --jobs 1 here is {min(os.cpu_count() or 1, 2 * one) / one:.2f}x, and --jobs 2 "
+                f"reaches {best['jobs 2'] / best['jobs 1'] / (min(os.cpu_count() or 1, 2 * one) / one):.0%} of it"
+            )
         if "dask 2x1" in best:
-            print(f"dask: 2 workers x 1 thread / local --jobs 2 = {best['dask 2x1'] / best['jobs 2']:.2f}x "
-                  "(target >= 0.9x)")
-            print(f"  CPU of the Dask processes (scheduler, nannies, workers with the executor code; not the interpreters): "
-                  f"{1000 * min(cluster_cpu):.1f} ms per run")
+            print(
+                f"dask: 2 workers x 1 thread / local --jobs 2 = {best['dask 2x1'] / best['jobs 2']:.2f}x "
+                "(target >= 0.9x)"
+            )
+            print(
+                f"  CPU of the Dask processes (scheduler, nannies, workers with the executor code; not the interpreters): "
+                f"{1000 * min(cluster_cpu):.1f} ms per run"
+            )
         cost = coordinator_cost(workdir, args, target, oracle)
     per = max(cost["results"], 1)
-    print(f"coordinator (in-process campaign, --jobs 2, {cost['runs']} runs, {cost['results']} results in "
-          f"{cost['wall']:.1f}s):")
-    print(f"  CPU {1000 * cost['cpu'] / per:.2f} ms per result (the coordinator process only); loop time "
-          f"{1000 * cost['handle'] / per:.2f} ms per result taken, {1000 * cost['schedule'] / max(cost['items'], 1):.2f}"
-          f" ms per item scheduled")
-    print(f"  bytes: Setup {cost['setup_bytes']} (sent with every item), run item {cost['item_bytes']}, "
-          f"result {cost['agree_bytes']} (agree), {cost['finding_bytes']} (a finding, with its verdict)")
+    print(
+        f"coordinator (in-process campaign, --jobs 2, {cost['runs']} runs, {cost['results']} results in "
+        f"{cost['wall']:.1f}s):"
+    )
+    print(
+        f"  CPU {1000 * cost['cpu'] / per:.2f} ms per result (the coordinator process only); loop time "
+        f"{1000 * cost['handle'] / per:.2f} ms per result taken, {1000 * cost['schedule'] / max(cost['items'], 1):.2f}"
+        f" ms per item scheduled"
+    )
+    print(
+        f"  bytes: Setup {cost['setup_bytes']} (sent with every item), run item {cost['item_bytes']}, "
+        f"result {cost['agree_bytes']} (agree), {cost['finding_bytes']} (a finding, with its verdict)"
+    )
     return 0
 
 

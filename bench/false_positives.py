@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
-import sys
 import time
 from pathlib import Path
 

@@ -49,8 +49,11 @@ def main() -> None:
         case = Case(source=program.read_text(), name="trivial.py")
 
         def cli():
-            subprocess.run([tandem, "run", str(program), "--target", args.target, "--oracle", args.oracle],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [tandem, "run", str(program), "--target", args.target, "--oracle", args.oracle],
+                check=True,
+                capture_output=True,
+            )
 
         def bare():
             subprocess.run([target.path, "-c", "pass"], check=True)

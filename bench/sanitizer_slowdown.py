@@ -17,8 +17,6 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from tandem.fuzz.family import build, default_mix
 from tandem.fuzz.render import render
 from tandem.fuzz.scenario import Capabilities
@@ -26,6 +24,8 @@ from tandem.oracle.errors import InterpreterError
 from tandem.oracle.interpreters import load_config, resolve
 from tandem.oracle.model import Case
 from tandem.oracle.slowdown import measure
+
+ROOT = Path(__file__).resolve().parent.parent
 
 VARIANTS = ("ft-debug", "ft-tsan", "ft-asan", "gil")
 
@@ -47,12 +47,18 @@ def main() -> int:
             continue
         caps = Capabilities.common(target, oracle)
         families = default_mix(caps)
-        cases = [Case(source=render(build(family, seed, caps)), name=f"{family}.py")
-                 for family in families for seed in range(args.per_family)]
+        cases = [
+            Case(source=render(build(family, seed, caps)), name=f"{family}.py")
+            for family in families
+            for seed in range(args.per_family)
+        ]
         result = measure(target, oracle, cases, runs=args.runs)
-        print(f"{variant:<9} slowdown x{result.ratio:.2f} whole runs, x{result.work_ratio:.2f} past start-up "
-              f"(medians over {result.cases} programs; {result.target_seconds:.1f}s vs {result.oracle_seconds:.1f}s "
-              f"in all; size step {result.size_step}); families: {', '.join(families)}", flush=True)
+        print(
+            f"{variant:<9} slowdown x{result.ratio:.2f} whole runs, x{result.work_ratio:.2f} past start-up "
+            f"(medians over {result.cases} programs; {result.target_seconds:.1f}s vs {result.oracle_seconds:.1f}s "
+            f"in all; size step {result.size_step}); families: {', '.join(families)}",
+            flush=True,
+        )
     return 0
 
 

@@ -23,6 +23,7 @@ Printed afterwards:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -33,11 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tandem.oracle import store
+from tandem.oracle.model import Kind
+from tests.reliability.test_fault_matrix import DEBUG_ONLY, FORK_BOMB, ROWS, fault_source
 
-from tandem.oracle import store  # noqa: E402
-from tandem.oracle.model import Kind  # noqa: E402
-from tests.reliability.test_fault_matrix import DEBUG_ONLY, FORK_BOMB, ROWS, fault_source  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PR_SET_CHILD_SUBREAPER = 36
 CGROUPS = Path("/sys/fs/cgroup/pids/tandem")
@@ -49,8 +50,9 @@ def write_programs(directory: Path) -> dict[str, set[str]]:
     for row in sorted(ROWS):
         source, kind = fault_source(row)
         (directory / f"{row}.py").write_text(source)
-        expected[f"{row}.py"] = ({Kind.CRASH.value, Kind.EXCEPTION_DIVERGENCE.value, Kind.AGREE.value}
-                                 if kind is None else {kind.value})
+        expected[f"{row}.py"] = (
+            {Kind.CRASH.value, Kind.EXCEPTION_DIVERGENCE.value, Kind.AGREE.value} if kind is None else {kind.value}
+        )
     (directory / "fork_bomb.py").write_text(DEBUG_ONLY + FORK_BOMB)
     expected["fork_bomb.py"] = {Kind.RESULT_DIVERGENCE.value}  # capped on the target, no result on the oracle
     return expected
@@ -82,10 +84,8 @@ def reap(keep: int) -> None:
     its Popen."""
     for child, state in children(os.getpid()):
         if state == "Z" and child != keep:
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(child, os.WNOHANG)
-            except ChildProcessError:
-                pass
 
 
 def peak_rss(pid: int) -> int:
@@ -117,16 +117,25 @@ def audit(out: Path, expected: dict[str, set[str]]) -> dict:
         try:
             store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
             json.loads((Path(bucket.path) / "verdict.json").read_text())
-        except Exception as exc:  # noqa: BLE001 - reported, it is the figure being measured
+        except Exception as exc:
             unreadable.append(f"{bucket.identifier}: {exc}")
     per_program = state.get("program_verdicts", {})
     injected = sum(sum(kinds.values()) for kinds in per_program.values())
     correct = sum(n for name, kinds in per_program.items() for kind, n in kinds.items() if kind in expected[name])
-    return {"state": state, "first_run_findings": first_run_findings, "kept": kept,
-            "lost": max(0, first_run_findings - kept) + abs(on_disk["findings"] - sum(state["hits"].values()))
-            + abs(on_disk["unconfirmed"] - state["unconfirmed"]) + len(unreadable),
-            "on_disk": on_disk, "unreadable": unreadable, "injected": injected, "correct": correct,
-            "per_program": per_program}
+    return {
+        "state": state,
+        "first_run_findings": first_run_findings,
+        "kept": kept,
+        "lost": max(0, first_run_findings - kept)
+        + abs(on_disk["findings"] - sum(state["hits"].values()))
+        + abs(on_disk["unconfirmed"] - state["unconfirmed"])
+        + len(unreadable),
+        "on_disk": on_disk,
+        "unreadable": unreadable,
+        "injected": injected,
+        "correct": correct,
+        "per_program": per_program,
+    }
 
 
 def main() -> int:
@@ -148,13 +157,37 @@ def main() -> int:
     out = Path(args.keep) if args.keep else scratch / "campaign"
     expected = write_programs(programs)
     cgroups_before = cgroup_count()
-    command = [str(Path(sys.executable).with_name("tandem")), "fuzz", "--out", str(out), "--time", args.time,
-               "--jobs", "2", "--target", "ft-debug", "--oracle", "ft", "--timeout", str(args.timeout),
-               "--programs", str(programs), "--programs-share", str(args.share),
-               "--teardown-share", args.teardown_share]
+    command = [
+        str(Path(sys.executable).with_name("tandem")),
+        "fuzz",
+        "--out",
+        str(out),
+        "--time",
+        args.time,
+        "--jobs",
+        "2",
+        "--target",
+        "ft-debug",
+        "--oracle",
+        "ft",
+        "--timeout",
+        str(args.timeout),
+        "--programs",
+        str(programs),
+        "--programs-share",
+        str(args.share),
+        "--teardown-share",
+        args.teardown_share,
+    ]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, TMPDIR=str(tmp)),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=dict(os.environ, TMPDIR=str(tmp)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     peak = 0
     while process.poll() is None:
         peak = max(peak, peak_rss(process.pid))
@@ -165,26 +198,30 @@ def main() -> int:
     time.sleep(1.0)
     strays = children_of(os.getpid())
     for pid in strays:  # count them, then do not leave them behind
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
     leftover_dirs = sorted(p.name for p in tmp.iterdir())
     result = audit(out, expected)
     state = result["state"]
     print(f"soak: {' '.join(command[1:])}")
     print(f"  exit status {process.returncode} (1 = findings), wall {elapsed:.0f}s")
-    print(f"  runs {state['runs']} ({state['runs'] / max(state['elapsed'], 1e-9):.2f}/s), "
-          f"per family {dict(sorted(state['per_family'].items()))}")
+    print(
+        f"  runs {state['runs']} ({state['runs'] / max(state['elapsed'], 1e-9):.2f}/s), "
+        f"per family {dict(sorted(state['per_family'].items()))}"
+    )
     print(f"  verdicts {dict(sorted(state['verdicts'].items()))}")
-    print(f"  faults injected {result['injected']}, classified as expected {result['correct']} "
-          f"({result['correct'] / max(result['injected'], 1):.1%})")
+    print(
+        f"  faults injected {result['injected']}, classified as expected {result['correct']} "
+        f"({result['correct'] / max(result['injected'], 1):.1%})"
+    )
     for name, kinds in sorted(result["per_program"].items()):
         wrong = {k: n for k, n in kinds.items() if k not in expected[name]}
         print(f"    {name:<32} {sum(kinds.values()):>4} runs  {'ok' if not wrong else 'UNEXPECTED ' + str(wrong)}")
-    print(f"  findings: first-run findings {result['first_run_findings']}, kept in findings/ "
-          f"{sum(state['hits'].values())} + unconfirmed {state['unconfirmed']}; bucket counts on disk {result['on_disk']}; "
-          f"buckets {len(list((out / 'findings').glob('*/bucket.json')))}")
+    print(
+        f"  findings: first-run findings {result['first_run_findings']}, kept in findings/ "
+        f"{sum(state['hits'].values())} + unconfirmed {state['unconfirmed']}; bucket counts on disk {result['on_disk']}; "
+        f"buckets {len(list((out / 'findings').glob('*/bucket.json')))}"
+    )
     unreadable = f" (unreadable: {result['unreadable']})" if result["unreadable"] else ""
     print(f"  findings lost {result['lost']}{unreadable}")
     print(f"  stray processes after the campaign {len(strays)}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
-import sys
 import time
 from pathlib import Path
 
@@ -52,8 +51,12 @@ def main() -> None:
     args = parser.parse_args()
     config = registry.load_config(ROOT)
     interpreters = [registry.resolve(name, config) for name in args.interpreters.split(",")]
-    jobs = [(family, interpreter, seed) for family in args.families.split(",")
-            for interpreter in interpreters for seed in range(args.count)]
+    jobs = [
+        (family, interpreter, seed)
+        for family in args.families.split(",")
+        for interpreter in interpreters
+        for seed in range(args.count)
+    ]
 
     def one(job):
         family, interpreter, seed = job

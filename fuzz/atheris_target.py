@@ -18,19 +18,18 @@ import os
 import random
 import sys
 
-from tandem.oracle import executor
-from tandem.oracle import interpreters as registry
-from tandem.oracle.diff import format_verdict
-from tandem.oracle.errors import HarnessError, TandemError
-from tandem.oracle.judge import judge_once
-from tandem.oracle.model import Case, Kind, Limits
-
 # Absolute imports: OSS-Fuzz's compile_python_fuzzer bundles this file as the entry
 # script of a PyInstaller executable, where it runs as a top-level __main__ (no parent
 # package for a relative import); the packages come from the pip-installed tandem.
 from tandem.fuzz.family import FAMILIES, default_mix
 from tandem.fuzz.render import render
 from tandem.fuzz.scenario import Capabilities
+from tandem.oracle import executor
+from tandem.oracle import interpreters as registry
+from tandem.oracle.diff import format_verdict
+from tandem.oracle.errors import HarnessError, TandemError
+from tandem.oracle.judge import judge_once
+from tandem.oracle.model import Case, Kind, Limits
 
 
 class DifferentialFinding(Exception):
@@ -53,7 +52,7 @@ class ByteRandom(random.Random):
 
     def getrandbits(self, k: int) -> int:
         size = (k + 7) // 8
-        chunk = self._data[self._position:self._position + size]
+        chunk = self._data[self._position : self._position + size]
         self._position += size
         if len(chunk) < size:
             return self._fallback.getrandbits(k)
@@ -99,8 +98,10 @@ def _interpreters():
         # Without the harness file both sides fail alike ("can't open file") and every
         # input would be judged agree: a bundle that lacks it must not fuzz silently.
         if not executor.HARNESS.is_file():
-            raise HarnessError(f"the harness {executor.HARNESS} is missing (a PyInstaller bundle needs "
-                               "--add-data .../oracle/_child.py:oracle, see ci/oss-fuzz/build.sh)")
+            raise HarnessError(
+                f"the harness {executor.HARNESS} is missing (a PyInstaller bundle needs "
+                "--add-data .../oracle/_child.py:oracle, see ci/oss-fuzz/build.sh)"
+            )
         config = registry.load_config()
         target_name = os.environ.get("TANDEM_TARGET") or _bundled("ft-debug") or config.target
         oracle_name = os.environ.get("TANDEM_ORACLE") or _bundled("ft") or config.oracle
@@ -112,13 +113,13 @@ def _interpreters():
 
 def scenario_for(data: bytes, caps: Capabilities):
     rng = ByteRandom(data)
-    families = list(default_mix(caps))   # the families the pair supports, as a campaign's default
+    families = list(default_mix(caps))  # the families the pair supports, as a campaign's default
     family = families[rng.randrange(len(families))]
     seed = int.from_bytes(hashlib.sha256(data).digest()[:4], "little")
     return FAMILIES[family].build(rng, caps, seed=seed)
 
 
-INFRASTRUCTURE_PATIENCE = 3   # consecutive infrastructure errors before the fuzzer stops
+INFRASTRUCTURE_PATIENCE = 3  # consecutive infrastructure errors before the fuzzer stops
 _infrastructure_errors = 0
 
 
@@ -130,14 +131,17 @@ def _infrastructure_error(exc: Exception) -> None:
     crash either."""
     global _infrastructure_errors
     _infrastructure_errors += 1
-    print(f"tandem-atheris: infrastructure error, input skipped ({_infrastructure_errors} in a row): {exc}",
-          file=sys.stderr, flush=True)
+    print(
+        f"tandem-atheris: infrastructure error, input skipped ({_infrastructure_errors} in a row): {exc}",
+        file=sys.stderr,
+        flush=True,
+    )
     if _infrastructure_errors >= INFRASTRUCTURE_PATIENCE:
         print("tandem-atheris: error: giving up after repeated infrastructure errors", file=sys.stderr, flush=True)
         os._exit(2)
 
 
-def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name libFuzzer/atheris expect
+def TestOneInput(data: bytes) -> None:
     global _infrastructure_errors
     target, oracle, caps = _interpreters()
     scenario = scenario_for(data, caps)
@@ -164,8 +168,11 @@ def main(argv: list[str] | None = None) -> None:
     except TandemError as exc:
         print(f"tandem-atheris: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(f"tandem-atheris: target {target.path} ({target.version}{target.abiflags}), "
-          f"oracle {oracle.path} ({oracle.version}{oracle.abiflags})", file=sys.stderr)
+    print(
+        f"tandem-atheris: target {target.path} ({target.version}{target.abiflags}), "
+        f"oracle {oracle.path} ({oracle.version}{oracle.abiflags})",
+        file=sys.stderr,
+    )
     # Coverage of the generators' own branches guides libFuzzer toward new scenarios.
     atheris.instrument_all()
     atheris.Setup(list(argv if argv is not None else sys.argv), TestOneInput)

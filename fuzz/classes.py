@@ -37,7 +37,7 @@ def mro(name: str, specs: dict[str, ClassSpec]) -> list[str]:
     """C3 linearization over generated classes only (builtins left out)."""
     spec = specs[name]
     bases = [b for b in spec.bases if b in specs]
-    return [name] + _merge([mro(b, specs) for b in bases] + [bases])
+    return [name, *_merge([mro(b, specs) for b in bases] + [bases])]
 
 
 def by_name(classes: list[ClassSpec]) -> dict[str, ClassSpec]:
@@ -84,9 +84,15 @@ def root_of(classes: list[ClassSpec]) -> ClassSpec:
 BUILTIN_WEIGHTS = {"object": 5, "list": 1, "dict": 1, "Exception": 1, "int": 1}
 
 
-def build_hierarchy(rng: random.Random, caps: Capabilities, prefix: str, size: int,
-                    builtin: str | None = None, allow_slots: bool = True,
-                    allow_meta: bool = True) -> tuple[list[MetaSpec], list[ClassSpec]]:
+def build_hierarchy(
+    rng: random.Random,
+    caps: Capabilities,
+    prefix: str,
+    size: int,
+    builtin: str | None = None,
+    allow_slots: bool = True,
+    allow_meta: bool = True,
+) -> tuple[list[MetaSpec], list[ClassSpec]]:
     """A random valid hierarchy of `size` classes under one root.
 
     Invariants kept: every non-root class has 1-3 bases among earlier classes with a
@@ -100,10 +106,17 @@ def build_hierarchy(rng: random.Random, caps: Capabilities, prefix: str, size: i
         metaclass = f"{prefix}Meta"
         metas.append(MetaSpec(metaclass, override_call=rng.random() < 0.6, custom_mro=rng.random() < 0.5))
     root = ClassSpec(
-        name=f"{prefix}0", bases=[builtin], builtin=builtin, metaclass=metaclass, define_init=True,
-        define_new=rng.random() < 0.3, init_subclass=rng.random() < 0.5,
-        class_attrs=_class_attrs(rng, prefix, 0), property_factor=rng.choice([None, 2, 3]),
-        descriptor=rng.random() < 0.3)
+        name=f"{prefix}0",
+        bases=[builtin],
+        builtin=builtin,
+        metaclass=metaclass,
+        define_init=True,
+        define_new=rng.random() < 0.3,
+        init_subclass=rng.random() < 0.5,
+        class_attrs=_class_attrs(rng, prefix, 0),
+        property_factor=rng.choice([None, 2, 3]),
+        descriptor=rng.random() < 0.3,
+    )
     classes = [root]
     specs = {root.name: root}
     for index in range(1, size):
@@ -111,10 +124,18 @@ def build_hierarchy(rng: random.Random, caps: Capabilities, prefix: str, size: i
         candidates = [c.name for c in classes if c.slots is None]
         wanted = rng.choice([1, 1, 1, 2, 2, 3])
         bases = rng.sample(candidates, min(wanted, len(candidates)))
-        spec = ClassSpec(name=name, bases=bases, builtin=builtin, metaclass=None,
-                         define_init=rng.random() < 0.75, define_new=rng.random() < 0.2,
-                         init_subclass=rng.random() < 0.25, class_attrs=_class_attrs(rng, prefix, index),
-                         property_factor=rng.choice([None, None, 2, 5]), descriptor=rng.random() < 0.2)
+        spec = ClassSpec(
+            name=name,
+            bases=bases,
+            builtin=builtin,
+            metaclass=None,
+            define_init=rng.random() < 0.75,
+            define_new=rng.random() < 0.2,
+            init_subclass=rng.random() < 0.25,
+            class_attrs=_class_attrs(rng, prefix, index),
+            property_factor=rng.choice([None, None, 2, 5]),
+            descriptor=rng.random() < 0.2,
+        )
         specs[name] = spec
         while True:
             try:

@@ -57,21 +57,44 @@ def _pair(args: argparse.Namespace, config: registry.Config):
 
 # -- interpreters ----------------------------------------------------------------------
 
+
 def cmd_interpreters_list(args: argparse.Namespace) -> int:
     config = _config(args)
     rows = []
     for entry in registry.known(config):
         try:
             found = registry.probe(entry.path, name=entry.name, origin=entry.origin)
-            rows.append({"name": entry.name, "aliases": list(entry.aliases), "path": found.path, "version": found.version,
-                         "free_threaded": found.free_threaded, "debug": found.debug,
-                         "sanitizer": found.sanitizer or None,
-                         "specializer": found.features.specializer, "origin": entry.origin,
-                         "features": to_jsonable(found.features), "status": "ok"})
+            rows.append(
+                {
+                    "name": entry.name,
+                    "aliases": list(entry.aliases),
+                    "path": found.path,
+                    "version": found.version,
+                    "free_threaded": found.free_threaded,
+                    "debug": found.debug,
+                    "sanitizer": found.sanitizer or None,
+                    "specializer": found.features.specializer,
+                    "origin": entry.origin,
+                    "features": to_jsonable(found.features),
+                    "status": "ok",
+                }
+            )
         except TandemError as exc:
-            rows.append({"name": entry.name, "aliases": list(entry.aliases), "path": entry.path, "version": "", "free_threaded": None,
-                         "debug": None, "sanitizer": None, "specializer": None, "origin": entry.origin, "features": {},
-                         "status": f"missing: {exc}"})
+            rows.append(
+                {
+                    "name": entry.name,
+                    "aliases": list(entry.aliases),
+                    "path": entry.path,
+                    "version": "",
+                    "free_threaded": None,
+                    "debug": None,
+                    "sanitizer": None,
+                    "specializer": None,
+                    "origin": entry.origin,
+                    "features": {},
+                    "status": f"missing: {exc}",
+                }
+            )
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_AGREE
@@ -83,10 +106,18 @@ def cmd_interpreters_list(args: argparse.Namespace) -> int:
     table.add_column("aliases", overflow="fold")
     yes = lambda v: "" if v is None else ("yes" if v else "no")  # noqa: E731
     for row in rows:
-        table.add_row(row["name"], row["version"], yes(row["free_threaded"]), yes(row["debug"]),
-                      row["sanitizer"] or "", yes(row["specializer"]), row["origin"],
-                      "ok" if row["status"] == "ok" else f"[red]{row['status']}[/red]", row["path"],
-                      ", ".join(row["aliases"]))
+        table.add_row(
+            row["name"],
+            row["version"],
+            yes(row["free_threaded"]),
+            yes(row["debug"]),
+            row["sanitizer"] or "",
+            yes(row["specializer"]),
+            row["origin"],
+            "ok" if row["status"] == "ok" else f"[red]{row['status']}[/red]",
+            row["path"],
+            ", ".join(row["aliases"]),
+        )
     out.print(table)
     out.print(f"defaults: target = {config.target}, oracle = {config.oracle}")
     return EXIT_AGREE
@@ -104,8 +135,15 @@ def cmd_interpreters_provision(args: argparse.Namespace) -> int:
         variants=tuple(args.variant or ("ft-debug", "ft")),
         tarball=Path(args.tarball) if args.tarball else None,
         source_dir=Path(args.source) if args.source else None,
-        progress=progress, force=args.force, refresh=args.refresh, jobs=args.jobs, wanted=args.version,
-        source_url=args.source_url, fallback_url=_config(args).source_url, sha256=args.sha256)
+        progress=progress,
+        force=args.force,
+        refresh=args.refresh,
+        jobs=args.jobs,
+        wanted=args.version,
+        source_url=args.source_url,
+        fallback_url=_config(args).source_url,
+        sha256=args.sha256,
+    )
     for build in builds:
         out.print(f"{build.variant:<9} {build.key:<22} {build.python}")
     return EXIT_AGREE
@@ -124,8 +162,7 @@ def cmd_interpreters_discover(args: argparse.Namespace) -> int:
     from tandem.oracle.discover import discover
 
     found = discover(tuple(Path(d) for d in args.build_dirs or ()))
-    usable = sorted((f for f in found if f.interpreter is not None),
-                    key=lambda f: (f.interpreter.version_info, f.name))
+    usable = sorted((f for f in found if f.interpreter is not None), key=lambda f: (f.interpreter.version_info, f.name))
     added: list[str] = []
     if args.add and usable:
         config = _config(args)
@@ -140,33 +177,59 @@ def cmd_interpreters_discover(args: argparse.Namespace) -> int:
         if added:
             registry.save_config(dataclasses.replace(config, interpreters=names))
     if args.json:
-        print(json.dumps([{"name": f.name, "path": f.path, "source": f.source, "problem": f.problem,
-                           "version": f.interpreter.version if f.interpreter else "",
-                           "free_threaded": f.interpreter.free_threaded if f.interpreter else None,
-                           "debug": f.interpreter.debug if f.interpreter else None,
-                           "added": f.name in added} for f in found], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": f.name,
+                        "path": f.path,
+                        "source": f.source,
+                        "problem": f.problem,
+                        "version": f.interpreter.version if f.interpreter else "",
+                        "free_threaded": f.interpreter.free_threaded if f.interpreter else None,
+                        "debug": f.interpreter.debug if f.interpreter else None,
+                        "added": f.name in added,
+                    }
+                    for f in found
+                ],
+                indent=2,
+            )
+        )
         return EXIT_AGREE
     table = Table("name", "version", "free-threaded", "debug", "specializer", "source")
     table.add_column("path", overflow="fold")
     for one in usable:
         i = one.interpreter
-        table.add_row(one.name, i.version, "yes" if i.free_threaded else "no", "yes" if i.debug else "no",
-                      "yes" if i.features.specializer else "no", one.source, one.path)
+        table.add_row(
+            one.name,
+            i.version,
+            "yes" if i.free_threaded else "no",
+            "yes" if i.debug else "no",
+            "yes" if i.features.specializer else "no",
+            one.source,
+            one.path,
+        )
     out.print(table)
     for one in found:
         if one.interpreter is None:
             out.print(f"not usable ({one.source}): {one.problem}", markup=False)
     if args.add:
         config_path = _config(args).path
-        out.print(f"added {len(added)} to {config_path}: {', '.join(added)}" if added
-                  else f"nothing new to add to {config_path}", markup=False)
+        out.print(
+            f"added {len(added)} to {config_path}: {', '.join(added)}"
+            if added
+            else f"nothing new to add to {config_path}",
+            markup=False,
+        )
     else:
-        out.print(f"{len(usable)} usable; `tandem interpreters discover --add` records them in tandem.toml",
-                  markup=False)
+        out.print(
+            f"{len(usable)} usable; `tandem interpreters discover --add` records them in tandem.toml", markup=False
+        )
     return EXIT_AGREE
 
 
 # -- run -------------------------------------------------------------------------------
+
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tandem.oracle.reproduce import judge
@@ -186,20 +249,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         out.print(f"oracle: {oracle.name} ({oracle.description})")
     if args.outside_view:
         from tandem.oracle import outside
+
         if not outside.interface_of(target):
-            raise TandemError(f"--outside-view: {target.name} has neither _testexternalinspection (3.13+) "
-                              "nor _remote_debugging (3.14+)")
+            raise TandemError(
+                f"--outside-view: {target.name} has neither _testexternalinspection (3.13+) "
+                "nor _remote_debugging (3.14+)"
+            )
     reports = []
     findings = 0
-    for program, case in zip(args.programs, cases):
+    for program, case in zip(args.programs, cases, strict=True):
         verdict = judge(case, target, oracle, _limits(args), confirm=args.confirm, feedback=args.feedback)
         findings += verdict.kind is not Kind.AGREE
         seen = outside.run(case, target, _limits(args)) if args.outside_view else None
         findings += bool(seen and seen.findings)
         if args.json:
-            reports.append({"case": program, "verdict": to_jsonable(verdict),
-                            **({"outside": to_jsonable(seen.inspections), "outside_findings": list(seen.findings)}
-                               if seen else {})})
+            reports.append(
+                {
+                    "case": program,
+                    "verdict": to_jsonable(verdict),
+                    **(
+                        {"outside": to_jsonable(seen.inspections), "outside_findings": list(seen.findings)}
+                        if seen
+                        else {}
+                    ),
+                }
+            )
         else:
             if len(cases) > 1:
                 out.print(f"\n== {program}")
@@ -228,6 +302,7 @@ def _format_outside(seen, target_name: str) -> str:
 
 
 # -- generate ------------------------------------------------------------------------
+
 
 def _capabilities(args: argparse.Namespace, config: registry.Config):
     """What the generated programs may use: the target's (and oracle's) capabilities."""
@@ -275,8 +350,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
             written += 1
         if args.stats:
             coverage = FAMILIES[family].coverage
-            lines = coverage(built, caps) if coverage is not None else [
-                f"programs: {len(built)} (this family has no operation catalog to cover)"]
+            lines = (
+                coverage(built, caps)
+                if coverage is not None
+                else [f"programs: {len(built)} (this family has no operation catalog to cover)"]
+            )
             print(f"{family}:")
             for line in lines:
                 print(f"  {line}")
@@ -306,13 +384,22 @@ def _find_case(reference: str) -> store.CorpusCase:
 
 def cmd_corpus_add(args: argparse.Namespace) -> int:
     case = _find_case(args.case)
-    expect = store.Expectation.from_json(
-        {"kind": args.expect, **({"side": args.side} if args.side else {})}, "--expect") \
-        if args.expect else case.expect
-    added = store.add_case(Path(args.to), case.source, expect=expect, origin=case.origin or args.case,
-                           description=args.description or case.description,
-                           tags=set(case.tags) | set(args.tag or ()), signature=case.signature,
-                           scenario=case.scenario, known_failures=case.known_failures)
+    expect = (
+        store.Expectation.from_json({"kind": args.expect, **({"side": args.side} if args.side else {})}, "--expect")
+        if args.expect
+        else case.expect
+    )
+    added = store.add_case(
+        Path(args.to),
+        case.source,
+        expect=expect,
+        origin=case.origin or args.case,
+        description=args.description or case.description,
+        tags=set(case.tags) | set(args.tag or ()),
+        signature=case.signature,
+        scenario=case.scenario,
+        known_failures=case.known_failures,
+    )
     out.print(f"added {added.id} ({expect.kind.value}) to {args.to}: {added.path}")
     return EXIT_AGREE
 
@@ -367,8 +454,9 @@ def _bug_report(case: store.CorpusCase) -> str:
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     family = FAMILIES.get(scenario.family) if scenario is not None else None
     if family is None or family.reproducer is None:
-        raise TandemError(f"case {case.id} has no scenario of a family with a report form "
-                          "(interleave has one): use --standalone")
+        raise TandemError(
+            f"case {case.id} has no scenario of a family with a report form (interleave has one): use --standalone"
+        )
     return family.reproducer(scenario)
 
 
@@ -385,20 +473,28 @@ def cmd_replay(args: argparse.Namespace) -> int:
     table = Table("case", "target", "expected", "observed", "status")
     colours = {"pass": "green", "known": "yellow", "fail": "red", "error": "red"}
     for result in sorted(results, key=lambda r: (r.status not in ("fail", "error"), r.path, r.target)):
-        table.add_row(result.case_id, result.target, result.expected, result.observed,
-                      f"[{colours[result.status]}]{result.status}[/]")
+        table.add_row(
+            result.case_id,
+            result.target,
+            result.expected,
+            result.observed,
+            f"[{colours[result.status]}]{result.status}[/]",
+        )
     out.print(table)
     for result in results:
         if result.status in ("fail", "error"):
             out.print(f"\n{result.status.upper()} {result.path or result.case_id} on {result.target}:", markup=False)
             out.print(result.detail, markup=False)
     counts = {status: sum(r.status == status for r in results) for status in colours}
-    out.print(f"\n{len(results)} replayed: {counts['pass']} pass, {counts['known']} known failures, "
-              f"{counts['fail']} fail, {counts['error']} unreadable")
+    out.print(
+        f"\n{len(results)} replayed: {counts['pass']} pass, {counts['known']} known failures, "
+        f"{counts['fail']} fail, {counts['error']} unreadable"
+    )
     return EXIT_AGREE if counts["fail"] == counts["error"] == 0 else EXIT_FINDING
 
 
 # -- fuzz ----------------------------------------------------------------------------
+
 
 def _duration(text: str) -> float:
     """'90', '90s', '15m', '1h', '2d' -> seconds."""
@@ -412,23 +508,38 @@ def _duration(text: str) -> float:
 
 def _campaign_table(campaign) -> Table:
     record = campaign.stats_record()
-    table = Table(title=f"tandem fuzz: {campaign.config.target.name} vs {campaign.config.oracle.name} -> "
-                        f"{campaign.out}", show_header=False)
+    table = Table(
+        title=f"tandem fuzz: {campaign.config.target.name} vs {campaign.config.oracle.name} -> {campaign.out}",
+        show_header=False,
+    )
     table.add_row("elapsed", f"{record['elapsed']:.0f}s")
-    table.add_row("runs", f"{record['runs']} ({record['runs_per_second']:.2f}/s)" +
-                  (f", {record['without_teardown']} without teardown" if record["without_teardown"] else "") +
-                  (f", {record['lost']} lost with their executor" if record["lost"] else ""))
+    table.add_row(
+        "runs",
+        f"{record['runs']} ({record['runs_per_second']:.2f}/s)"
+        + (f", {record['without_teardown']} without teardown" if record["without_teardown"] else "")
+        + (f", {record['lost']} lost with their executor" if record["lost"] else ""),
+    )
     table.add_row("families", ", ".join(f"{k} {v}" for k, v in sorted(record["per_family"].items())))
     table.add_row("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(record["verdicts"].items())))
-    table.add_row("findings", f"{record['buckets']} bucket(s) ({record['flaky']} flaky): " +
-                  ", ".join(f"{k} {v}" for k, v in sorted(record["findings"].items())))
-    table.add_row("unconfirmed", f"{record['unconfirmed_buckets']} bucket(s), {record['unconfirmed']} sighting(s) "
-                                 "no re-run showed again")
+    table.add_row(
+        "findings",
+        f"{record['buckets']} bucket(s) ({record['flaky']} flaky): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(record["findings"].items())),
+    )
+    table.add_row(
+        "unconfirmed",
+        f"{record['unconfirmed_buckets']} bucket(s), {record['unconfirmed']} sighting(s) no re-run showed again",
+    )
     table.add_row("coverage", f"{record['coverage']} outcomes, {record['specializations']} specializations")
-    table.add_row("feedback", f"queue {record['queue']}, mutated share {record['mutated_share']:.0%}, "
-                              f"confirmations {record['confirmations']}")
+    table.add_row(
+        "feedback",
+        f"queue {record['queue']}, mutated share {record['mutated_share']:.0%}, "
+        f"confirmations {record['confirmations']}",
+    )
     if record.get("known_races"):
-        table.add_row("known races", f"{record['known_races']} report(s) labelled by the known-races list, not bucketed")
+        table.add_row(
+            "known races", f"{record['known_races']} report(s) labelled by the known-races list, not bucketed"
+        )
     for bucket in sorted(campaign.buckets.values(), key=lambda b: b.first_seen):
         if bucket.kind in ("data_race", "memory_error"):
             # the two racing stacks (or access and free), top frames: what a reader needs first
@@ -464,8 +575,9 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     config = _config(args)
     target, oracle = _pair(args, config)
-    families = (default_mix(Capabilities.common(target, oracle)) if not args.families
-                else tuple(args.families.split(",")))
+    families = (
+        default_mix(Capabilities.common(target, oracle)) if not args.families else tuple(args.families.split(","))
+    )
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         raise TandemError(f"unknown family {', '.join(unknown)}; known: {', '.join(sorted(FAMILIES))}")
@@ -476,13 +588,26 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             raise TandemError(f"{flag} {share}: give a fraction between 0 and 1")
     programs = load_programs(Path(args.programs)) if args.programs else ()
     scheduler = args.scheduler or os.environ.get("TANDEM_SCHEDULER") or config.scheduler or None
-    settings = CampaignConfig(out=Path(args.out), target=target, oracle=oracle, families=families, seed=args.seed,
-                              jobs=args.jobs, runs=args.runs, seconds=_duration(args.time) if args.time else None,
-                              confirm=args.confirm, limits=_limits(args), resume=args.resume or args.extend,
-                              extend=args.extend,
-                              forkserver=not args.no_forkserver, programs=programs,
-                              programs_share=args.programs_share, teardown_share=args.teardown_share,
-                              minimize_seconds=_duration(args.minimize_time), scheduler=scheduler)
+    settings = CampaignConfig(
+        out=Path(args.out),
+        target=target,
+        oracle=oracle,
+        families=families,
+        seed=args.seed,
+        jobs=args.jobs,
+        runs=args.runs,
+        seconds=_duration(args.time) if args.time else None,
+        confirm=args.confirm,
+        limits=_limits(args),
+        resume=args.resume or args.extend,
+        extend=args.extend,
+        forkserver=not args.no_forkserver,
+        programs=programs,
+        programs_share=args.programs_share,
+        teardown_share=args.teardown_share,
+        minimize_seconds=_duration(args.minimize_time),
+        scheduler=scheduler,
+    )
     live = Live(console=err, refresh_per_second=2, transient=False) if err.is_terminal else None
     last_line = [0.0]
 
@@ -492,14 +617,17 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         elif time.monotonic() - last_line[0] >= 10:
             last_line[0] = time.monotonic()
             record = campaign.stats_record()
-            err.print(f"[{record['elapsed']:.0f}s] runs {record['runs']} ({record['runs_per_second']:.2f}/s), "
-                      f"buckets {record['buckets']} ({record['flaky']} flaky), unconfirmed "
-                      f"{record['unconfirmed_buckets']}, coverage {record['coverage']}, queue {record['queue']}",
-                      markup=False)
+            err.print(
+                f"[{record['elapsed']:.0f}s] runs {record['runs']} ({record['runs_per_second']:.2f}/s), "
+                f"buckets {record['buckets']} ({record['flaky']} flaky), unconfirmed "
+                f"{record['unconfirmed_buckets']}, coverage {record['coverage']}, queue {record['queue']}",
+                markup=False,
+            )
 
     native = None
     if not args.no_gdb:
         from tandem.triage.native import gdb_path, native_trace
+
         native = native_trace if gdb_path() else None
     minimizer = None if args.no_minimize else _campaign_minimizer(target, oracle, args.jobs)
     campaign = Campaign(settings, signature, signature_id, progress, native=native, minimizer=minimizer)
@@ -509,15 +637,24 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     else:
         campaign.run()
     out.print(_campaign_table(campaign))
-    notes = [] if campaign.stopping.is_set() else campaign.minimize_new_buckets(
-        lambda message: err.print(message, markup=False))
+    notes = (
+        []
+        if campaign.stopping.is_set()
+        else campaign.minimize_new_buckets(lambda message: err.print(message, markup=False))
+    )
     buckets = sorted([*campaign.buckets.values(), *campaign.unconfirmed.values()], key=lambda b: b.first_seen)
     for bucket in buckets:
-        out.print(f"  {bucket.identifier}  {bucket.kind:<22} {bucket.status:<11} x{bucket.count:<4} "
-                  f"rate {describe_rate(bucket.hits, bucket.runs):<28} {bucket.signature[:90]}", markup=False)
+        out.print(
+            f"  {bucket.identifier}  {bucket.kind:<22} {bucket.status:<11} x{bucket.count:<4} "
+            f"rate {describe_rate(bucket.hits, bucket.runs):<28} {bucket.signature[:90]}",
+            markup=False,
+        )
     flaky = sum(b.status == "flaky" for b in campaign.buckets.values())
-    out.print(f"{len(campaign.buckets)} finding bucket(s) ({flaky} flaky), {len(campaign.unconfirmed)} unconfirmed "
-              f"in {campaign.out}" + (": `tandem triage` lists them" if buckets else ""), markup=False)
+    out.print(
+        f"{len(campaign.buckets)} finding bucket(s) ({flaky} flaky), {len(campaign.unconfirmed)} unconfirmed "
+        f"in {campaign.out}" + (": `tandem triage` lists them" if buckets else ""),
+        markup=False,
+    )
     for note in notes:
         out.print(f"  {note}", markup=False)
     if campaign.errors:
@@ -534,17 +671,29 @@ def cmd_worker(args: argparse.Namespace) -> int:
     target, oracle = _pair(args, config)
     for interpreter in (target, oracle):
         if not os.access(interpreter.path, os.X_OK):
-            raise TandemError(f"this host has no {interpreter.name} ({interpreter.path}): run `tandem interpreters "
-                              "provision` here, or share the interpreter cache at the same path")
+            raise TandemError(
+                f"this host has no {interpreter.name} ({interpreter.path}): run `tandem interpreters "
+                "provision` here, or share the interpreter cache at the same path"
+            )
     dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
     if dask is None:
         raise TandemError("`tandem worker` needs Dask distributed: pip install 'tandem[cluster]'")
     workers = args.nworkers or os.cpu_count() or 1
     # --preload: the executor's modules are imported at start, not by the first work item
-    argv = [dask, "worker", args.scheduler, "--nthreads", "1", "--nworkers", str(workers), "--preload",
-            "tandem.fuzz.campaign.work"]
-    err.print(f"tandem worker: {workers} executor(s) for {target.name} vs {oracle.name}: {' '.join(argv)}",
-              markup=False)
+    argv = [
+        dask,
+        "worker",
+        args.scheduler,
+        "--nthreads",
+        "1",
+        "--nworkers",
+        str(workers),
+        "--preload",
+        "tandem.fuzz.campaign.work",
+    ]
+    err.print(
+        f"tandem worker: {workers} executor(s) for {target.name} vs {oracle.name}: {' '.join(argv)}", markup=False
+    )
     sys.stderr.flush()
     os.execv(dask, argv)
     return EXIT_ERROR  # not reached: execv replaces this process
@@ -554,6 +703,7 @@ def _family_minimizing(scenario) -> dict:
     """What the scenario's own family (fuzz/family.py) gives triage.minimize: its shrink
     passes and its short standalone form."""
     from tandem.fuzz.family import FAMILIES
+
     family = FAMILIES.get(scenario.family) if scenario is not None else None
     if family is None:
         return {}
@@ -571,13 +721,25 @@ def _campaign_minimizer(target, oracle, jobs: int):
 
     def minimized(source: str, scenario, expected: str, hits: int, runs: int, seconds: float, limits: Limits):
         loaded = Scenario.from_json(scenario) if scenario else None
-        return minimize_sighting(source, loaded, render, Pair(target, oracle), expected, hits, runs, seconds,
-                                 limits, jobs=jobs, **_family_minimizing(loaded))
+        return minimize_sighting(
+            source,
+            loaded,
+            render,
+            Pair(target, oracle),
+            expected,
+            hits,
+            runs,
+            seconds,
+            limits,
+            jobs=jobs,
+            **_family_minimizing(loaded),
+        )
 
     return minimized
 
 
 # -- triage ----------------------------------------------------------------------------
+
 
 def cmd_triage(args: argparse.Namespace) -> int:
     from tandem.oracle.rates import describe_rate
@@ -586,25 +748,46 @@ def cmd_triage(args: argparse.Namespace) -> int:
     buckets = load_buckets(*map(Path, args.campaigns))
     groups = merged(buckets)
     if args.json:
-        print(json.dumps([[dict(dataclasses.asdict(b), reproduction_rate=b.reproduction_rate) for b in group]
-                          for group in groups], indent=2))
+        print(
+            json.dumps(
+                [
+                    [dict(dataclasses.asdict(b), reproduction_rate=b.reproduction_rate) for b in group]
+                    for group in groups
+                ],
+                indent=2,
+            )
+        )
         return EXIT_AGREE
-    table = Table("bucket", "kind", "side", "status", "count", "first seen", "rate (95% CI)", "smallest reproducer",
-                  "signature")
+    table = Table(
+        "bucket", "kind", "side", "status", "count", "first seen", "rate (95% CI)", "smallest reproducer", "signature"
+    )
     for group in groups:
         for index, bucket in enumerate(group):
-            smallest = (f"{Path(bucket.path) / (bucket.smallest + '.py')} ({bucket.smallest_lines} lines)"
-                        if bucket.smallest else "-")
+            smallest = (
+                f"{Path(bucket.path) / (bucket.smallest + '.py')} ({bucket.smallest_lines} lines)"
+                if bucket.smallest
+                else "-"
+            )
             if bucket.minimized:
                 smallest += f"; minimized {Path(bucket.path) / bucket.minimized} ({bucket.minimized_lines} lines)"
-            table.add_row(("" if index == 0 else "  ~ ") + bucket.identifier, bucket.kind, bucket.side, bucket.status,
-                          str(bucket.count), bucket.first_seen, describe_rate(bucket.hits, bucket.runs), smallest,
-                          bucket.signature[:90])
+            table.add_row(
+                ("" if index == 0 else "  ~ ") + bucket.identifier,
+                bucket.kind,
+                bucket.side,
+                bucket.status,
+                str(bucket.count),
+                bucket.first_seen,
+                describe_rate(bucket.hits, bucket.runs),
+                smallest,
+                bucket.signature[:90],
+            )
     out.print(table)
     statuses = {status: sum(b.status == status for b in buckets) for status in ("confirmed", "flaky", "unconfirmed")}
-    out.print(f"{len(buckets)} bucket(s) in {len(groups)} group(s) of near duplicates: "
-              + ", ".join(f"{n} {status}" for status, n in statuses.items())
-              + (f" (from {len(args.campaigns)} campaigns)" if len(args.campaigns) > 1 else ""))
+    out.print(
+        f"{len(buckets)} bucket(s) in {len(groups)} group(s) of near duplicates: "
+        + ", ".join(f"{n} {status}" for status, n in statuses.items())
+        + (f" (from {len(args.campaigns)} campaigns)" if len(args.campaigns) > 1 else "")
+    )
     return EXIT_AGREE
 
 
@@ -626,8 +809,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for name in names:
         target = registry.resolve(name, config)
         # a finding's case counts its own signature; a plain program its first finding's
-        result = reproduce(program, Pair(target, oracle), args.runs, expected=case.signature or None,
-                           limits=_limits(args))
+        result = reproduce(
+            program, Pair(target, oracle), args.runs, expected=case.signature or None, limits=_limits(args)
+        )
         found += result.hits
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.kinds().items()))
         out.print(f"{name:<12} reproduced {describe_rate(result.hits, result.runs)}   [{kinds}]", markup=False)
@@ -645,8 +829,9 @@ def _print_native(program: Case, target, limits: Limits) -> None:
     if trace is None:
         out.print(f"{'':<12} gdb: no crash under the debugger in {tries} runs", markup=False)
         return
-    out.print(f"{'':<12} gdb: {trace.signal}, native frames: {' < '.join(trace.frames) or '(none named)'}",
-              markup=False)
+    out.print(
+        f"{'':<12} gdb: {trace.signal}, native frames: {' < '.join(trace.frames) or '(none named)'}", markup=False
+    )
     for line in trace.backtrace.splitlines()[:25]:
         out.print(f"{'':<14}{line}", markup=False, soft_wrap=True)
 
@@ -662,31 +847,43 @@ def cmd_minimize(args: argparse.Namespace) -> int:
     target, oracle = _pair(args, config)
     limits = _limits(args)
     # the original's signature (if not recorded) and its rate
-    original = reproduce(Case(source=case.source), Pair(target, oracle), args.tries,
-                         expected=case.signature or None, limits=limits, jobs=args.jobs)
+    original = reproduce(
+        Case(source=case.source),
+        Pair(target, oracle),
+        args.tries,
+        expected=case.signature or None,
+        limits=limits,
+        jobs=args.jobs,
+    )
     if not original.signature or original.hits == 0:
-        raise TandemError(f"case {case.id} did not reproduce in {args.tries} runs on {target.name} vs {oracle.name}: "
-                          "nothing to minimize (raise --tries for a rare race)")
+        raise TandemError(
+            f"case {case.id} did not reproduce in {args.tries} runs on {target.name} vs {oracle.name}: "
+            "nothing to minimize (raise --tries for a rare race)"
+        )
     expected, rate = original.signature, original.rate
     limits = known_time_limits(limits, original.verdicts)  # a candidate that spins costs seconds
     err.print(f"minimizing {case.id}: {expected} (rate {rate:.0%} over {args.tries} runs)", markup=False)
-    predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits,
-                           jobs=args.jobs)
+    predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits, jobs=args.jobs)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
-    result = minimize(case.source, scenario, render, predicate, max_seconds=_duration(args.max_time),
-                      **_family_minimizing(scenario))
-    header = (f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
-              f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
-              f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}")
+    result = minimize(
+        case.source, scenario, render, predicate, max_seconds=_duration(args.max_time), **_family_minimizing(scenario)
+    )
+    header = (
+        f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"
+        f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
+        f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}"
+    )
     text = store.reproducer(result.source, header, f"{case.id}-min.py")
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         Path(args.out).chmod(0o755)
     else:
         sys.stdout.write(text)
-    err.print(f"lines {result.lines_before} -> {result.lines_after}, rate {result.rate:.0%}, "
-              f"{result.predicate_calls} runs, {result.seconds:.0f}s" + (f"; wrote {args.out}" if args.out else ""),
-              markup=False)
+    err.print(
+        f"lines {result.lines_before} -> {result.lines_after}, rate {result.rate:.0%}, "
+        f"{result.predicate_calls} runs, {result.seconds:.0f}s" + (f"; wrote {args.out}" if args.out else ""),
+        markup=False,
+    )
     return EXIT_AGREE
 
 
@@ -698,8 +895,10 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     config = _config(args)
     expected = case.signature
     if not expected:
-        raise TandemError(f"case {case.id} has no recorded signature: bisect a finding's case "
-                          "(from DIR/findings/) or one made by tandem minimize")
+        raise TandemError(
+            f"case {case.id} has no recorded signature: bisect a finding's case "
+            "(from DIR/findings/) or one made by tandem minimize"
+        )
     oracle = registry.resolve(args.oracle, config) if args.oracle else None
     limits = _limits(args)
 
@@ -719,12 +918,16 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             tree = builds / "trees" / revision[:12]
             if not tree.exists():
                 tree.parent.mkdir(parents=True, exist_ok=True)
-                added = subprocess.run(["git", "-C", str(checkout), "worktree", "add", "--detach", str(tree),
-                                        revision], capture_output=True, text=True)
+                added = subprocess.run(
+                    ["git", "-C", str(checkout), "worktree", "add", "--detach", str(tree), revision],
+                    capture_output=True,
+                    text=True,
+                )
                 if added.returncode != 0:
                     shutil.rmtree(tree, ignore_errors=True)
-                    raise TandemError(f"git worktree add {revision[:12]} failed in {checkout}: "
-                                      f"{added.stderr.strip()[-300:]}")
+                    raise TandemError(
+                        f"git worktree add {revision[:12]} failed in {checkout}: {added.stderr.strip()[-300:]}"
+                    )
             # The version names the build (and says whether it can be free-threaded);
             # the revision keeps builds of one version apart.
             version = provision.source_version(tree)
@@ -732,8 +935,19 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             made = provision.build_variant(source, args.variant, progress, root=builds / "interpreters")
             return registry.probe(made.python, name=revision[:12], origin="bisect")
 
-        result = bisect_revisions(case.source, checkout, args.good, args.bad, build, oracle, expected,
-                                  args.runs, limits, progress, fixed=args.fixed)
+        result = bisect_revisions(
+            case.source,
+            checkout,
+            args.good,
+            args.bad,
+            build,
+            oracle,
+            expected,
+            args.runs,
+            limits,
+            progress,
+            fixed=args.fixed,
+        )
     table = Table("build", "version", "reproduced", "signature present")
     for step in result.steps:
         table.add_row(step.label, step.version, f"{step.hits}/{step.runs}", "yes" if step.present else "no")
@@ -745,10 +959,14 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         out.print(f"first build where it is gone again (fixed): {result.first_fixed or 'none'}")
     if case.path is not None and (Path(case.path).parent / "bucket.json").is_file():  # for `tandem report`
         found = {"first_bad": result.first_bad, "first_fixed": result.first_fixed}
-        campaign_dir.write_bisect(Path(case.path).parent, {  # a --fixed search adds to an earlier one
-            **(campaign_dir.read_bisect(Path(case.path).parent) or {}),
-            **{key: value for key, value in found.items() if value is not None},
-            "steps": [dataclasses.asdict(step) for step in result.steps]})
+        campaign_dir.write_bisect(
+            Path(case.path).parent,
+            {  # a --fixed search adds to an earlier one
+                **(campaign_dir.read_bisect(Path(case.path).parent) or {}),
+                **{key: value for key, value in found.items() if value is not None},
+                "steps": [dataclasses.asdict(step) for step in result.steps],
+            },
+        )
     return EXIT_AGREE
 
 
@@ -770,10 +988,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     bucket, info, campaign = finding_context(case)
     if info is not None:  # the builds the campaign ran, not today's defaults
         pair = [_probed(info.target_path, info.target), _probed(info.oracle_path, info.oracle)]
-        builds = [Build.of(role, found) if found and found.version == version else Build(role, name, version, "", path)
-                  for role, found, name, version, path in (
-                      ("target", pair[0], info.target, info.target_version, info.target_path),
-                      ("oracle", pair[1], info.oracle, info.oracle_version, info.oracle_path))]
+        builds = [
+            Build.of(role, found) if found and found.version == version else Build(role, name, version, "", path)
+            for role, found, name, version, path in (
+                ("target", pair[0], info.target, info.target_version, info.target_path),
+                ("oracle", pair[1], info.oracle, info.oracle_version, info.oracle_path),
+            )
+        ]
         seen_in = f"the campaign in `{campaign}`"
     else:
         pair = list(_pair(args, config))
@@ -783,26 +1004,48 @@ def cmd_report(args: argparse.Namespace) -> int:
     if bucket is not None and bucket.minimized and (Path(bucket.path) / bucket.minimized).is_file():
         source = (Path(bucket.path) / bucket.minimized).read_text()  # already a bare-runnable reproducer
         minimized = (case.source.count("\n"), bucket.minimized_lines)
-    rates = ({f"`{builds[0].name}` (target) against `{builds[1].name}`, over every sighting": (bucket.hits, bucket.runs)}
-             if bucket is not None and bucket.runs else None)
+    rates = (
+        {f"`{builds[0].name}` (target) against `{builds[1].name}`, over every sighting": (bucket.hits, bucket.runs)}
+        if bucket is not None and bucket.runs
+        else None
+    )
     check = None
     if not args.no_check:
         if None in pair:
-            raise TandemError(f"cannot check the reproducer: the campaign's {builds[pair.index(None)].role} "
-                              f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)")
-        rate = (bucket.minimized_rate if minimized and bucket.minimized_rate else
-                bucket.reproduction_rate if bucket is not None else None)
+            raise TandemError(
+                f"cannot check the reproducer: the campaign's {builds[pair.index(None)].role} "
+                f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)"
+            )
+        rate = (
+            bucket.minimized_rate
+            if minimized and bucket.minimized_rate
+            else bucket.reproduction_rate
+            if bucket is not None
+            else None
+        )
         check = _check_reproducer(case, source, pair[0], pair[1], _limits(args), rate)
-    text = markdown(case, load_verdict(case), builds, rates, source=source, seen_in=seen_in, check=check,
-                    minimized=minimized, bisect=campaign_dir.read_bisect(Path(bucket.path)) if bucket else None)
+    text = markdown(
+        case,
+        load_verdict(case),
+        builds,
+        rates,
+        source=source,
+        seen_in=seen_in,
+        check=check,
+        minimized=minimized,
+        bisect=campaign_dir.read_bisect(Path(bucket.path)) if bucket else None,
+    )
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         err.print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
     if check is not None:
-        err.print(f"checked the reproducer on {check.build} ({check.runs} run(s)): {check.kind}, "
-                  + ("reproduced" if check.reproduced else "did not reproduce in those runs"), markup=False)
+        err.print(
+            f"checked the reproducer on {check.build} ({check.runs} run(s)): {check.kind}, "
+            + ("reproduced" if check.reproduced else "did not reproduce in those runs"),
+            markup=False,
+        )
     return EXIT_AGREE
 
 
@@ -821,16 +1064,26 @@ def _check_reproducer(case, source: str, target, oracle, limits: Limits, rate: f
     from tandem.triage.report import Check
 
     runs = 1 if not rate else max(1, min(10, math.ceil(2 / rate)))
-    found = reproduce(Case(store.with_shim(source), name="repro.py"), Pair(target, oracle), runs,
-                      expected=case.signature or None, limits=limits, stop_when=first_hit)
+    found = reproduce(
+        Case(store.with_shim(source), name="repro.py"),
+        Pair(target, oracle),
+        runs,
+        expected=case.signature or None,
+        limits=limits,
+        stop_when=first_hit,
+    )
     verdict = found.verdicts[-1]
     reproduced = bool(found.hits) and (bool(case.signature) or found.signature.startswith(case.expect.kind.value + "|"))
-    return Check(f"{target.name} vs {oracle.name}",
-                 verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
-                 reproduced, found.runs)
+    return Check(
+        f"{target.name} vs {oracle.name}",
+        verdict.kind.value + ("" if verdict.kind is Kind.AGREE else f" ({verdict.side.value})"),
+        reproduced,
+        found.runs,
+    )
 
 
 # -- parser ----------------------------------------------------------------------------
+
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="interpreter under test (default: config or ft-debug)")
@@ -850,17 +1103,25 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_interpreters_list)
     prov = interp_commands.add_parser("provision", help="build CPython variants into the cache")
-    prov.add_argument("--variant", action="append", choices=registry.VARIANTS,
-                      help="variant to build (repeatable; default: ft-debug and ft)")
+    prov.add_argument(
+        "--variant",
+        action="append",
+        choices=registry.VARIANTS,
+        help="variant to build (repeatable; default: ft-debug and ft)",
+    )
     source = prov.add_mutually_exclusive_group()
     source.add_argument("--tarball", help="a CPython source tarball")
     source.add_argument("--source", help="a CPython source checkout (built out of tree)")
-    source.add_argument("--source-url", metavar="BASE",
-                        help="fetch the release tarball of --version from BASE/X.Y.Z/Python-X.Y.Z.tar.xz "
-                             "(a python.org mirror; without it, apt first, then [provision] source_url, "
-                             "$TANDEM_SOURCE_URL or python.org)")
-    prov.add_argument("--version", help="the source version: a prefix for apt (3.13), a full release (3.13.15) "
-                                        "for a release tarball")
+    source.add_argument(
+        "--source-url",
+        metavar="BASE",
+        help="fetch the release tarball of --version from BASE/X.Y.Z/Python-X.Y.Z.tar.xz "
+        "(a python.org mirror; without it, apt first, then [provision] source_url, "
+        "$TANDEM_SOURCE_URL or python.org)",
+    )
+    prov.add_argument(
+        "--version", help="the source version: a prefix for apt (3.13), a full release (3.13.15) for a release tarball"
+    )
     prov.add_argument("--sha256", help="the release tarball's expected SHA-256 (refused when it differs)")
     prov.add_argument("--refresh", action="store_true", help="look for a newer source even if built")
     prov.add_argument("--force", action="store_true", help="rebuild even if the build exists")
@@ -871,8 +1132,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("path")
     add.set_defaults(handler=cmd_interpreters_add)
     find = interp_commands.add_parser("discover", help="find the interpreters already here (pyenv, uv, PATH, a build)")
-    find.add_argument("--in", dest="build_dirs", action="append", metavar="DIR",
-                      help="a CPython build directory (its ./python; repeatable)")
+    find.add_argument(
+        "--in",
+        dest="build_dirs",
+        action="append",
+        metavar="DIR",
+        help="a CPython build directory (its ./python; repeatable)",
+    )
     find.add_argument("--add", action="store_true", help="record the usable ones in tandem.toml under their names")
     find.add_argument("--json", action="store_true")
     find.set_defaults(handler=cmd_interpreters_discover)
@@ -881,19 +1147,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("programs", nargs="+", metavar="PROGRAM")
     _add_run_options(run)
     run.add_argument("--json", action="store_true", help="print the verdict as JSON")
-    run.add_argument("--confirm", type=int, default=3,
-                     help="runs in all at most when the verdict is not agree: re-run until it shows again")
+    run.add_argument(
+        "--confirm",
+        type=int,
+        default=3,
+        help="runs in all at most when the verdict is not agree: re-run until it shows again",
+    )
     run.add_argument("--feedback", action="store_true", help="record specialized instructions reached")
-    run.add_argument("--outside-view", action="store_true",
-                     help="also run each program on the target alone and, at each pause_for_inspection(), "
-                          "read its stack from outside and compare it with the program's own view")
+    run.add_argument(
+        "--outside-view",
+        action="store_true",
+        help="also run each program on the target alone and, at each pause_for_inspection(), "
+        "read its stack from outside and compare it with the program's own view",
+    )
     run.set_defaults(handler=cmd_run)
     corpus = commands.add_parser("corpus", help="add to and list the regression corpus")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
     add_case = corpus_commands.add_parser("add", help="store a program or finding as a corpus case")
     add_case.add_argument("case", help="a .py program, a case/finding .json, or a case id")
-    add_case.add_argument("--expect", choices=[k.value for k in Kind], help="expected verdict (default: agree, "
-                          "or the finding's own expectation)")
+    add_case.add_argument(
+        "--expect",
+        choices=[k.value for k in Kind],
+        help="expected verdict (default: agree, or the finding's own expectation)",
+    )
     add_case.add_argument("--side", choices=["target", "oracle", "both"], help="expected side of a finding")
     add_case.add_argument("--to", default="corpus/regressions", help="corpus directory")
     add_case.add_argument("--tag", action="append", help="tag (repeatable)")
@@ -906,13 +1182,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write a case as a program (standalone: harness inlined)")
     export.add_argument("case", help="a .py/.json path or a case id")
-    export.add_argument("--standalone", action="store_true",
-                        help="runs on a bare python: a shim of the harness functions the program calls, if any")
-    export.add_argument("--full-harness", action="store_true",
-                        help="with --standalone: inline the whole harness (unraisable capture, JSON records)")
-    export.add_argument("--bug-report", action="store_true",
-                        help="interleave cases: the schedule as a short program read top to bottom (no harness, no "
-                             "conductor; prints each step's result)")
+    export.add_argument(
+        "--standalone",
+        action="store_true",
+        help="runs on a bare python: a shim of the harness functions the program calls, if any",
+    )
+    export.add_argument(
+        "--full-harness",
+        action="store_true",
+        help="with --standalone: inline the whole harness (unraisable capture, JSON records)",
+    )
+    export.add_argument(
+        "--bug-report",
+        action="store_true",
+        help="interleave cases: the schedule as a short program read top to bottom (no harness, no "
+        "conductor; prints each step's result)",
+    )
     export.add_argument("--out", help="file to write (default: stdout)")
     export.set_defaults(handler=cmd_export)
 
@@ -931,42 +1216,74 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--runs", type=int, help="number of cases")
     fuzz.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
     fuzz.add_argument("--seed", type=int, default=0, help="campaign seed")
-    fuzz.add_argument("--families", help="comma-separated families (default: every family the pair supports; "
-                      "alloc_sweep only on debug targets with _testcapi)")
-    fuzz.add_argument("--confirm", type=int, default=8,
-                      help="re-runs at most per path (fresh, then fork server) until a finding shows again")
+    fuzz.add_argument(
+        "--families",
+        help="comma-separated families (default: every family the pair supports; "
+        "alloc_sweep only on debug targets with _testcapi)",
+    )
+    fuzz.add_argument(
+        "--confirm",
+        type=int,
+        default=8,
+        help="re-runs at most per path (fresh, then fork server) until a finding shows again",
+    )
     fuzz.add_argument("--resume", action="store_true", help="continue the campaign in --out (the budget is its total)")
-    fuzz.add_argument("--extend", action="store_true",
-                      help="continue the campaign in --out with --time/--runs more than it has run (implies --resume)")
+    fuzz.add_argument(
+        "--extend",
+        action="store_true",
+        help="continue the campaign in --out with --time/--runs more than it has run (implies --resume)",
+    )
     fuzz.add_argument("--no-forkserver", action="store_true", help="one fresh process per run (slower)")
-    fuzz.add_argument("--teardown-share", type=float, default=1.0,
-                      help="share of forked runs that end with the interpreter's full teardown (default 1); "
-                           "the rest skip the teardown of the interpreter and of what the child inherited: "
-                           "faster, blind to bugs that show only there (findings are confirmed fresh)")
-    fuzz.add_argument("--no-gdb", action="store_true",
-                      help="do not re-run crashes under gdb for their native frames (used when gdb exists)")
-    fuzz.add_argument("--no-minimize", action="store_true",
-                      help="do not minimize the new buckets at the end of the campaign")
-    fuzz.add_argument("--minimize-time", default="2m", help="time to minimize each new bucket (default 2m; up to 4x for a rare one)")
-    fuzz.add_argument("--programs", metavar="DIR",
-                      help="also run the .py files under DIR (seeds, reproducers), a share of the work")
-    fuzz.add_argument("--programs-share", type=float, default=0.1,
-                      help="share of the work given to --programs (default 0.1; 1 runs only them)")
-    fuzz.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                      help="run the work on the Dask cluster of this scheduler (default: $TANDEM_SCHEDULER, "
-                           "then [cluster] scheduler in tandem.toml; none: --jobs local executors)")
+    fuzz.add_argument(
+        "--teardown-share",
+        type=float,
+        default=1.0,
+        help="share of forked runs that end with the interpreter's full teardown (default 1); "
+        "the rest skip the teardown of the interpreter and of what the child inherited: "
+        "faster, blind to bugs that show only there (findings are confirmed fresh)",
+    )
+    fuzz.add_argument(
+        "--no-gdb",
+        action="store_true",
+        help="do not re-run crashes under gdb for their native frames (used when gdb exists)",
+    )
+    fuzz.add_argument(
+        "--no-minimize", action="store_true", help="do not minimize the new buckets at the end of the campaign"
+    )
+    fuzz.add_argument(
+        "--minimize-time", default="2m", help="time to minimize each new bucket (default 2m; up to 4x for a rare one)"
+    )
+    fuzz.add_argument(
+        "--programs", metavar="DIR", help="also run the .py files under DIR (seeds, reproducers), a share of the work"
+    )
+    fuzz.add_argument(
+        "--programs-share",
+        type=float,
+        default=0.1,
+        help="share of the work given to --programs (default 0.1; 1 runs only them)",
+    )
+    fuzz.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="run the work on the Dask cluster of this scheduler (default: $TANDEM_SCHEDULER, "
+        "then [cluster] scheduler in tandem.toml; none: --jobs local executors)",
+    )
     _add_run_options(fuzz)
     fuzz.set_defaults(handler=cmd_fuzz)
 
-    worker = commands.add_parser("worker", help="serve a Dask scheduler's campaigns from this host "
-                                                "(dask worker --nthreads 1, interpreters checked first)")
+    worker = commands.add_parser(
+        "worker",
+        help="serve a Dask scheduler's campaigns from this host (dask worker --nthreads 1, interpreters checked first)",
+    )
     worker.add_argument("scheduler", metavar="tcp://HOST:8786", help="the Dask scheduler's address")
     worker.add_argument("--nworkers", type=int, help="executors on this host (default: number of CPUs)")
     worker.add_argument("--target", help="interpreter under test to check for (default: config or ft-debug)")
     worker.add_argument("--oracle", help="reference interpreter to check for (default: config or ft)")
     worker.set_defaults(handler=cmd_worker)
 
-    triage = commands.add_parser("triage", help="list campaigns' buckets (merged by signature), near duplicates grouped")
+    triage = commands.add_parser(
+        "triage", help="list campaigns' buckets (merged by signature), near duplicates grouped"
+    )
     triage.add_argument("campaigns", nargs="+", metavar="CAMPAIGN", help="campaign directories (or their findings/)")
     triage.add_argument("--json", action="store_true")
     triage.set_defaults(handler=cmd_triage)
@@ -975,8 +1292,11 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("case", help="a .py/.json path (a finding's case) or a case id")
     reproduce.add_argument("-n", "--runs", type=int, default=50)
     reproduce.add_argument("--interpreters", help="comma-separated targets (each against the oracle)")
-    reproduce.add_argument("--native", action="store_true",
-                           help="then run it under gdb on each target and print the crashing thread's C frames")
+    reproduce.add_argument(
+        "--native",
+        action="store_true",
+        help="then run it under gdb on each target and print the crashing thread's C frames",
+    )
     _add_run_options(reproduce)
     reproduce.set_defaults(handler=cmd_reproduce)
 
@@ -984,8 +1304,9 @@ def build_parser() -> argparse.ArgumentParser:
     minimize.add_argument("case", help="a finding's case .json/.py, any program, or a case id")
     minimize.add_argument("--out", help="file for the standalone reproducer (default: stdout)")
     minimize.add_argument("--tries", type=int, default=6, help="runs to measure the original rate")
-    minimize.add_argument("--fraction", type=float, default=0.5,
-                          help="keep a candidate at >= this fraction of the original rate")
+    minimize.add_argument(
+        "--fraction", type=float, default=0.5, help="keep a candidate at >= this fraction of the original rate"
+    )
     minimize.add_argument("--max-time", default="15m", help="time budget")
     minimize.add_argument("--jobs", type=int, default=1, help="runs in flight at once (default 1)")
     _add_run_options(minimize)
@@ -997,8 +1318,11 @@ def build_parser() -> argparse.ArgumentParser:
     bisect.add_argument("--source", help="a CPython git checkout")
     bisect.add_argument("--good", help="a revision without the bug")
     bisect.add_argument("--bad", help="a revision with the bug")
-    bisect.add_argument("--fixed", action="store_true",
-                        help="find where the bug went away: --bad is the older revision, --good the newer")
+    bisect.add_argument(
+        "--fixed",
+        action="store_true",
+        help="find where the bug went away: --bad is the older revision, --good the newer",
+    )
     bisect.add_argument("--variant", default="ft-debug", choices=registry.VARIANTS, help="build of each revision")
     bisect.add_argument("-n", "--runs", type=int, default=10, help="runs per build")
     bisect.add_argument("--oracle", help="oracle for every step (default: each build against itself)")
@@ -1010,8 +1334,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("finding", help="a finding's case .json/.py, a case id, or a campaign directory")
     report.add_argument("--html", action="store_true", help="campaign directory: one static HTML page")
     report.add_argument("--out", help="file to write (default: stdout)")
-    report.add_argument("--no-check", action="store_true",
-                        help="do not run the printed reproducer on the target build")
+    report.add_argument("--no-check", action="store_true", help="do not run the printed reproducer on the target build")
     _add_run_options(report)
     report.set_defaults(handler=cmd_report)
 
@@ -1022,9 +1345,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", help="directory for <family>-<seed>.py/.json (default: print)")
     generate.add_argument("--target", help="capabilities of this interpreter (default: config target)")
     generate.add_argument("--oracle", help="and of this one")
-    generate.add_argument("--stats", action="store_true",
-                          help="print what the programs cover (interleave: the operation catalog, each operation "
-                               "paused and as a mutator); without --out, the programs are not printed")
+    generate.add_argument(
+        "--stats",
+        action="store_true",
+        help="print what the programs cover (interleave: the operation catalog, each operation "
+        "paused and as a mutator); without --out, the programs are not printed",
+    )
     generate.set_defaults(handler=cmd_generate)
     return parser
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from . import (
     render_classes,
@@ -44,12 +45,12 @@ ShrinkPass = Callable[[Scenario], Iterator[Scenario]]
 class Family:
     name: str
     description: str
-    build_scenario: Callable[..., Scenario]            # (rng, caps, seed=) -> Scenario
-    render: Callable[[Scenario], str]                  # the whole program
-    mutations: tuple[Mutation, ...] = ()                # family-specific, on top of mutate.MUTATIONS
-    splice: Splice | None = None                       # take part of another scenario of the family
-    shrink_passes: tuple[ShrinkPass, ...] = ()          # family-specific, on top of minimize's
-    load_plan: Callable[[Any], Any] | None = None       # JSON -> the family's frozen plan, validated
+    build_scenario: Callable[..., Scenario]  # (rng, caps, seed=) -> Scenario
+    render: Callable[[Scenario], str]  # the whole program
+    mutations: tuple[Mutation, ...] = ()  # family-specific, on top of mutate.MUTATIONS
+    splice: Splice | None = None  # take part of another scenario of the family
+    shrink_passes: tuple[ShrinkPass, ...] = ()  # family-specific, on top of minimize's
+    load_plan: Callable[[Any], Any] | None = None  # JSON -> the family's frozen plan, validated
     coverage: Callable[[list[Scenario], Capabilities], list[str]] | None = None  # `generate --stats`
     reproducer: Callable[[Scenario], str] | None = None  # `export --bug-report`: the short form
     in_default_mix: Callable[[Capabilities], bool] = lambda caps: True  # part of the default mix for these caps
@@ -66,24 +67,44 @@ def _module_family(module, body: BodyRenderer, **extra) -> Family:
     return Family(module.NAME, module.DESCRIPTION, module.build, _body(body), **extra)
 
 
-FAMILIES: dict[str, Family] = {family.name: family for family in (
-    _module_family(hierarchy, render_classes._render_construction),
-    _module_family(init_race, render_classes._render_init_race, mutations=(init_race.swap_callable_kind,),
-                   splice=init_race.splice_init_race),
-    _module_family(type_mutation, render_classes._render_type_mutation),
-    _module_family(cold_start, render_classes._render_construction),
-    _module_family(shared_containers, render_containers.render_body,
-                   splice=shared_containers.splice_shared_containers),
-    _module_family(unraisable, render_unraisable.render_body),
-    _module_family(hooks, render_hooks.render_body),
-    _module_family(faults, render_faults.render_body),
-    # sweeps are cheap and find error-path bugs that assertions catch: default on debug targets
-    _module_family(alloc_sweep, render_sweep.render_body, shrink_passes=alloc_sweep.SHRINK_PASSES,
-                   in_default_mix=lambda caps: caps.testcapi and caps.debug),
-    Family(interleave.NAME, interleave.DESCRIPTION, interleave.build, interleave.render,
-           mutations=interleave_shrink.MUTATIONS, shrink_passes=interleave_shrink.SHRINK_PASSES,
-           load_plan=interleave.load_plan, coverage=interleave.coverage, reproducer=interleave.bug_report),
-)}
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        _module_family(hierarchy, render_classes._render_construction),
+        _module_family(
+            init_race,
+            render_classes._render_init_race,
+            mutations=(init_race.swap_callable_kind,),
+            splice=init_race.splice_init_race,
+        ),
+        _module_family(type_mutation, render_classes._render_type_mutation),
+        _module_family(cold_start, render_classes._render_construction),
+        _module_family(
+            shared_containers, render_containers.render_body, splice=shared_containers.splice_shared_containers
+        ),
+        _module_family(unraisable, render_unraisable.render_body),
+        _module_family(hooks, render_hooks.render_body),
+        _module_family(faults, render_faults.render_body),
+        # sweeps are cheap and find error-path bugs that assertions catch: default on debug targets
+        _module_family(
+            alloc_sweep,
+            render_sweep.render_body,
+            shrink_passes=alloc_sweep.SHRINK_PASSES,
+            in_default_mix=lambda caps: caps.testcapi and caps.debug,
+        ),
+        Family(
+            interleave.NAME,
+            interleave.DESCRIPTION,
+            interleave.build,
+            interleave.render,
+            mutations=interleave_shrink.MUTATIONS,
+            shrink_passes=interleave_shrink.SHRINK_PASSES,
+            load_plan=interleave.load_plan,
+            coverage=interleave.coverage,
+            reproducer=interleave.bug_report,
+        ),
+    )
+}
 
 
 PLAN_LOADERS.update({name: family.load_plan for name, family in FAMILIES.items() if family.load_plan})

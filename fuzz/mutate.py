@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from .family import FAMILIES
 from .scenario import Scenario
@@ -83,8 +83,15 @@ def repeat_mutation(scenario: Scenario, rng: random.Random) -> Scenario | None:
 
 
 # Mutations of the worker/mutator IR most families share; a family adds its own (fuzz/family.py).
-MUTATIONS: list[Mutation] = [add_thread, remove_thread, grow_iterations, shrink_iterations, grow_rounds,
-                             drop_mutation, repeat_mutation]
+MUTATIONS: list[Mutation] = [
+    add_thread,
+    remove_thread,
+    grow_iterations,
+    shrink_iterations,
+    grow_rounds,
+    drop_mutation,
+    repeat_mutation,
+]
 
 
 def mutate(scenario: Scenario, rng: random.Random, other: Scenario | None = None, steps: int = 2) -> Scenario:
@@ -108,4 +115,3 @@ def mutate(scenario: Scenario, rng: random.Random, other: Scenario | None = None
                 break
     result.notes = [n for n in result.notes if not n.startswith("mutated:")] + [f"mutated: {', '.join(applied)}"]
     return result
-

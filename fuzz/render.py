@@ -13,8 +13,16 @@ from .render_base import MISSING, BodyRenderer, Code, literal, render_program
 from .render_classes import allowed_init_outcomes, init_outcomes
 from .scenario import Scenario
 
-__all__ = ["MISSING", "BodyRenderer", "Code", "allowed_init_outcomes", "init_outcomes", "literal", "render",
-           "render_program"]
+__all__ = [
+    "MISSING",
+    "BodyRenderer",
+    "Code",
+    "allowed_init_outcomes",
+    "init_outcomes",
+    "literal",
+    "render",
+    "render_program",
+]
 
 
 def render(scenario: Scenario) -> str:

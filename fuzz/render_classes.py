@@ -5,14 +5,12 @@ the hierarchy), init race (outcomes every __init__ version allows) and type muta
 
 from __future__ import annotations
 
-
-
 from . import classes as hierarchy
-from .render_base import (MISSING, Code, _render_driver, _render_finals, _render_mutators, _render_verifier,
-                          literal)
+from .render_base import MISSING, Code, _render_driver, _render_finals, _render_mutators, _render_verifier, literal
 from .scenario import InitVersion, Scenario, Worker
 
 # -- hierarchy and cold start ---------------------------------------------------------
+
 
 def _render_construction(code: Code, scenario: Scenario) -> None:
     specs = hierarchy.by_name(scenario.classes)
@@ -27,13 +25,18 @@ def _render_construction(code: Code, scenario: Scenario) -> None:
     for spec in scenario.classes:
         code(f"emit('mro {spec.name}', [c.__name__ for c in {spec.name}.__mro__])")
     code("emit('subclasses', sorted(SUBCLASSES))")
-    code(f"check(sorted(SUBCLASSES) == {literal(hierarchy.subclass_records(scenario.classes))}, "
-         "'__init_subclass__ records', detail=sorted(SUBCLASSES))")
+    code(
+        f"check(sorted(SUBCLASSES) == {literal(hierarchy.subclass_records(scenario.classes))}, "
+        "'__init_subclass__ records', detail=sorted(SUBCLASSES))"
+    )
     code("emit('constructed', sorted((k, SHARED.count(k)) for k in set(SHARED)))")
     code("emit('metaclass calls', sorted((k, META_CALLS.count(k)) for k in set(META_CALLS)))")
     for name in targets:
-        code(f"_final = {name}(7)", f"check(not _verify_{name}(_final, 7), 'final {name} consistent', "
-             f"detail=_verify_{name}(_final, 7))", f"emit('final {name}', (list(_final.trace), _final.value))")
+        code(
+            f"_final = {name}(7)",
+            f"check(not _verify_{name}(_final, 7), 'final {name} consistent', detail=_verify_{name}(_final, 7))",
+            f"emit('final {name}', (list(_final.trace), _final.value))",
+        )
 
 
 def _render_construct_worker(code: Code, worker: Worker) -> None:
@@ -49,8 +52,8 @@ def _render_construct_worker(code: Code, worker: Worker) -> None:
     code("_record_specializations()", "return made").dedent().blank()
 
 
-
 # -- init race ----------------------------------------------------------------------
+
 
 def init_outcomes(version: InitVersion, scenario: Scenario) -> set[tuple]:
     """Every outcome a construction through `version` may legitimately have."""
@@ -104,10 +107,13 @@ def _render_version(code: Code, version: InitVersion) -> str:
     """Define the callable; return the expression that names it."""
     name, tag, kind = version.name, version.tag, version.kind
     fn = f"_v_{name}"
-    if kind in ("function", "defaults", "kwdefaults", "code", "returns_value", "wrong_arity", "raises",
-                "recursive"):
-        signature = {"defaults": "self, i, scale=1", "kwdefaults": "self, i, *, mode='x'",
-                     "wrong_arity": "self", "recursive": "self, i, depth=0"}.get(kind, "self, i")
+    if kind in ("function", "defaults", "kwdefaults", "code", "returns_value", "wrong_arity", "raises", "recursive"):
+        signature = {
+            "defaults": "self, i, scale=1",
+            "kwdefaults": "self, i, *, mode='x'",
+            "wrong_arity": "self",
+            "recursive": "self, i, depth=0",
+        }.get(kind, "self, i")
         code(f"def {fn}({signature}):").indent()
         if kind == "defaults":
             code(f"_init_body(self, {tag!r}, i, scale)")
@@ -223,6 +229,7 @@ def _render_init_race(code: Code, scenario: Scenario) -> None:
 
 # -- type and instance mutations -------------------------------------------------------
 
+
 def allowed_attribute_values(scenario: Scenario) -> dict[str, set]:
     """Every value a class attribute read may return: initial values, all writes, missing."""
     allowed: dict[str, set] = {}
@@ -296,8 +303,7 @@ def _render_type_mutation(code: Code, scenario: Scenario) -> None:
     _render_finals(code, scenario)
     # After the finals the state is known: emit it.
     for name in mutated:
-        code(f"emit('final {name}', ({name}.__name__, {name}.__qualname__, "
-             f"[c.__name__ for c in {name}.__mro__]))")
+        code(f"emit('final {name}', ({name}.__name__, {name}.__qualname__, [c.__name__ for c in {name}.__mro__]))")
     for attr in sorted(attrs):
         code(f"emit('final attr {attr}', [_attr(c, {attr!r}) for c in EVERY_CLASS])")
     code("emit('final pool', [(type(o).__name__, sorted(o.__dict__.items())) for o in POOL])")
@@ -311,11 +317,14 @@ def _render_type_worker(code: Code, worker: Worker, scenario: Scenario) -> None:
     if worker.action == "read":
         code("for obj in POOL:").indent()
         code("for name, allowed in ALLOWED_CLASS_ATTRS.items():").indent()
-        code("value = _attr(obj, name)",
-             "check(value in allowed, 'class attribute value allowed', detail=(name, value))").dedent()
+        code(
+            "value = _attr(obj, name)", "check(value in allowed, 'class attribute value allowed', detail=(name, value))"
+        ).dedent()
         code("for name in ('ia_0', 'ia_1'):").indent()
-        code("value = _attr(obj, name)",
-             "check(value in ALLOWED_INSTANCE_ATTRS[name], 'instance attribute value allowed', detail=(name, value))")
+        code(
+            "value = _attr(obj, name)",
+            "check(value in ALLOWED_INSTANCE_ATTRS[name], 'instance attribute value allowed', detail=(name, value))",
+        )
         code.dedent().dedent()
         code("ops += 1")
     elif worker.action == "isinstance":
@@ -326,23 +335,30 @@ def _render_type_worker(code: Code, worker: Worker, scenario: Scenario) -> None:
         code("ops += 1")
     elif worker.action == "repr":
         code("for obj in POOL:").indent()
-        code("match = REPR.fullmatch(repr(obj))",
-             "check(match is not None and match.group('name') in ALLOWED_QUALNAMES, 'repr shape', "
-             "detail=repr(obj)[:80])").dedent()
+        code(
+            "match = REPR.fullmatch(repr(obj))",
+            "check(match is not None and match.group('name') in ALLOWED_QUALNAMES, 'repr shape', "
+            "detail=repr(obj)[:80])",
+        ).dedent()
         code("ops += 1")
     elif worker.action == "write_read":
         code("obj = POOL[i % len(POOL)]", f"obj.w_{worker.name} = i", f"value = _attr(obj, 'w_{worker.name}')")
         # copies of this worker share the attribute: any value one of them wrote
-        code(f"check(value is MISSING or (isinstance(value, int) and 0 <= value < {worker.iterations}), "
-             "'own write read back', detail=value)")
+        code(
+            f"check(value is MISSING or (isinstance(value, int) and 0 <= value < {worker.iterations}), "
+            "'own write read back', detail=value)"
+        )
         code("ops += 1")
     elif worker.action == "construct":
         code(f"obj = {pooled}(i)")
-        code("check(_attr(obj, 'ia_0') == i and _attr(obj, 'ia_1') == i * 3, "
-             "'fresh instance initialized', detail=(_attr(obj, 'ia_0'), _attr(obj, 'ia_1')))")
+        code(
+            "check(_attr(obj, 'ia_0') == i and _attr(obj, 'ia_1') == i * 3, "
+            "'fresh instance initialized', detail=(_attr(obj, 'ia_0'), _attr(obj, 'ia_1')))"
+        )
         code("for name, allowed in ALLOWED_CLASS_ATTRS.items():").indent()
-        code("value = _attr(obj, name)",
-             "check(value in allowed, 'class attribute value allowed', detail=(name, value))").dedent()
+        code(
+            "value = _attr(obj, name)", "check(value in allowed, 'class attribute value allowed', detail=(name, value))"
+        ).dedent()
         code("ops += 1")
     else:  # pragma: no cover
         raise ValueError(f"unknown worker action {worker.action!r}")

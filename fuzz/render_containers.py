@@ -9,7 +9,7 @@ from .generators.hostile import mode_of
 from .render_base import Code
 from .scenario import Scenario, Worker
 
-SPAN = 1_000_000          # values of one thread copy: base + [0, SPAN)
+SPAN = 1_000_000  # values of one thread copy: base + [0, SPAN)
 WORKER_SPAN = 100 * SPAN  # values of one worker: its copies' ranges
 
 
@@ -25,18 +25,22 @@ MODE_SNIPPETS = {
 
 def render_hostile_classes(code: Code, objects: list[dict[str, str]]) -> None:
     """HKey, HValue, HIndex and _hostile_factory with the scenario's hostile modes."""
+
     def snippet(role: str, method: str) -> list[str]:
         return MODE_SNIPPETS[mode_of(objects, role, method)]
 
     code("class HostileError(Exception):").indent()
     code("pass").dedent().blank()
-    code("_GATE = threading.Event()  # never set: every wait times out (a widened window)",
-         "_HOSTILE_CALLS = []", "SCRATCH = []", "")
+    code(
+        "_GATE = threading.Event()  # never set: every wait times out (a widened window)",
+        "_HOSTILE_CALLS = []",
+        "SCRATCH = []",
+        "",
+    )
     code("def _noop_profile(frame, event, arg):").indent()
     code("return None").dedent().blank()
     code("def _hostile_mutate():").indent()
-    code('"""Re-enter the shared structures, touching scratch entries only."""',
-         "SCRATCH.append(1)")
+    code('"""Re-enter the shared structures, touching scratch entries only."""', "SCRATCH.append(1)")
     code("for container in _SCRATCH_TARGETS:").indent()
     code("try:").indent()
     code("if isinstance(container, dict):").indent()
@@ -87,10 +91,19 @@ def render_body(code: Code, scenario: Scenario) -> None:
     wrap_value = any(o["role"] == "value" for o in objects)
     code("import collections", "")
     render_hostile_classes(code, objects)
-    code("SHARED_LIST = []", "POPPED = []", "SHARED_DICT = {}", "SHARED_SET = set()",
-         f"SHARED_DD = collections.defaultdict({'_hostile_factory' if hostile_factory else 'list'})",
-         "SHARED_DQ = collections.deque()", "POPPED_DQ = []",
-         "_SCRATCH_TARGETS = (SHARED_DICT, SHARED_SET)", "_ID_LOCK = threading.Lock()", "_IDS = {}", "")
+    code(
+        "SHARED_LIST = []",
+        "POPPED = []",
+        "SHARED_DICT = {}",
+        "SHARED_SET = set()",
+        f"SHARED_DD = collections.defaultdict({'_hostile_factory' if hostile_factory else 'list'})",
+        "SHARED_DQ = collections.deque()",
+        "POPPED_DQ = []",
+        "_SCRATCH_TARGETS = (SHARED_DICT, SHARED_SET)",
+        "_ID_LOCK = threading.Lock()",
+        "_IDS = {}",
+        "",
+    )
     code("def _take_id(worker):").indent()
     code('"""0, 1, ... for the copies of one worker, whichever thread asks first."""')
     code("with _ID_LOCK:").indent()
@@ -160,8 +173,10 @@ def _render_worker(code: Code, worker: Worker, index: int, scenario: Scenario) -
     elif action == "sort_snapshot":
         code(f"for i in range({max(10, n // 50)}):").indent()
         code("snapshot = list(SHARED_LIST)", "ordered = sorted(snapshot)")
-        code("check(len(ordered) == len(snapshot) and (not ordered or ordered[0] == min(snapshot)), "
-             "'sorted snapshot consistent', detail=len(snapshot))").dedent()
+        code(
+            "check(len(ordered) == len(snapshot) and (not ordered or ordered[0] == min(snapshot)), "
+            "'sorted snapshot consistent', detail=len(snapshot))"
+        ).dedent()
     elif action in ("dict_write", "dict_delete_own"):
         code(f"keys = [_key(base + i) for i in range({n})]")
         code("for k in keys:").indent()
@@ -179,8 +194,10 @@ def _render_worker(code: Code, worker: Worker, index: int, scenario: Scenario) -
         code("check(not bad, 'dict items consistent', detail=bad[:3])").dedent()
     elif action == "dict_copy_compare":
         code(f"for i in range({max(10, n // 20)}):").indent()
-        code("copy = SHARED_DICT.copy()",
-             "bad = [_plain(k) for k, v in copy.items() if _plain(k) != -1 and not _valid_value(k, v)]")
+        code(
+            "copy = SHARED_DICT.copy()",
+            "bad = [_plain(k) for k, v in copy.items() if _plain(k) != -1 and not _valid_value(k, v)]",
+        )
         code("check(not bad, 'dict copy consistent', detail=bad[:3])", "try:").indent()
         code("observe('dict copy equals the live dict', copy == SHARED_DICT, allowed={True, False})").dedent()
         code("except (RuntimeError, HostileError):").indent()
@@ -191,8 +208,10 @@ def _render_worker(code: Code, worker: Worker, index: int, scenario: Scenario) -
         code(f"found = SHARED_DICT.get(_key(i * 37 % {max(1, n)}), None)").dedent()
         code("except HostileError:").indent()
         code("continue").dedent()
-        code(f"check(found is None or _valid_value(i * 37 % {max(1, n)}, found), 'dict lookup consistent', "
-             "detail=_plain(found))").dedent()
+        code(
+            f"check(found is None or _valid_value(i * 37 % {max(1, n)}, found), 'dict lookup consistent', "
+            "detail=_plain(found))"
+        ).dedent()
     elif action in ("set_add", "set_discard_own"):
         code(f"elements = [_key(base + i) for i in range({n})]")
         code("for e in elements:").indent()
@@ -206,8 +225,9 @@ def _render_worker(code: Code, worker: Worker, index: int, scenario: Scenario) -
         code("elements = list(SHARED_SET)").dedent()
         code("except RuntimeError:").indent()
         code("continue").dedent()
-        code("check(all(type(_plain(e)) is int for e in elements), 'set elements are produced', "
-             "detail=len(elements))").dedent()
+        code(
+            "check(all(type(_plain(e)) is int for e in elements), 'set elements are produced', detail=len(elements))"
+        ).dedent()
     elif action == "set_compare":
         code(f"for i in range({max(10, n // 20)}):").indent()
         code("copy = SHARED_SET.copy()", "try:").indent()
@@ -264,11 +284,14 @@ def _render_expected(code: Code, name: str, ranges: list[tuple[int, int, int]]) 
 def _render_accounting(code: Code, scenario: Scenario, containers: list[str], hostile_factory: bool) -> None:
     """After the join: every produced value is somewhere, exactly once."""
     if "list" in containers:
-        _render_expected(code, "EXPECTED_LIST",
-                         _produced(scenario, ("append", "extend_comprehension", "iadd", "insert")))
+        _render_expected(
+            code, "EXPECTED_LIST", _produced(scenario, ("append", "extend_comprehension", "iadd", "insert"))
+        )
         code("found = collections.Counter(SHARED_LIST) + collections.Counter(POPPED)")
-        code("check(found == EXPECTED_LIST, 'no list item lost or duplicated', "
-             "detail=(sum(EXPECTED_LIST.values()), sum(found.values()), sorted((EXPECTED_LIST - found).elements())[:5]))")
+        code(
+            "check(found == EXPECTED_LIST, 'no list item lost or duplicated', "
+            "detail=(sum(EXPECTED_LIST.values()), sum(found.values()), sorted((EXPECTED_LIST - found).elements())[:5]))"
+        )
         code("emit('list items accounted', sum(found.values()))", "emit('list sum', sum(found.elements()))")
     if "dict" in containers:
         code("EXPECTED_DICT = {}")
@@ -277,11 +300,15 @@ def _render_accounting(code: Code, scenario: Scenario, containers: list[str], ho
                 kept = " if i % 3" if worker.action == "dict_delete_own" else ""  # keys[::3] deleted
                 for copy in range(worker.copies):
                     base = index * WORKER_SPAN + copy * SPAN
-                    code(f"EXPECTED_DICT.update(({base} + i, ({base} + i) * 7 + 1) "
-                         f"for i in range({worker.iterations}){kept})")
+                    code(
+                        f"EXPECTED_DICT.update(({base} + i, ({base} + i) * 7 + 1) "
+                        f"for i in range({worker.iterations}){kept})"
+                    )
         code("final = {_plain(k): _plain(v) for k, v in SHARED_DICT.items() if _plain(k) != -1}")
-        code("check(final == EXPECTED_DICT, 'dict holds exactly what was written', "
-             "detail=(len(final), len(EXPECTED_DICT)))")
+        code(
+            "check(final == EXPECTED_DICT, 'dict holds exactly what was written', "
+            "detail=(len(final), len(EXPECTED_DICT)))"
+        )
         code("emit('dict size', len(final))", "emit('dict checksum', sum(final.values()) % 1000003)")
     if "set" in containers:
         code("EXPECTED_SET = set()")
@@ -294,8 +321,10 @@ def _render_accounting(code: Code, scenario: Scenario, containers: list[str], ho
                     else:
                         code(f"EXPECTED_SET.update(range({base}, {base + worker.iterations}))")
         code("final_set = {_plain(e) for e in SHARED_SET if _plain(e) != -1}")
-        code("check(final_set == EXPECTED_SET, 'set holds exactly what was added', "
-             "detail=(len(final_set), len(EXPECTED_SET)))")
+        code(
+            "check(final_set == EXPECTED_SET, 'set holds exactly what was added', "
+            "detail=(len(final_set), len(EXPECTED_SET)))"
+        )
         code("emit('set size', len(final_set))")
     if "defaultdict" in containers:
         _render_expected(code, "EXPECTED_DD", _produced(scenario, ("dd_shared_append", "dd_own_append")))
@@ -307,18 +336,24 @@ def _render_accounting(code: Code, scenario: Scenario, containers: list[str], ho
             # A Python factory runs between the lookup and the store: two threads may
             # both create a list for one missing key, and one list is dropped.  That is
             # the language's semantics, so only "nothing invented" holds exactly.
-            code("check(not (found_dd - EXPECTED_DD), 'defaultdict holds only appended values', "
-                 "detail=sorted((found_dd - EXPECTED_DD).elements())[:5])")
+            code(
+                "check(not (found_dd - EXPECTED_DD), 'defaultdict holds only appended values', "
+                "detail=sorted((found_dd - EXPECTED_DD).elements())[:5])"
+            )
             code("emit('defaultdict keys', sorted(k for k in SHARED_DD if not isinstance(k, tuple)))")
         else:
-            code("check(found_dd == EXPECTED_DD, 'no defaultdict append lost', "
-                 "detail=(sum(EXPECTED_DD.values()), sum(found_dd.values())))")
+            code(
+                "check(found_dd == EXPECTED_DD, 'no defaultdict append lost', "
+                "detail=(sum(EXPECTED_DD.values()), sum(found_dd.values())))"
+            )
             code("emit('defaultdict values', sum(found_dd.values()))")
     if "deque" in containers:
         _render_expected(code, "EXPECTED_DQ", _produced(scenario, ("deque_append", "deque_appendleft")))
         code("found_dq = collections.Counter(SHARED_DQ) + collections.Counter(POPPED_DQ)")
-        code("check(found_dq == EXPECTED_DQ, 'no deque item lost or duplicated', "
-             "detail=(sum(EXPECTED_DQ.values()), sum(found_dq.values())))")
+        code(
+            "check(found_dq == EXPECTED_DQ, 'no deque item lost or duplicated', "
+            "detail=(sum(EXPECTED_DQ.values()), sum(found_dq.values())))"
+        )
         code("emit('deque items accounted', sum(found_dq.values()))")
     code("emit('workers', sorted(_IDS.items()))")
     # Hostile values die here, in a known place, not during interpreter shutdown.

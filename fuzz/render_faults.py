@@ -43,8 +43,16 @@ def _render_memory(code: Code, scenario: Scenario) -> None:
     code("if line.startswith('VmSize:'):").indent()
     code("return int(line.split()[1]) * 1024").dedent().dedent().dedent()
     code("return 0").dedent().blank()
-    code(f"_ready = [None] * {total}", f"_outcomes = [None] * {total}", f"_hits = [0] * {total}",
-         "_restored = [False]", "_limit_set = [False]", "_slot = [0]", "_slot_lock = threading.Lock()", "")
+    code(
+        f"_ready = [None] * {total}",
+        f"_outcomes = [None] * {total}",
+        f"_hits = [0] * {total}",
+        "_restored = [False]",
+        "_limit_set = [False]",
+        "_slot = [0]",
+        "_slot_lock = threading.Lock()",
+        "",
+    )
     # Under the limit anything may raise MemoryError, even a tuple or a lambda: the
     # workers preallocate what they touch and report with singletons only.
     code("def _poll(condition):").indent()
@@ -79,9 +87,12 @@ def _render_memory(code: Code, scenario: Scenario) -> None:
         code(f"observe('memory errors', _hits[me], allowed=set(range({scenario.settings['rounds']} + 1)))")
         code("return _hits[me]").dedent().blank()
     code("def _controller():").indent()
-    code("_poll(_all_ready)", "saved = resource.getrlimit(resource.RLIMIT_AS)",
-         f"limit = _vm_size() + {scenario.settings['headroom_mb']} * (1 << 20)",
-         "if saved[1] != resource.RLIM_INFINITY:").indent()
+    code(
+        "_poll(_all_ready)",
+        "saved = resource.getrlimit(resource.RLIMIT_AS)",
+        f"limit = _vm_size() + {scenario.settings['headroom_mb']} * (1 << 20)",
+        "if saved[1] != resource.RLIM_INFINITY:",
+    ).indent()
     code("limit = min(limit, saved[1])").dedent()
     code("lowered = (limit, saved[1])", "resource.setrlimit(resource.RLIMIT_AS, lowered)", "_limit_set[0] = True")
     code("while True:  # the controller may see MemoryError too: it must still lift the limit").indent()
@@ -126,15 +137,19 @@ def _render_recursion(code: Code, scenario: Scenario) -> None:
             code("except RecursionError:").indent()
             code("outcomes.add('RecursionError')").dedent()
             code("else:").indent()
-            code(f"check(_chain_length(node) == {depth} + i % 3 + 1, 'recursive __init__ complete', "
-                 "detail=_chain_length(node))", "outcomes.add('built')").dedent()
+            code(
+                f"check(_chain_length(node) == {depth} + i % 3 + 1, 'recursive __init__ complete', "
+                "detail=_chain_length(node))",
+                "outcomes.add('built')",
+            ).dedent()
         else:
             code(f"obj = _nest({depth // 4} + i % 3)").dedent()
             code("except RecursionError:").indent()
             code("outcomes.add('RecursionError')").dedent()
             code("else:").indent()
-            code(f"check(obj.links == {chain}, 'super() chain complete', detail=obj.links)",
-                 "outcomes.add('built')").dedent()
+            code(
+                f"check(obj.links == {chain}, 'super() chain complete', detail=obj.links)", "outcomes.add('built')"
+            ).dedent()
         code.dedent()
         code("for outcome in sorted(outcomes):").indent()
         code("observe('recursion outcome', outcome, allowed={'built', 'RecursionError'})").dedent()
@@ -169,6 +184,11 @@ def _render_lltrace(code: Code, scenario: Scenario) -> None:
     code(f"return threads({', '.join(w.name for w in scenario.workers for _ in range(w.copies))})").dedent()
     code("finally:").indent()
     code("del __lltrace__", "_restore_stdout()").dedent().dedent().blank()
-    code("sys.stdout.flush()", "_saved_stdout = os.dup(1)", "_null = os.open(os.devnull, os.O_WRONLY)",
-         "os.dup2(_null, 1)", "_results = _run_traced()")
+    code(
+        "sys.stdout.flush()",
+        "_saved_stdout = os.dup(1)",
+        "_null = os.open(os.devnull, os.O_WRONLY)",
+        "os.dup2(_null, 1)",
+        "_results = _run_traced()",
+    )
     code("emit('traced results', _results)")

@@ -9,7 +9,7 @@ from .scenario import Mutation, Scenario, Worker
 
 # Hook callbacks count calls racily and never raise: their counts depend on the schedule
 # and are only observed.
-SUPPORT = '''\
+SUPPORT = """\
 import os
 
 try:
@@ -142,7 +142,7 @@ def _adder(k):
 
 def _raiser(i):
     raise ValueError(i)
-'''
+"""
 
 LOCAL_DISABLE = ("PY_START", "PY_RETURN", "CALL", "LINE", "JUMP", "BRANCH")
 
@@ -152,8 +152,11 @@ def _work_lines(worker: Worker, scenario: Scenario) -> list[str]:
     work, lines = worker.params["work"], []
     base, sub = scenario.classes[0], scenario.classes[1]
     if "construct" in work:
-        lines += [f"base = {base.name}(i)", f"sub = {sub.name}(i)",
-                  "total += base.value + len(base.trace) + sub.value + len(sub.trace)"]
+        lines += [
+            f"base = {base.name}(i)",
+            f"sub = {sub.name}(i)",
+            "total += base.value + len(base.trace) + sub.value + len(sub.trace)",
+        ]
         lines += [f"total += base.{name} + sub.{name}" for name in sorted(base.class_attrs)]
         if base.property_factor is not None:
             lines.append(f"total += base.p_{base.name}")
@@ -164,15 +167,31 @@ def _work_lines(worker: Worker, scenario: Scenario) -> list[str]:
     if "append" in work:
         lines += ["store.append(i * 3)", "shared.append(i)"]
     if "dict_update" in work:
-        lines += ["table[i % 13] = table.get(i % 13, 0) + i", "table.update({'k%d' % (i % 5): i})",
-                  f"shared_dict[({worker.name!r}, i % 7)] = i % 7"]
+        lines += [
+            "table[i % 13] = table.get(i % 13, 0) + i",
+            "table.update({'k%d' % (i % 5): i})",
+            f"shared_dict[({worker.name!r}, i % 7)] = i % 7",
+        ]
     if "call" in work:
-        lines += [f"total += _fib({worker.params['depth']}) + _keywords(i, c=1) + _adder(i)(2)",
-                  "total += sum(_counter(3)) + len(sorted([i, 3, 1])) + sum(map(abs, (-1, 2)))"]
+        lines += [
+            f"total += _fib({worker.params['depth']}) + _keywords(i, c=1) + _adder(i)(2)",
+            "total += sum(_counter(3)) + len(sorted([i, 3, 1])) + sum(map(abs, (-1, 2)))",
+        ]
     if "exceptions" in work:
-        lines += ["try:", "    _raiser(i)", "except ValueError as exc:", "    total += exc.args[0]",
-                  "try:", "    int('x%d' % i)", "except ValueError:", "    total += 1",
-                  "try:", "    table[-1 - i]", "except KeyError:", "    total += 2"]
+        lines += [
+            "try:",
+            "    _raiser(i)",
+            "except ValueError as exc:",
+            "    total += exc.args[0]",
+            "try:",
+            "    int('x%d' % i)",
+            "except ValueError:",
+            "    total += 1",
+            "try:",
+            "    table[-1 - i]",
+            "except KeyError:",
+            "    total += 2",
+        ]
     return lines
 
 
@@ -269,8 +288,12 @@ def _render_finals(code: Code, scenario: Scenario) -> None:
     if "settrace_all_threads" in hooks:
         code("threading.settrace_all_threads(None)")
     code("sys.setprofile(None)", "sys.settrace(None)")
-    final = ["'profile': sys.getprofile()", "'trace': sys.gettrace()",
-             "'threading profile': threading.getprofile()", "'threading trace': threading.gettrace()"]
+    final = [
+        "'profile': sys.getprofile()",
+        "'trace': sys.gettrace()",
+        "'threading profile': threading.getprofile()",
+        "'threading trace': threading.gettrace()",
+    ]
     if "monitoring" in hooks:
         tool = scenario.settings["tool_id"]
         code(f"_monitoring_free({tool}, LOCAL_CODES, MONITORED)")
@@ -280,8 +303,10 @@ def _render_finals(code: Code, scenario: Scenario) -> None:
         code("if _testinternalcapi is not None and hasattr(_testinternalcapi, 'set_eval_frame_default'):").indent()
         code("_testinternalcapi.set_eval_frame_default()").dedent()
         code("observe('eval frame recorded calls', any(RECORDS), allowed={True, False})")
-        code("check(all(isinstance(name, str) for record in RECORDS for name in record[:200]), "
-             "'eval frame records function names')")
+        code(
+            "check(all(isinstance(name, str) for record in RECORDS for name in record[:200]), "
+            "'eval frame records function names')"
+        )
         code("RECORDS.clear()")
     if "stack_trampoline" in hooks:
         code("sys.deactivate_stack_trampoline()")
@@ -289,8 +314,7 @@ def _render_finals(code: Code, scenario: Scenario) -> None:
         code("os.unlink(PERF_MAP)").dedent()
         code("except FileNotFoundError:").indent()
         code("pass").dedent()
-        final += ["'trampoline active': sys.is_stack_trampoline_active()",
-                  "'perf map left': os.path.exists(PERF_MAP)"]
+        final += ["'trampoline active': sys.is_stack_trampoline_active()", "'perf map left': os.path.exists(PERF_MAP)"]
     if "gc" in hooks:
         code("gc.unfreeze()")
         final.append("'frozen': gc.get_freeze_count()")

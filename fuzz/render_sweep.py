@@ -195,13 +195,17 @@ def render_body(code: Code, scenario: Scenario) -> None:
         code(f"def _after_{index}():").indent()
         code(*(textwrap.dedent(operation["after"]).split("\n") if operation["after"] else ["pass"])).dedent().blank()
         names.append(operation["name"])
-    code("_saved_hook = sys.unraisablehook",
-         "sys.unraisablehook = _quiet_unraisable  # how many depends on the build's allocation counts",
-         "try:").indent()
+    code(
+        "_saved_hook = sys.unraisablehook",
+        "sys.unraisablehook = _quiet_unraisable  # how many depends on the build's allocation counts",
+        "try:",
+    ).indent()
     code("_swept = []")
     for index, name in enumerate(names):
-        code(f"_outcomes, _problems = _sweep({name!r}, _op_{index}, _after_{index}, "
-             f"{settings['start']}, {settings['count']}, {settings['span']})")
+        code(
+            f"_outcomes, _problems = _sweep({name!r}, _op_{index}, _after_{index}, "
+            f"{settings['start']}, {settings['count']}, {settings['span']})"
+        )
         code("_swept.append((_outcomes, _problems))")
     for index, operation in enumerate(mapping):
         code(f"def _map_{index}():").indent()
@@ -209,8 +213,10 @@ def render_body(code: Code, scenario: Scenario) -> None:
         code(f"def _map_after_{index}():").indent()
         code(*(textwrap.dedent(operation["after"]).split("\n") if operation["after"] else ["pass"])).dedent()
         documented = ", ".join(operation.get("errors", "").split()) + ("," if operation.get("errors") else "")
-        code(f"_swept.append(_under_limit({operation['name'] + ' (memory limit)'!r}, _map_{index}, "
-             f"_map_after_{index}, {settings['headrooms_mb']!r}, ({documented})))")
+        code(
+            f"_swept.append(_under_limit({operation['name'] + ' (memory limit)'!r}, _map_{index}, "
+            f"_map_after_{index}, {settings['headrooms_mb']!r}, ({documented})))"
+        )
         names.append(operation["name"] + " (memory limit)")
     code.dedent()
     code("finally:").indent()

@@ -269,7 +269,7 @@ def _register_atexit(code: Code, spec: dict, locked: bool) -> None:
 def _render_worker(code: Code, worker: Worker, locked: bool) -> None:
     params = worker.params
     names = [f"_class_error_{worker.name}_{k}" for k in range(len(params["class_errors"]))]
-    for name, spec in zip(names, params["class_errors"]):
+    for name, spec in zip(names, params["class_errors"], strict=False):
         _render_class_error(code, name, spec)
     code("@_worker", f"def {worker.name}():").indent()
     code(f"for i in range({worker.iterations}):").indent()
@@ -291,14 +291,19 @@ def render_body(code: Code, scenario: Scenario) -> None:
         # finalize registers its atexit hook on first use: do that before threads race.
         code("weakref.finalize(_Target(), int).detach()", "")
     main_errors = [f"_class_error_main_{k}" for k in range(len(settings["class_errors_main"]))]
-    for name, spec in zip(main_errors, settings["class_errors_main"]):
+    for name, spec in zip(main_errors, settings["class_errors_main"], strict=False):
         _render_class_error(code, name, spec)
     for worker in scenario.workers:
         _render_worker(code, worker, locked)
     expected = expected_counts(scenario)
     code(f"EXPECTED = {literal(expected)}")
-    code("GC_CALLBACKS = [" + ", ".join(f"_gc_callback_once({s['exc']}, {s['message']!r}, {s['shape']!r})"
-                                         for s in settings["gc_callbacks"]) + "]")
+    code(
+        "GC_CALLBACKS = ["
+        + ", ".join(
+            f"_gc_callback_once({s['exc']}, {s['message']!r}, {s['shape']!r})" for s in settings["gc_callbacks"]
+        )
+        + "]"
+    )
     code("gc.callbacks.extend(GC_CALLBACKS)")
     for spec in settings["atexit_main"]:
         _register_atexit(code, spec, False)

@@ -9,55 +9,109 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tandem.oracle.errors import CorpusError
 from tandem.oracle.model import Interpreter
 
-GENERATOR_VERSION = 3   # 3: the interleave family (a frozen plan in `plan`); 2: `faults` memory workers sized from the headroom
+GENERATOR_VERSION = (
+    3  # 3: the interleave family (a frozen plan in `plan`); 2: `faults` memory workers sized from the headroom
+)
 
 BUILTIN_BASES = ("object", "list", "dict", "Exception", "int")
 
 # Kinds of callables an __init__ can be swapped between (init-race family).
 INIT_KINDS = (
-    "function",        # module-level def
-    "closure",         # def inside a factory, capturing the tag
-    "lambda",          # lambda made inside a function
-    "builtin",         # object.__init__ (a slot wrapper)
-    "callable_object", # instance with __call__: not a descriptor, gets no self
-    "partial",         # functools.partial: a descriptor from 3.14 on, not before
-    "staticmethod",    # wrapper: called without self
-    "classmethod",     # wrapper: called with the class
-    "wrong_arity",     # fails at frame creation
-    "raises",          # raises a known exception
-    "returns_value",   # returns non-None: TypeError from type_call
-    "recursive",       # recurses to the limit: RecursionError
-    "defaults",        # its __defaults__ are changed under a warm call site
-    "kwdefaults",      # its __kwdefaults__ are changed under a warm call site
-    "code",            # its __code__ is swapped for another function's
+    "function",  # module-level def
+    "closure",  # def inside a factory, capturing the tag
+    "lambda",  # lambda made inside a function
+    "builtin",  # object.__init__ (a slot wrapper)
+    "callable_object",  # instance with __call__: not a descriptor, gets no self
+    "partial",  # functools.partial: a descriptor from 3.14 on, not before
+    "staticmethod",  # wrapper: called without self
+    "classmethod",  # wrapper: called with the class
+    "wrong_arity",  # fails at frame creation
+    "raises",  # raises a known exception
+    "returns_value",  # returns non-None: TypeError from type_call
+    "recursive",  # recurses to the limit: RecursionError
+    "defaults",  # its __defaults__ are changed under a warm call site
+    "kwdefaults",  # its __kwdefaults__ are changed under a warm call site
+    "code",  # its __code__ is swapped for another function's
 )
 
 MUTATION_OPS = (
     # init race
-    "set_init", "del_init", "set_new", "del_new", "set_defaults", "set_kwdefaults", "set_code",
+    "set_init",
+    "del_init",
+    "set_new",
+    "del_new",
+    "set_defaults",
+    "set_kwdefaults",
+    "set_code",
     # type and instance mutations
-    "set_class_attr", "del_class_attr", "set_bases", "set_class", "set_name", "set_qualname",
-    "set_func_name", "dict_replace", "dict_clear", "dict_update", "gc_collect",
+    "set_class_attr",
+    "del_class_attr",
+    "set_bases",
+    "set_class",
+    "set_name",
+    "set_qualname",
+    "set_func_name",
+    "dict_replace",
+    "dict_clear",
+    "dict_update",
+    "gc_collect",
     # hooks switched while threads run
-    "setprofile_all_threads", "settrace_all_threads", "monitoring_use", "monitoring_events",
-    "monitoring_local", "monitoring_restart", "monitoring_off", "monitoring_free", "trampoline",
-    "eval_frame_record", "gc_freeze", "gc_unfreeze",
+    "setprofile_all_threads",
+    "settrace_all_threads",
+    "monitoring_use",
+    "monitoring_events",
+    "monitoring_local",
+    "monitoring_restart",
+    "monitoring_off",
+    "monitoring_free",
+    "trampoline",
+    "eval_frame_record",
+    "gc_freeze",
+    "gc_unfreeze",
 )
 
 WORKER_ACTIONS = (
-    "construct", "read", "isinstance", "repr", "write_read",                       # class families
-    "append", "extend_comprehension", "iadd", "insert", "pop", "read_slices", "sort_snapshot",
-    "dict_write", "dict_delete_own", "dict_iterate", "dict_copy_compare", "dict_hostile_lookup",
-    "set_add", "set_discard_own", "set_iterate", "set_compare",
-    "dd_shared_append", "dd_own_append", "dd_assign_scratch",
-    "deque_append", "deque_appendleft", "deque_pop", "deque_popleft", "deque_rotate",  # containers
-    "unraisable", "hooked_work",                                                     # unraisable, hooks
-    "allocate", "recursive_init", "super_chain", "traced_construct",                 # faults
+    "construct",
+    "read",
+    "isinstance",
+    "repr",
+    "write_read",  # class families
+    "append",
+    "extend_comprehension",
+    "iadd",
+    "insert",
+    "pop",
+    "read_slices",
+    "sort_snapshot",
+    "dict_write",
+    "dict_delete_own",
+    "dict_iterate",
+    "dict_copy_compare",
+    "dict_hostile_lookup",
+    "set_add",
+    "set_discard_own",
+    "set_iterate",
+    "set_compare",
+    "dd_shared_append",
+    "dd_own_append",
+    "dd_assign_scratch",
+    "deque_append",
+    "deque_appendleft",
+    "deque_pop",
+    "deque_popleft",
+    "deque_rotate",  # containers
+    "unraisable",
+    "hooked_work",  # unraisable, hooks
+    "allocate",
+    "recursive_init",
+    "super_chain",
+    "traced_construct",  # faults
 )
 
 
@@ -74,7 +128,7 @@ class Capabilities:
     debug: bool = False
     specializer: bool = False
     testinternalcapi: bool = False
-    testcapi: bool = False             # _testcapi (set_nomemory: allocation-failure sweeps)
+    testcapi: bool = False  # _testcapi (set_nomemory: allocation-failure sweeps)
     stack_trampoline: bool = False
     monitoring: bool = True
     setprofile_all_threads: bool = True
@@ -91,52 +145,61 @@ class Capabilities:
     interpreter_paths: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     @staticmethod
-    def of(interpreter: Interpreter) -> "Capabilities":
+    def of(interpreter: Interpreter) -> Capabilities:
         f = interpreter.features
-        return Capabilities(version=interpreter.minor, free_threaded=interpreter.free_threaded,
-                            debug=interpreter.debug, specializer=f.specializer,
-                            testinternalcapi=f.testinternalcapi, testcapi=f.testcapi,
-                            address_limits=not interpreter.sanitizer,
-                            stack_trampoline=f.stack_trampoline,
-                            monitoring=f.monitoring, setprofile_all_threads=f.setprofile_all_threads,
-                            interpreter_paths=(interpreter.path,))
+        return Capabilities(
+            version=interpreter.minor,
+            free_threaded=interpreter.free_threaded,
+            debug=interpreter.debug,
+            specializer=f.specializer,
+            testinternalcapi=f.testinternalcapi,
+            testcapi=f.testcapi,
+            address_limits=not interpreter.sanitizer,
+            stack_trampoline=f.stack_trampoline,
+            monitoring=f.monitoring,
+            setprofile_all_threads=f.setprofile_all_threads,
+            interpreter_paths=(interpreter.path,),
+        )
 
     @staticmethod
-    def common(*interpreters: Interpreter) -> "Capabilities":
+    def common(*interpreters: Interpreter) -> Capabilities:
         """What every one of the interpreters offers (a program must run on all)."""
         caps = [Capabilities.of(i) for i in interpreters]
         return Capabilities(
-            version=min(c.version for c in caps), free_threaded=all(c.free_threaded for c in caps),
-            debug=any(c.debug for c in caps), specializer=any(c.specializer for c in caps),
+            version=min(c.version for c in caps),
+            free_threaded=all(c.free_threaded for c in caps),
+            debug=any(c.debug for c in caps),
+            specializer=any(c.specializer for c in caps),
             testinternalcapi=all(c.testinternalcapi for c in caps),
             testcapi=all(c.testcapi for c in caps),
             address_limits=all(c.address_limits for c in caps),
             stack_trampoline=all(c.stack_trampoline for c in caps),
             monitoring=all(c.monitoring for c in caps),
             setprofile_all_threads=all(c.setprofile_all_threads for c in caps),
-            interpreter_paths=tuple(p for c in caps for p in c.interpreter_paths))
+            interpreter_paths=tuple(p for c in caps for p in c.interpreter_paths),
+        )
 
 
 @dataclasses.dataclass
 class MetaSpec:
     name: str
-    override_call: bool = False    # __call__ records each construction, then calls super
-    custom_mro: bool = False       # mro() overridden (returns type.mro(cls))
+    override_call: bool = False  # __call__ records each construction, then calls super
+    custom_mro: bool = False  # mro() overridden (returns type.mro(cls))
 
 
 @dataclasses.dataclass
 class ClassSpec:
     name: str
-    bases: list[str]               # generated class names, or one builtin base for a root
-    builtin: str = "object"        # the builtin the hierarchy derives from
+    bases: list[str]  # generated class names, or one builtin base for a root
+    builtin: str = "object"  # the builtin the hierarchy derives from
     metaclass: str | None = None
     slots: list[str] | None = None
-    define_init: bool = True       # cooperative __init__(self, i) that calls super()
-    define_new: bool = False       # __new__ recording its call, cooperative
-    init_subclass: bool = False    # __init_subclass__ recording subclasses
+    define_init: bool = True  # cooperative __init__(self, i) that calls super()
+    define_new: bool = False  # __new__ recording its call, cooperative
+    init_subclass: bool = False  # __init_subclass__ recording subclasses
     class_attrs: dict[str, int] = dataclasses.field(default_factory=dict)
-    property_factor: int | None = None   # property p_<name> = value * factor
-    descriptor: bool = False       # data descriptor field d_<name> set by __init__ (stores 2x)
+    property_factor: int | None = None  # property p_<name> = value * factor
+    descriptor: bool = False  # data descriptor field d_<name> set by __init__ (stores 2x)
 
 
 @dataclasses.dataclass
@@ -144,32 +207,32 @@ class InitVersion:
     """One callable that can be installed as a class's __init__."""
 
     name: str
-    kind: str                      # one of INIT_KINDS
+    kind: str  # one of INIT_KINDS
     tag: str
 
 
 @dataclasses.dataclass
 class Mutation:
-    op: str                        # one of MUTATION_OPS
-    target: str                    # class, version or pool name
+    op: str  # one of MUTATION_OPS
+    target: str  # class, version or pool name
     args: list[Any] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
 class Worker:
     name: str
-    action: str                    # one of WORKER_ACTIONS
-    targets: list[str]             # class names it works on
+    action: str  # one of WORKER_ACTIONS
+    targets: list[str]  # class names it works on
     iterations: int
-    copies: int = 1                # threads running this worker
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)   # family-specific
+    copies: int = 1  # threads running this worker
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)  # family-specific
 
 
 @dataclasses.dataclass
 class Mutator:
     name: str
-    plan: list[Mutation]           # applied in order, round after round
-    rounds: int                    # upper bound; stops early when workers finish
+    plan: list[Mutation]  # applied in order, round after round
+    rounds: int  # upper bound; stops early when workers finish
     final: list[Mutation] = dataclasses.field(default_factory=list)  # restore a known state
 
 
@@ -182,18 +245,18 @@ class Scenario:
     metaclasses: list[MetaSpec] = dataclasses.field(default_factory=list)
     classes: list[ClassSpec] = dataclasses.field(default_factory=list)
     init_versions: list[InitVersion] = dataclasses.field(default_factory=list)
-    new_versions: list[str] = dataclasses.field(default_factory=list)    # tags of __new__ versions
-    race_class: str | None = None          # the class whose __init__/__new__ are mutated
-    race_base: str | None = None           # its base, whose __init__ may be mutated too
-    initial_init: str | None = None        # the version installed before the threads start
-    pool_size: int = 0                     # shared instances for type/instance mutations
+    new_versions: list[str] = dataclasses.field(default_factory=list)  # tags of __new__ versions
+    race_class: str | None = None  # the class whose __init__/__new__ are mutated
+    race_base: str | None = None  # its base, whose __init__ may be mutated too
+    initial_init: str | None = None  # the version installed before the threads start
+    pool_size: int = 0  # shared instances for type/instance mutations
     workers: list[Worker] = dataclasses.field(default_factory=list)
     mutators: list[Mutator] = dataclasses.field(default_factory=list)
     gc_between: bool = False
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)  # family-specific plan
     hostile: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # hostile objects used
-    notes: list[str] = dataclasses.field(default_factory=list)            # what the program does
-    plan: Any = None       # the family's own frozen plan (families with one: interleave)
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the program does
+    plan: Any = None  # the family's own frozen plan (families with one: interleave)
 
     # -- JSON -------------------------------------------------------------------------
 
@@ -208,12 +271,13 @@ class Scenario:
         return json.dumps(self.to_json(), sort_keys=True, indent=1)
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> "Scenario":
+    def from_json(data: dict[str, Any]) -> Scenario:
         try:
             version = data.get("generator_version")
             if not isinstance(version, int) or version > GENERATOR_VERSION:
-                raise CorpusError(f"scenario made by generator version {version!r}; "
-                                  f"this tandem understands up to {GENERATOR_VERSION}")
+                raise CorpusError(
+                    f"scenario made by generator version {version!r}; this tandem understands up to {GENERATOR_VERSION}"
+                )
             fields = dict(data)
             caps = dict(fields.pop("caps", {}))
             caps["version"] = tuple(caps.get("version", (3, 13)))
@@ -222,8 +286,9 @@ class Scenario:
             if plan is not None:
                 loader = PLAN_LOADERS.get(fields.get("family"))
                 if loader is None:
-                    raise CorpusError(f"family {fields.get('family')!r} has no plan loader (fuzz.family "
-                                      "registers them)")
+                    raise CorpusError(
+                        f"family {fields.get('family')!r} has no plan loader (fuzz.family registers them)"
+                    )
                 fields["plan"] = loader(plan)
             return Scenario(
                 caps=Capabilities(**caps),
@@ -231,18 +296,24 @@ class Scenario:
                 classes=[ClassSpec(**c) for c in fields.pop("classes", [])],
                 init_versions=[InitVersion(**v) for v in fields.pop("init_versions", [])],
                 workers=[Worker(**w) for w in fields.pop("workers", [])],
-                mutators=[Mutator(name=m["name"], rounds=m["rounds"],
-                                  plan=[Mutation(**x) for x in m["plan"]],
-                                  final=[Mutation(**x) for x in m.get("final", [])])
-                          for m in fields.pop("mutators", [])],
-                **fields)
+                mutators=[
+                    Mutator(
+                        name=m["name"],
+                        rounds=m["rounds"],
+                        plan=[Mutation(**x) for x in m["plan"]],
+                        final=[Mutation(**x) for x in m.get("final", [])],
+                    )
+                    for m in fields.pop("mutators", [])
+                ],
+                **fields,
+            )
         except CorpusError:
             raise
         except (TypeError, KeyError, ValueError, AttributeError) as exc:
             raise CorpusError(f"malformed scenario: {exc}") from None
 
     @staticmethod
-    def loads(text: str) -> "Scenario":
+    def loads(text: str) -> Scenario:
         try:
             data = json.loads(text)
         except ValueError as exc:

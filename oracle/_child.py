@@ -11,10 +11,10 @@ standalone exports (see `install()` / `run_path()`), so it must stay importable 
 of third-party imports.
 """
 
+import _signal as signal  # not `signal`: it imports enum, slow at start-up
 import builtins
 import faulthandler
 import os
-import _signal as signal  # not `signal`: it imports enum, slow at start-up
 import sys
 import threading
 import types
@@ -22,6 +22,7 @@ import types
 try:  # the C half of json: string escaping without importing json (and re, enum)
     from _json import encode_basestring as _encode_string
 except ImportError:  # pragma: no cover - every CPython has _json
+
     def _encode_string(text):
         out = ['"']
         for char in text:
@@ -34,21 +35,22 @@ except ImportError:  # pragma: no cover - every CPython has _json
         out.append('"')
         return "".join(out)
 
+
 HARNESS_VERSION = 1
-MAX_RECORDS_PER_KEY = 1000      # emits of one key kept; the rest are counted
-MAX_FAILURES_RECORDED = 5       # check() failures written per label; the rest counted
-MAX_TEXT = 20000                # characters of a repr/text kept in one record
+MAX_RECORDS_PER_KEY = 1000  # emits of one key kept; the rest are counted
+MAX_FAILURES_RECORDED = 5  # check() failures written per label; the rest counted
+MAX_TEXT = 20000  # characters of a repr/text kept in one record
 
 _report_fd = None
 _stacks_fd = None
-STACKS_NAME = "stacks.txt"      # executor.StallWatch reads it
-_standalone = False             # set by install() when there is no report file
+STACKS_NAME = "stacks.txt"  # executor.StallWatch reads it
+_standalone = False  # set by install() when there is no report file
 _write_lock = threading.RLock()
 _tls = threading.local()
 _emit_counts = {}
 _emit_dropped = {}
 _seen_observations = set()
-_counter_tables = []            # one {label: [passed, failed]} per thread, merged at the end
+_counter_tables = []  # one {label: [passed, failed]} per thread, merged at the end
 _failures_written = {}
 _real_stderr = sys.stderr
 
@@ -93,7 +95,9 @@ def _dumps(value):
     if isinstance(value, int):
         return int.__repr__(value)
     if isinstance(value, float):
-        return float.__repr__(value) if value == value and value not in (float("inf"), float("-inf")) else '"%r"' % value
+        return (
+            float.__repr__(value) if value == value and value not in (float("inf"), float("-inf")) else '"%r"' % value
+        )
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_dumps(item) for item in value) + "]"
     if isinstance(value, dict):
@@ -129,6 +133,7 @@ def _write(record):
 
 
 # -- the API ---------------------------------------------------------------------------
+
 
 def emit(key, value):
     """Record a result that must be identical on every interpreter and every schedule."""
@@ -181,8 +186,14 @@ def check(condition, label, detail=None):
         written = _failures_written.get(label, 0)
         _failures_written[label] = written + 1
     if written < MAX_FAILURES_RECORDED:
-        _write({"t": "check", "label": label, "detail": _safe_repr(detail) if detail is not None else "",
-                "thread": _thread_name()})
+        _write(
+            {
+                "t": "check",
+                "label": label,
+                "detail": _safe_repr(detail) if detail is not None else "",
+                "thread": _thread_name(),
+            }
+        )
     return False
 
 
@@ -221,6 +232,7 @@ def threads(*functions, timeout=None, names=None):
 
 
 # -- capture ---------------------------------------------------------------------------
+
 
 class _StderrRouter:
     """sys.stderr stand-in: writes from a thread that is formatting an unraisable event
@@ -273,15 +285,17 @@ def _unraisable_hook(unraisable):
     except BaseException:
         pass
     exc_type = unraisable.exc_type
-    _write({
-        "t": "unraisable",
-        "exc_type": _type_name(exc_type) if exc_type is not None else "",
-        "exc_message": _clip(_safe_str(unraisable.exc_value)),
-        "err_msg": _clip(unraisable.err_msg) if unraisable.err_msg is not None else "",
-        "object": _safe_repr(unraisable.object) if unraisable.object is not None else "",
-        "text": _clip(text),
-        "thread": _thread_name(),
-    })
+    _write(
+        {
+            "t": "unraisable",
+            "exc_type": _type_name(exc_type) if exc_type is not None else "",
+            "exc_message": _clip(_safe_str(unraisable.exc_value)),
+            "err_msg": _clip(unraisable.err_msg) if unraisable.err_msg is not None else "",
+            "object": _safe_repr(unraisable.object) if unraisable.object is not None else "",
+            "text": _clip(text),
+            "thread": _thread_name(),
+        }
+    )
 
 
 def _safe_str(value):
@@ -297,14 +311,22 @@ def _record_thread_exception(exc_type, exc_value, exc_tb, thread_name=None):
     if exc_type is SystemExit:
         return
     import traceback
+
     text = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
     name = thread_name or _thread_name()
     try:
         _real_stderr.write("Exception in thread %s:\n%s" % (name, text))
     except BaseException:
         pass
-    _write({"t": "thread_exception", "type": _type_name(exc_type),
-            "msg": _clip(_safe_str(exc_value)), "thread": name, "tb": _clip(text)})
+    _write(
+        {
+            "t": "thread_exception",
+            "type": _type_name(exc_type),
+            "msg": _clip(_safe_str(exc_value)),
+            "thread": name,
+            "tb": _clip(text),
+        }
+    )
 
 
 def _thread_excepthook(args):
@@ -334,8 +356,15 @@ def pause_for_inspection(label="pause"):
     _pauses += 1
     base = os.path.join(directory, "%d-%d" % (os.getpid(), _pauses))
     os.mkfifo(base + ".resume")
-    view = _dumps({"label": str(label), "pid": os.getpid(), "tid": threading.get_native_id(),
-                   "threads": threading.active_count(), "own": own})
+    view = _dumps(
+        {
+            "label": str(label),
+            "pid": os.getpid(),
+            "tid": threading.get_native_id(),
+            "threads": threading.active_count(),
+            "own": own,
+        }
+    )
     with open(base + ".tmp", "w", encoding="utf-8") as handle:
         handle.write(view)
     os.rename(base + ".tmp", base + ".json")
@@ -387,7 +416,7 @@ def record_specializations():
             _specializations_seen.update(specializations(vars(main)))
 
 
-_specialization_cache = []   # (names of specialized instructions, opcode table), built once
+_specialization_cache = []  # (names of specialized instructions, opcode table), built once
 
 
 def _specialization_tables():
@@ -397,6 +426,7 @@ def _specialization_tables():
     opcode table is None where those are not as expected (dis.get_instructions then)."""
     if not _specialization_cache:
         import dis
+
         families = getattr(dis, "_specializations", None) or {}
         wanted = {name for names in families.values() for name in names}
         try:
@@ -415,6 +445,7 @@ def _specialization_tables():
 
 def _specialized_by_dis(code, wanted):
     import dis
+
     return {i.opname for i in dis.get_instructions(code, adaptive=True)} & wanted
 
 
@@ -437,6 +468,7 @@ def specializations(namespace):
     """Names of specialized instructions present in the code reachable from namespace."""
     try:
         import dis
+
         wanted, table = _specialization_tables()
         if not wanted:
             return []
@@ -492,8 +524,9 @@ def install(report_path=None):
         if report_path and hasattr(signal, "SIGUSR2"):
             # ... and SIGUSR2 to look at an idle run's stacks (a deadlock?) without
             # touching its stderr: they go to stacks.txt next to the report.
-            _stacks_fd = os.open(os.path.join(os.path.dirname(report_path), STACKS_NAME),
-                                 os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            _stacks_fd = os.open(
+                os.path.join(os.path.dirname(report_path), STACKS_NAME), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+            )
             faulthandler.register(signal.SIGUSR2, file=_stacks_fd, all_threads=True, chain=False)
     sys.stderr = _StderrRouter(sys.stderr)
     sys.unraisablehook = _unraisable_hook
@@ -506,17 +539,19 @@ def install(report_path=None):
     # Paths the normalizer replaces: the stdlib (where os lives) and the directory of
     # compiled modules (where _json lives); sysconfig is not imported, it is slow.
     compiled = sys.modules.get("_json")
-    _write({
-        "t": "start",
-        "harness": HARNESS_VERSION,
-        "version": "%d.%d.%d" % sys.version_info[:3],
-        "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)(),
-        "debug": hasattr(sys, "gettotalrefcount"),
-        "prefix": sys.prefix,
-        "stdlib": os.path.dirname(os.__file__),
-        "platstdlib": os.path.dirname(getattr(compiled, "__file__", None) or os.__file__),
-        "pid": os.getpid(),
-    })
+    _write(
+        {
+            "t": "start",
+            "harness": HARNESS_VERSION,
+            "version": "%d.%d.%d" % sys.version_info[:3],
+            "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)(),
+            "debug": hasattr(sys, "gettotalrefcount"),
+            "prefix": sys.prefix,
+            "stdlib": os.path.dirname(os.__file__),
+            "platstdlib": os.path.dirname(getattr(compiled, "__file__", None) or os.__file__),
+            "pid": os.getpid(),
+        }
+    )
 
 
 def run_path(path):
@@ -548,9 +583,17 @@ def run_source(source, path):
         return status
     except BaseException as exc:
         import traceback
+
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        _write({"t": "exception", "type": _type_name(type(exc)), "msg": _clip(_safe_str(exc)),
-                "tb": _clip(text), "phase": "compile" if isinstance(exc, SyntaxError) else "run"})
+        _write(
+            {
+                "t": "exception",
+                "type": _type_name(type(exc)),
+                "msg": _clip(_safe_str(exc)),
+                "tb": _clip(text),
+                "phase": "compile" if isinstance(exc, SyntaxError) else "run",
+            }
+        )
         try:
             sys.excepthook(type(exc), exc, exc.__traceback__)
         except BaseException:
@@ -575,10 +618,11 @@ def serve():
     subprocess's returncode: negative for a signal).  The child becomes what a fresh
     harness process would be: own session, stdin from /dev/null, stdout/stderr to the
     given named pipes, the given cwd, environment and limits, then the program."""
-    import marshal
     # What every child imports (_serve_child, _exit_without_teardown), imported once here:
     # resource is an extension module, loaded from disk.
-    import _weakref, atexit, gc, io, resource  # noqa: F401,E401
+    import _weakref  # noqa: F401
+    import marshal
+
     # Modules the generated programs import (fuzz/render_base.PRELUDE and the family
     # bodies), imported once here rather than in every child: `re` alone costs 4-9 ms
     # per run.  A child differs from a fresh process only in what sys.modules already
@@ -595,6 +639,7 @@ def serve():
     global _prctl
     try:  # every child dies with the server (the server, with its host: oracle/executor.py)
         import ctypes
+
         _prctl = ctypes.CDLL(None).prctl
     except (ImportError, OSError, AttributeError):
         pass
@@ -626,6 +671,7 @@ def _serve_child(request):
     global _real_stderr, _feedback
     try:
         import io
+
         inherited = (dict(sys.modules), dict(vars(builtins)))  # what the program did not make
         os.setsid()  # born in the server's pids cgroup, if there is one (oracle/sandbox.py)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -641,8 +687,9 @@ def _serve_child(request):
             _prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: a run does not outlive its fork server
         apply_limits(request["limits"])
         for fd, name in ((1, "stdout"), (2, "stderr")):
-            stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
-                                      errors="backslashreplace", write_through=True)
+            stream = io.TextIOWrapper(
+                io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True
+            )
             setattr(sys, name, stream)
             setattr(sys, "__%s__" % name, stream)
         sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
@@ -682,8 +729,9 @@ def _exit_without_teardown(status, inherited):
     import atexit
     from _weakref import ref
     from gc import collect  # bound here: gc itself may be a module this child made, cleared below
+
     modules_before, builtins_before = inherited
-    if not isinstance(status, int) or not -2 ** 31 <= status < 2 ** 31:
+    if not isinstance(status, int) or not -(2**31) <= status < 2**31:
         sys.exit(status)
     try:
         threading._shutdown()
@@ -696,8 +744,18 @@ def _exit_without_teardown(status, inherited):
     kept_ids = {id(m) for m in kept}
     namespace = vars(builtins)
     namespace["_"] = None
-    for name in ("path", "argv", "ps1", "ps2", "last_exc", "last_type", "last_value", "last_traceback",
-                 "__interactivehook__", "meta_path"):
+    for name in (
+        "path",
+        "argv",
+        "ps1",
+        "ps2",
+        "last_exc",
+        "last_type",
+        "last_value",
+        "last_traceback",
+        "__interactivehook__",
+        "meta_path",
+    ):
         setattr(sys, name, None)
     for name in ("stdin", "stdout", "stderr"):
         setattr(sys, name, getattr(sys, "__%s__" % name, None))
@@ -744,8 +802,8 @@ def _clear_module_dict(namespace):
 
 
 CGROUP_GATE = "TANDEM_CGROUP_GATE"
-LIMITS = "TANDEM_LIMITS"   # a fresh run's limits: "RLIMIT_AS=N,RLIMIT_FSIZE=N,RLIMIT_NPROC=N"
-_prctl = None              # libc's prctl, in a fork server (see serve)
+LIMITS = "TANDEM_LIMITS"  # a fresh run's limits: "RLIMIT_AS=N,RLIMIT_FSIZE=N,RLIMIT_NPROC=N"
+_prctl = None  # libc's prctl, in a fork server (see serve)
 
 
 def apply_limits(limits):
@@ -754,6 +812,7 @@ def apply_limits(limits):
     the hard limit inherited), so that the program cannot raise it again; no core files;
     a write past RLIMIT_FSIZE fails with EFBIG instead of killing with SIGXFSZ."""
     import resource
+
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     for name, value in limits.items():
         if value > 0:
@@ -770,6 +829,7 @@ def _await_cgroup(name, patience=5.0):
     (nor fork) before.  After `patience` seconds it starts anyway; the environment
     marker still finds its processes."""
     import time
+
     needle = "/" + name
     deadline = time.monotonic() + patience
     while time.monotonic() < deadline:

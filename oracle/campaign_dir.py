@@ -23,7 +23,7 @@ from . import store
 from .errors import CorpusError, TandemError
 from .model import Bucket, Verdict, to_jsonable
 
-LAYOUT_VERSION = 2          # 2: bucket runs/hits/status, unconfirmed/<id>/ buckets
+LAYOUT_VERSION = 2  # 2: bucket runs/hits/status, unconfirmed/<id>/ buckets
 FINDINGS = "findings"
 UNCONFIRMED = "unconfirmed"
 QUEUE = "queue"
@@ -51,18 +51,26 @@ class CampaignInfo:
         return dict(dataclasses.asdict(self), families=list(self.families))
 
     @staticmethod
-    def from_json(data: dict[str, Any], where: str = "campaign.json") -> "CampaignInfo":
+    def from_json(data: dict[str, Any], where: str = "campaign.json") -> CampaignInfo:
         if int(data.get("layout", 1)) > LAYOUT_VERSION:
-            raise TandemError(f"{where}: campaign layout {data.get('layout')} is newer than this tandem "
-                              f"understands ({LAYOUT_VERSION})")
+            raise TandemError(
+                f"{where}: campaign layout {data.get('layout')} is newer than this tandem "
+                f"understands ({LAYOUT_VERSION})"
+            )
         try:
             return CampaignInfo(
-                target=data["target"], target_path=data.get("target_path", ""),
-                target_version=data.get("target_version", ""), oracle=data["oracle"],
-                oracle_path=data.get("oracle_path", ""), oracle_version=data.get("oracle_version", ""),
-                families=tuple(data.get("families", ())), seed=int(data.get("seed", 0)),
+                target=data["target"],
+                target_path=data.get("target_path", ""),
+                target_version=data.get("target_version", ""),
+                oracle=data["oracle"],
+                oracle_path=data.get("oracle_path", ""),
+                oracle_version=data.get("oracle_version", ""),
+                families=tuple(data.get("families", ())),
+                seed=int(data.get("seed", 0)),
                 target_description=data.get("target_description", ""),
-                oracle_description=data.get("oracle_description", ""), layout=int(data.get("layout", 1)))
+                oracle_description=data.get("oracle_description", ""),
+                layout=int(data.get("layout", 1)),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise TandemError(f"{where}: malformed ({exc})") from None
 

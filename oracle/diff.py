@@ -8,7 +8,7 @@ way (invalid case), then divergent exceptions, results and unraisable events.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import sanitizer_report
 from .model import Difference, Kind, Observation, Side, Unraisable, Verdict
@@ -53,8 +53,7 @@ def _process_verdict(target: Observation, oracle: Observation) -> Verdict | None
     side = Side.of(target.crash is not None, oracle.crash is not None)
     headline = (target.crash or oracle.crash).headline
     differences = (Difference("process", _crash_text(target), _crash_text(oracle)),)
-    return Verdict(kind, side, f"{kind.value} on {side.value}: {_clip(headline, 160)}", differences,
-                   target, oracle)
+    return Verdict(kind, side, f"{kind.value} on {side.value}: {_clip(headline, 160)}", differences, target, oracle)
 
 
 def _crash_text(observation: Observation) -> str:
@@ -80,13 +79,17 @@ def _sanitizer_verdict(target: Observation, oracle: Observation, kind: Kind) -> 
     reports = found_target or found_oracle
     known = sum(1 for o in (target, oracle) for r in o.sanitizer_reports if r.known)
     more = f" (+{len(reports) - 1} more)" if len(reports) > 1 else ""
-    summary = (f"{kind.value} on {side.value}: {_clip(reports[0].identity(), 200)}{more}"
-               + (f"; {known} known race(s) labelled" if known else ""))
+    summary = f"{kind.value} on {side.value}: {_clip(reports[0].identity(), 200)}{more}" + (
+        f"; {known} known race(s) labelled" if known else ""
+    )
     differences = tuple(
-        Difference(f"{kind.value} {index + 1}/{len(reports)}: {_clip(report.identity(), 200)}",
-                   report.describe() if report in found_target else "not reported",
-                   report.describe() if report in found_oracle else "not reported")
-        for index, report in enumerate(found_target + [r for r in found_oracle if r not in found_target]))
+        Difference(
+            f"{kind.value} {index + 1}/{len(reports)}: {_clip(report.identity(), 200)}",
+            report.describe() if report in found_target else "not reported",
+            report.describe() if report in found_oracle else "not reported",
+        )
+        for index, report in enumerate(found_target + [r for r in found_oracle if r not in found_target])
+    )
     return Verdict(kind, side, summary, differences, target, oracle)
 
 
@@ -102,53 +105,87 @@ def compare(target: Observation, oracle: Observation) -> Verdict:
     if target.violations or oracle.violations:
         side = Side.of(bool(target.violations), bool(oracle.violations))
         differences = tuple(
-            Difference(f"check {label!r}",
-                       _violation_text(target, label), _violation_text(oracle, label))
-            for label in sorted({v[0] for v in target.violations + oracle.violations}))
+            Difference(f"check {label!r}", _violation_text(target, label), _violation_text(oracle, label))
+            for label in sorted({v[0] for v in target.violations + oracle.violations})
+        )
         first = (target.violations or oracle.violations)[0]
-        return Verdict(Kind.INVARIANT_VIOLATION, side,
-                       f"invariant violated on {side.value}: {_clip(first[0], 120)} ({first[1]} failure(s))",
-                       differences, target, oracle)
+        return Verdict(
+            Kind.INVARIANT_VIOLATION,
+            side,
+            f"invariant violated on {side.value}: {_clip(first[0], 120)} ({first[1]} failure(s))",
+            differences,
+            target,
+            oracle,
+        )
 
     if target.exception is not None and target.exception == oracle.exception:
-        return Verdict(Kind.INVALID_CASE, Side.BOTH,
-                       f"both sides reject the program: {_describe_exception(target.exception)}",
-                       (), target, oracle)
+        return Verdict(
+            Kind.INVALID_CASE,
+            Side.BOTH,
+            f"both sides reject the program: {_describe_exception(target.exception)}",
+            (),
+            target,
+            oracle,
+        )
 
     differences = []
     if target.exception != oracle.exception:
-        differences.append(Difference("uncaught exception", _describe_exception(target.exception),
-                                      _describe_exception(oracle.exception)))
+        differences.append(
+            Difference(
+                "uncaught exception", _describe_exception(target.exception), _describe_exception(oracle.exception)
+            )
+        )
     only_target, only_oracle = _multiset_difference(target.thread_exceptions, oracle.thread_exceptions)
     if only_target or only_oracle:
-        differences.append(Difference(
-            "thread exceptions",
-            _clip("; ".join(f"{n}x {t}: {m}" for (t, m), n in sorted(only_target.items())) or "none extra"),
-            _clip("; ".join(f"{n}x {t}: {m}" for (t, m), n in sorted(only_oracle.items())) or "none extra")))
+        differences.append(
+            Difference(
+                "thread exceptions",
+                _clip("; ".join(f"{n}x {t}: {m}" for (t, m), n in sorted(only_target.items())) or "none extra"),
+                _clip("; ".join(f"{n}x {t}: {m}" for (t, m), n in sorted(only_oracle.items())) or "none extra"),
+            )
+        )
     if differences:
-        target_extra = target.exception is not None and oracle.exception is None or bool(only_target)
-        oracle_extra = oracle.exception is not None and target.exception is None or bool(only_oracle)
+        target_extra = (target.exception is not None and oracle.exception is None) or bool(only_target)
+        oracle_extra = (oracle.exception is not None and target.exception is None) or bool(only_oracle)
         side = Side.of(target_extra, oracle_extra) if (target_extra != oracle_extra) else Side.TARGET
-        return Verdict(Kind.EXCEPTION_DIVERGENCE, side,
-                       f"exceptions differ: {differences[0].what}", tuple(differences), target, oracle)
+        return Verdict(
+            Kind.EXCEPTION_DIVERGENCE,
+            side,
+            f"exceptions differ: {differences[0].what}",
+            tuple(differences),
+            target,
+            oracle,
+        )
 
     differences = _result_differences(target, oracle)
     if differences:
-        return Verdict(Kind.RESULT_DIVERGENCE, Side.TARGET,
-                       f"results differ: {', '.join(d.what for d in differences[:3])}",
-                       tuple(differences), target, oracle)
+        return Verdict(
+            Kind.RESULT_DIVERGENCE,
+            Side.TARGET,
+            f"results differ: {', '.join(d.what for d in differences[:3])}",
+            tuple(differences),
+            target,
+            oracle,
+        )
 
     exact = same_minor(target, oracle)
     only_target, only_oracle = _multiset_difference(
-        (_unraisable_key(e, exact) for e in target.unraisable),
-        (_unraisable_key(e, exact) for e in oracle.unraisable))
+        (_unraisable_key(e, exact) for e in target.unraisable), (_unraisable_key(e, exact) for e in oracle.unraisable)
+    )
     if only_target or only_oracle:
+
         def show(counter: Counter) -> str:
             return _clip(" || ".join(f"{n}x {key[-1]}" for key, n in sorted(counter.items())) or "none extra", 600)
+
         rule = "exact text" if exact else "canonical wording (cross-version)"
-        return Verdict(Kind.UNRAISABLE_DIVERGENCE, Side.TARGET,
-                       f"unraisable events differ ({rule})",
-                       (Difference("unraisable", show(only_target), show(only_oracle)),), target, oracle)
+        return Verdict(
+            Kind.UNRAISABLE_DIVERGENCE,
+            Side.TARGET,
+            f"unraisable events differ ({rule})",
+            (Difference("unraisable", show(only_target), show(only_oracle)),),
+            target,
+            oracle,
+        )
 
     return Verdict(Kind.AGREE, Side.NONE, "agree", (), target, oracle)
 
@@ -170,8 +207,13 @@ def _result_differences(target: Observation, oracle: Observation) -> list[Differ
     if target.exit_code != oracle.exit_code:
         differences.append(Difference("exit status", str(target.exit_code), str(oracle.exit_code)))
     if target.stdout != oracle.stdout:
-        differences.append(Difference("stdout", _first_difference(target.stdout, oracle.stdout),
-                                      _first_difference(oracle.stdout, target.stdout)))
+        differences.append(
+            Difference(
+                "stdout",
+                _first_difference(target.stdout, oracle.stdout),
+                _first_difference(oracle.stdout, target.stdout),
+            )
+        )
     return differences
 
 
@@ -183,18 +225,19 @@ def _show_values(values: tuple[str, ...] | None) -> str:
 
 def _first_difference(mine: str, theirs: str) -> str:
     """The region of `mine` around the first character where it departs from `theirs`."""
-    index = next((i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b), min(len(mine), len(theirs)))
+    index = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), min(len(mine), len(theirs)))
     start = max(0, index - 40)
-    return f"@{index}: {mine[start:index + 80]!r}"
+    return f"@{index}: {mine[start : index + 80]!r}"
 
 
 def format_verdict(verdict: Verdict, target_name: str = "target", oracle_name: str = "oracle") -> str:
     """The human-readable form: headline, then what each side did where they differ."""
-    lines = [f"verdict: {verdict.kind.value} (side: {verdict.side.value})",
-             f"  {verdict.summary}"]
+    lines = [f"verdict: {verdict.kind.value} (side: {verdict.side.value})", f"  {verdict.summary}"]
     if verdict.runs > 1:
-        lines.append(f"  reproduced {describe_rate(verdict.reproductions, verdict.runs)}"
-                     + (": flaky, no re-run showed it again" if verdict.flaky else ""))
+        lines.append(
+            f"  reproduced {describe_rate(verdict.reproductions, verdict.runs)}"
+            + (": flaky, no re-run showed it again" if verdict.flaky else "")
+        )
     elif verdict.deadlock:
         lines.append("  confirmed by its stacks (every thread waiting), not re-run")
     width = max(len(target_name), len(oracle_name))

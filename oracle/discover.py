@@ -26,8 +26,8 @@ import re
 from pathlib import Path
 
 from .errors import InterpreterError
-from .model import Interpreter
 from .interpreters import probe
+from .model import Interpreter
 
 # python3.13, python3.13t, python3.13d, python3.13td, python3.13-dbg
 VERSIONED = re.compile(r"^python3\.\d+(t|d|td|-dbg)?$")
@@ -39,7 +39,7 @@ class Found:
     """One discovered executable: its source, and either the probe or why it is unusable."""
 
     path: str
-    source: str                          # "pyenv", "uv", "build", "path", "prefix"
+    source: str  # "pyenv", "uv", "build", "path", "prefix"
     interpreter: Interpreter | None = None
     problem: str = ""
     name: str = ""
@@ -71,16 +71,23 @@ def _best_in_bin(bin_dir: Path) -> list[Path]:
 def pyenv_candidates() -> list[Path]:
     root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     versions = root / "versions"
-    return [p for version in sorted(versions.iterdir()) for p in _best_in_bin(version / "bin")] \
-        if versions.is_dir() else []
+    return (
+        [p for version in sorted(versions.iterdir()) for p in _best_in_bin(version / "bin")]
+        if versions.is_dir()
+        else []
+    )
 
 
 def uv_candidates() -> list[Path]:
     base = os.environ.get("UV_PYTHON_INSTALL_DIR") or os.path.join(
-        os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share", "uv", "python")
+        os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share", "uv", "python"
+    )
     root = Path(base)
-    return [p for install in sorted(root.iterdir()) if install.is_dir() for p in _best_in_bin(install / "bin")] \
-        if root.is_dir() else []
+    return (
+        [p for install in sorted(root.iterdir()) if install.is_dir() for p in _best_in_bin(install / "bin")]
+        if root.is_dir()
+        else []
+    )
 
 
 def build_candidates(directory: Path) -> list[Path]:

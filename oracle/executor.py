@@ -8,6 +8,7 @@ capture of stdout/stderr.  Nothing here judges the result.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import json
 import linecache
@@ -40,12 +41,12 @@ BASE_ENV = {
     "PYTHONNOUSERSITE": "1",
 }
 READ_CHUNK = 1 << 16
-STACKS_NAME = "stacks.txt"           # where the harness dumps stacks on SIGUSR2 (_child.py)
-STALL_EVERY = 1.5                    # seconds between looks at an idle run
-STALL_GRACE = 0.5                    # seconds for the last stack dump of a stalled run
-IDLE_TICKS = 2                       # CPU clock ticks (1/100 s) a look may see and still call it idle
-CGROUP_GATE = "TANDEM_CGROUP_GATE"   # the harness waits to be in this cgroup (_child.py)
-LIMITS_ENV = "TANDEM_LIMITS"         # the limits the harness applies (_child.apply_limits)
+STACKS_NAME = "stacks.txt"  # where the harness dumps stacks on SIGUSR2 (_child.py)
+STALL_EVERY = 1.5  # seconds between looks at an idle run
+STALL_GRACE = 0.5  # seconds for the last stack dump of a stalled run
+IDLE_TICKS = 2  # CPU clock ticks (1/100 s) a look may see and still call it idle
+CGROUP_GATE = "TANDEM_CGROUP_GATE"  # the harness waits to be in this cgroup (_child.py)
+LIMITS_ENV = "TANDEM_LIMITS"  # the limits the harness applies (_child.apply_limits)
 
 
 class _Bounded:
@@ -72,7 +73,7 @@ class _Bounded:
             self.tail_size -= len(self.tail.popleft())
 
     def captured(self) -> Captured:
-        tail = b"".join(self.tail)[-self.tail_limit:] if self.tail_limit > 0 else b""
+        tail = b"".join(self.tail)[-self.tail_limit :] if self.tail_limit > 0 else b""
         return Captured(head=bytes(self.head), tail=tail, total=self.total)
 
 
@@ -104,6 +105,7 @@ def limit_request(limits: Limits) -> dict[str, int]:
 def _load_prctl():
     try:
         import ctypes
+
         return ctypes.CDLL(None, use_errno=True).prctl
     except (ImportError, OSError, AttributeError):
         return None
@@ -163,28 +165,39 @@ def parse_report(data: bytes) -> tuple[tuple[dict, ...], bool]:
 def _remove_perf_map(pid: int) -> None:
     """sys.activate_stack_trampoline("perf") writes /tmp/perf-<pid>.map (always /tmp);
     a run that died before cleaning up must not leave it behind."""
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(f"/tmp/perf-{pid}.map")
-    except OSError:
-        pass
 
 
 def _kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 # -- deadlocks ---------------------------------------------------------------------------
 
-STACK_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ [^\n]*\(most recent call first\):\n"
-                          r"((?:  .*\n?)*)", re.M)
+STACK_THREAD = re.compile(
+    r"^(?:Current thread|Thread) 0x[0-9a-f]+ [^\n]*\(most recent call first\):\n"
+    r"((?:  .*\n?)*)",
+    re.M,
+)
 STACK_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)', re.M)
 # Library functions a thread waits in: untimed unless their line names a timeout; a join
 # counts either way (a timed join in a deadlock ends in the harness's join timeout).
-WAITING_FUNCTIONS = frozenset({"wait", "wait_for", "acquire", "_acquire_restore", "get", "put", "__enter__",
-                               "join", "_wait_for_tstate_lock", "_shutdown"})
+WAITING_FUNCTIONS = frozenset(
+    {
+        "wait",
+        "wait_for",
+        "acquire",
+        "_acquire_restore",
+        "get",
+        "put",
+        "__enter__",
+        "join",
+        "_wait_for_tstate_lock",
+        "_shutdown",
+    }
+)
 JOINS = frozenset({"join", "_wait_for_tstate_lock", "_shutdown"})
 WAITING_LINE = re.compile(r"^\s*(?:async\s+)?with\b|\.(?:acquire|join|wait|wait_for|get|put)\(\s*\)")
 
@@ -192,9 +205,10 @@ WAITING_LINE = re.compile(r"^\s*(?:async\s+)?with\b|\.(?:acquire|join|wait|wait_
 def parse_stacks(text: str) -> tuple[tuple[tuple[str, int, str], ...], ...]:
     """faulthandler's all-thread dump -> per thread, its frames (file, line, function),
     innermost first; a thread with no Python frame has none."""
-    return tuple(tuple((m.group("file"), int(m.group("line")), m.group("func"))
-                       for m in STACK_FRAME.finditer(block.group(1)))
-                 for block in STACK_THREAD.finditer(text))
+    return tuple(
+        tuple((m.group("file"), int(m.group("line")), m.group("func")) for m in STACK_FRAME.finditer(block.group(1)))
+        for block in STACK_THREAD.finditer(text)
+    )
 
 
 def all_waiting(stacks, program: str, source: str, line_of=linecache.getline) -> bool:
@@ -284,8 +298,14 @@ class StallWatch:
             return parse_stacks(handle.read().decode("utf-8", "replace")) or None
 
 
-def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
-        *, feedback: bool = False, wrapper: tuple[str, ...] = ()) -> RawRun:
+def run(
+    case: Case,
+    interpreter: Interpreter,
+    limits: Limits = Limits(),
+    *,
+    feedback: bool = False,
+    wrapper: tuple[str, ...] = (),
+) -> RawRun:
     """Run `case` on `interpreter`; never raises for anything the program does.
     `feedback` asks for the specialized instructions the program reached (see
     wants_specializations).  `wrapper` prefixes the command (a debugger: see
@@ -324,8 +344,9 @@ def wants_specializations(interpreter: Interpreter, feedback: bool) -> bool:
     return feedback and interpreter.features.specializer
 
 
-def _run_env(workdir: Path, case: Case, box: Box, feedback: bool,
-             interpreter: Interpreter | None = None) -> dict[str, str]:
+def _run_env(
+    workdir: Path, case: Case, box: Box, feedback: bool, interpreter: Interpreter | None = None
+) -> dict[str, str]:
     env = scrubbed_env(workdir, case.environment)
     env.update(box.env)
     if interpreter is not None and interpreter.sanitizer:
@@ -335,8 +356,9 @@ def _run_env(workdir: Path, case: Case, box: Box, feedback: bool,
     return env
 
 
-def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, feedback: bool,
-            wrapper: tuple[str, ...] = ()) -> RawRun:
+def _run_in(
+    root: Path, case: Case, interpreter: Interpreter, limits: Limits, feedback: bool, wrapper: tuple[str, ...] = ()
+) -> RawRun:
     workdir, program, report = _prepare(root, case)
     box = Box(limits.processes)
     env = _run_env(workdir, case, box, feedback, interpreter)
@@ -353,8 +375,14 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     started = time.monotonic()
     try:
         process = subprocess.Popen(
-            argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_preexec(None if late else box),
+            argv,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=_preexec(None if late else box),
         )
     except OSError as exc:
         box.close()
@@ -365,37 +393,64 @@ def _run_in(root: Path, case: Case, interpreter: Interpreter, limits: Limits, fe
     err = _Bounded(limits.output_head, limits.output_tail)
     launched = _Fresh(process)
     try:
-        watch = StallWatch(process.pid, root, program, case.source,
-                           dataclasses.replace(limits, stall_after=0) if wrapper else limits, started)
+        watch = StallWatch(
+            process.pid,
+            root,
+            program,
+            case.source,
+            dataclasses.replace(limits, stall_after=0) if wrapper else limits,
+            started,
+        )
         returncode, timed_out, stall = _supervise(
-            launched, {process.stdout.fileno(): out, process.stderr.fileno(): err}, limits, started, watch)
+            launched, {process.stdout.fileno(): out, process.stderr.fileno(): err}, limits, started, watch
+        )
     finally:
         duration = time.monotonic() - started
         launched.close()
         _kill_group(process.pid)  # stray children and daemons of the run die with it,
-        box.close()               # and so do those that left the process group
+        box.close()  # and so do those that left the process group
         _remove_perf_map(process.pid)
     return _raw_run(interpreter, argv, returncode, timed_out, stall, duration, out, err, report, root, box)
 
 
-def _raw_run(interpreter: Interpreter, argv, returncode: int | None, timed_out: bool, stall: str, duration: float,
-             out: _Bounded, err: _Bounded, report: Path, root: Path, box: Box) -> RawRun:
+def _raw_run(
+    interpreter: Interpreter,
+    argv,
+    returncode: int | None,
+    timed_out: bool,
+    stall: str,
+    duration: float,
+    out: _Bounded,
+    err: _Bounded,
+    report: Path,
+    root: Path,
+    box: Box,
+) -> RawRun:
     """What a run left, fresh or forked: a hang has no exit status, a signal is negative."""
     records, damaged = read_report(report)
     return RawRun(
-        interpreter=interpreter.name, version=interpreter.version, argv=tuple(argv),
+        interpreter=interpreter.name,
+        version=interpreter.version,
+        argv=tuple(argv),
         returncode=None if timed_out else returncode,
         signal=-returncode if returncode is not None and returncode < 0 and not timed_out else None,
-        timed_out=timed_out, duration=duration, stdout=out.captured(), stderr=err.captured(), records=records,
-        report_damaged=damaged, workdir=str(root), run_id=box.id, stall=stall,
+        timed_out=timed_out,
+        duration=duration,
+        stdout=out.captured(),
+        stderr=err.captured(),
+        records=records,
+        report_damaged=damaged,
+        workdir=str(root),
+        run_id=box.id,
+        stall=stall,
         sanitizer_log=sanitizers.read_logs(root) if interpreter.sanitizer else "",
     )
 
 
 # -- one run, two launchers ------------------------------------------------------------
 
-DRAIN = 1.0            # seconds to read a run's output after its end (a survivor may hold a pipe)
-KILL_PATIENCE = 10.0   # seconds for the end of a run after SIGKILL to its group
+DRAIN = 1.0  # seconds to read a run's output after its end (a survivor may hold a pipe)
+KILL_PATIENCE = 10.0  # seconds for the end of a run after SIGKILL to its group
 
 
 class _Fresh:
@@ -457,8 +512,9 @@ class _Forked:
         raise HarnessError(f"the fork server of {self.server.interpreter.name} lost its child")
 
 
-def _supervise(launched, streams: dict[int, _Bounded], limits: Limits, started: float,
-               watch: StallWatch) -> tuple[int | None, bool, str]:
+def _supervise(
+    launched, streams: dict[int, _Bounded], limits: Limits, started: float, watch: StallWatch
+) -> tuple[int | None, bool, str]:
     """The one state machine of a run, fresh or forked: read its output until it ends;
     past the deadline, or once its stacks show a deadlock or a thread idle forever
     (StallWatch), dump all stacks (SIGUSR1: faulthandler) and kill its group after the
@@ -479,13 +535,14 @@ def _supervise(launched, streams: dict[int, _Bounded], limits: Limits, started: 
                 launched.settle()
         if ended_at is not None and (not streams or now - ended_at >= DRAIN):
             return code, timed_out, stall
-        if ended_at is None and kill_at is None and (
-                (deadline is not None and now >= deadline) or (stall := watch.stalled(now))):
+        if (
+            ended_at is None
+            and kill_at is None
+            and ((deadline is not None and now >= deadline) or (stall := watch.stalled(now)))
+        ):
             timed_out = True
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(launched.pid, signal.SIGUSR1)  # faulthandler: dump all stacks
-            except ProcessLookupError:
-                pass
             kill_at = now + (min(limits.grace, STALL_GRACE) if stall else limits.grace)
         if ended_at is None and kill_at is not None and give_up_at is None and now >= kill_at:
             _kill_group(launched.pid)
@@ -512,6 +569,7 @@ def _supervise(launched, streams: dict[int, _Bounded], limits: Limits, started: 
 
 # -- fork server -----------------------------------------------------------------------
 
+
 class _Fifos:
     """A forked run's stdout and stderr: named pipes in its directory, read by the host
     like a fresh process's pipes (unbounded for the program, head and tail kept), not
@@ -520,12 +578,14 @@ class _Fifos:
 
     def __init__(self, root: Path, limits: Limits):
         self.paths = (root / "stdout", root / "stderr")
-        self.sinks = (_Bounded(limits.output_head, limits.output_tail),
-                      _Bounded(limits.output_head, limits.output_tail))
+        self.sinks = (
+            _Bounded(limits.output_head, limits.output_tail),
+            _Bounded(limits.output_head, limits.output_tail),
+        )
         self.open: dict[int, _Bounded] = {}
         self.held: list[int] = []
         try:
-            for path, sink in zip(self.paths, self.sinks):
+            for path, sink in zip(self.paths, self.sinks, strict=True):
                 os.mkfifo(path, 0o600)
                 self.open[os.open(path, os.O_RDONLY | os.O_NONBLOCK)] = sink
                 self.held.append(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
@@ -569,9 +629,9 @@ class ForkServer:
     def __init__(self, interpreter: Interpreter):
         self.interpreter = interpreter
         self.process: subprocess.Popen | None = None
-        self.home: Box | None = None   # the server's cgroup, where its children are born
-        self._pending = b""   # bytes read from the server past the last whole line
-        self.gone = False     # the server closed its stdout (it died)
+        self.home: Box | None = None  # the server's cgroup, where its children are born
+        self._pending = b""  # bytes read from the server past the last whole line
+        self.gone = False  # the server closed its stdout (it died)
 
     def _start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
@@ -579,9 +639,15 @@ class ForkServer:
             env = scrubbed_env(Path("/"))
             self.home = Box()
             self.process = subprocess.Popen(
-                [self.interpreter.path, "-P", "-s", "-B", str(HARNESS), "--server"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/", start_new_session=True,
-                preexec_fn=die_with_parent)
+                [self.interpreter.path, "-P", "-s", "-B", str(HARNESS), "--server"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                cwd="/",
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
             # Moved before its first request, so before it forks anything (sandbox.py).
             self.home.adopt(self.process.pid)
             self._pending, self.gone = b"", False
@@ -655,14 +721,32 @@ class ForkServer:
             output.close()
             box.close()
 
-    def _run_boxed(self, root: Path, case: Case, limits: Limits, feedback: bool, teardown: bool, box: Box,
-                   output: _Fifos, workdir: Path, program: Path, report: Path) -> RawRun:
+    def _run_boxed(
+        self,
+        root: Path,
+        case: Case,
+        limits: Limits,
+        feedback: bool,
+        teardown: bool,
+        box: Box,
+        output: _Fifos,
+        workdir: Path,
+        program: Path,
+        report: Path,
+    ) -> RawRun:
         import marshal
 
         env = _run_env(workdir, case, box, feedback)
-        request = {"program": str(program), "report": str(report), "cwd": str(workdir), "env": env,
-                   "teardown": teardown, "stdout": str(output.paths[0]), "stderr": str(output.paths[1]),
-                   "limits": limit_request(limits)}
+        request = {
+            "program": str(program),
+            "report": str(report),
+            "cwd": str(workdir),
+            "env": env,
+            "teardown": teardown,
+            "stdout": str(output.paths[0]),
+            "stderr": str(output.paths[1]),
+            "limits": limit_request(limits),
+        }
         payload = marshal.dumps(request, 4)
         process = self.process  # started by _run_in, together with the cgroup of `box`
         started = time.monotonic()
@@ -678,15 +762,29 @@ class ForkServer:
         pid = int(answer.split()[1])
         watch = StallWatch(pid, root, program, case.source, limits, started)
         try:
-            returncode, timed_out, stall = _supervise(_Forked(self, pid, output), dict(output.open), limits,
-                                                      started, watch)
+            returncode, timed_out, stall = _supervise(
+                _Forked(self, pid, output), dict(output.open), limits, started, watch
+            )
         finally:
             duration = time.monotonic() - started
             _kill_group(pid)
             _remove_perf_map(pid)
         out, err = output.sinks
         if returncode == 125 and b"tandem fork server child failed" in err.head:
-            raise HarnessError(f"the fork server of {self.interpreter.name} could not set up a child: "
-                               + bytes(err.head).decode(errors="replace")[:500])
-        return _raw_run(self.interpreter, harness_argv(self.interpreter, report, program), returncode, timed_out,
-                        stall, duration, out, err, report, root, box)
+            raise HarnessError(
+                f"the fork server of {self.interpreter.name} could not set up a child: "
+                + bytes(err.head).decode(errors="replace")[:500]
+            )
+        return _raw_run(
+            self.interpreter,
+            harness_argv(self.interpreter, report, program),
+            returncode,
+            timed_out,
+            stall,
+            duration,
+            out,
+            err,
+            report,
+            root,
+            box,
+        )

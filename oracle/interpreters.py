@@ -30,7 +30,7 @@ BUILD_MARKER = "tandem-build.json"
 PROBE_TIMEOUT = 60.0
 
 # Runs inside the candidate interpreter; prints one JSON object.  Keep it 3.11-compatible.
-PROBE_SOURCE = r'''
+PROBE_SOURCE = r"""
 import json, os, sys, sysconfig
 info = {
     "implementation": sys.implementation.name,
@@ -93,7 +93,7 @@ except Exception:
     pass
 info["features"] = features
 print(json.dumps(info))
-'''
+"""
 
 
 def cache_root() -> Path:
@@ -110,6 +110,7 @@ def interpreters_dir() -> Path:
 
 # -- probing ---------------------------------------------------------------------------
 
+
 def _probe_key(path: Path) -> str:
     stat = path.stat()
     material = f"{path}\0{stat.st_ino}\0{stat.st_size}\0{stat.st_mtime_ns}\0{len(PROBE_SOURCE)}"
@@ -117,31 +118,45 @@ def _probe_key(path: Path) -> str:
 
 
 def _run_probe(path: Path) -> dict[str, Any]:
-    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
-           # a sanitizer build must answer, not fail on a leak or a start-up race
-           "ASAN_OPTIONS": "detect_leaks=0", "TSAN_OPTIONS": "exitcode=0:report_bugs=0"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        # a sanitizer build must answer, not fail on a leak or a start-up race
+        "ASAN_OPTIONS": "detect_leaks=0",
+        "TSAN_OPTIONS": "exitcode=0:report_bugs=0",
+    }
     try:
-        proc = subprocess.run([str(path), "-I", "-c", PROBE_SOURCE], capture_output=True,
-                              timeout=PROBE_TIMEOUT, env=env, cwd="/")
+        proc = subprocess.run(
+            [str(path), "-I", "-c", PROBE_SOURCE], capture_output=True, timeout=PROBE_TIMEOUT, env=env, cwd="/"
+        )
         if proc.returncode != 0 and b"unexpected memory mapping" in proc.stderr and shutil.which("setarch"):
             # gcc's TSan runtime on a kernel randomizing more mmap bits: the executor
             # runs such a build under `setarch -R` (oracle/sanitizers.py), so does the probe
-            proc = subprocess.run([shutil.which("setarch") or "setarch", os.uname().machine, "-R", str(path), "-I",
-                                   "-c", PROBE_SOURCE], capture_output=True, timeout=PROBE_TIMEOUT, env=env, cwd="/")
+            proc = subprocess.run(
+                [shutil.which("setarch") or "setarch", os.uname().machine, "-R", str(path), "-I", "-c", PROBE_SOURCE],
+                capture_output=True,
+                timeout=PROBE_TIMEOUT,
+                env=env,
+                cwd="/",
+            )
     except subprocess.TimeoutExpired as exc:
         raise InterpreterError(f"{path}: did not answer the probe within {PROBE_TIMEOUT:.0f}s") from exc
     except OSError as exc:
         raise InterpreterError(f"{path}: cannot be executed: {exc.strerror}") from exc
     if proc.returncode < 0:
-        raise InterpreterError(f"{path}: crashed at start-up (signal {-proc.returncode}); "
-                               f"stderr: {proc.stderr.decode(errors='replace')[-500:].strip()}")
+        raise InterpreterError(
+            f"{path}: crashed at start-up (signal {-proc.returncode}); "
+            f"stderr: {proc.stderr.decode(errors='replace')[-500:].strip()}"
+        )
     try:
         info = json.loads(proc.stdout.decode().strip().splitlines()[-1])
         info["version_info"] = tuple(info["version_info"])
     except (ValueError, IndexError, KeyError, UnicodeDecodeError):
         tail = (proc.stderr or proc.stdout).decode(errors="replace")[-300:].strip()
-        raise InterpreterError(f"{path}: is not a Python interpreter tandem can use "
-                               f"(exit {proc.returncode}; {tail or 'no output'})") from None
+        raise InterpreterError(
+            f"{path}: is not a Python interpreter tandem can use (exit {proc.returncode}; {tail or 'no output'})"
+        ) from None
     return info
 
 
@@ -167,20 +182,29 @@ def probe(path: str | os.PathLike, name: str | None = None, origin: str = "path"
         info = _run_probe(resolved)
         atomic_write_text(cache, json.dumps(info))
     if info["implementation"] == "cpython" and tuple(info["version_info"][:2]) < MIN_VERSION:
-        raise InterpreterError(f"{resolved}: Python {'.'.join(map(str, info['version_info']))} "
-                               f"is too old; tandem's harness needs >= 3.11")
+        raise InterpreterError(
+            f"{resolved}: Python {'.'.join(map(str, info['version_info']))} is too old; tandem's harness needs >= 3.11"
+        )
     feature_names = {f.name for f in dataclasses.fields(Features)}
     features = Features(**{k: bool(v) for k, v in info.get("features", {}).items() if k in feature_names})
     version_info = tuple(int(x) for x in info["version_info"])
     return Interpreter(
-        name=name or str(resolved), path=str(resolved), version=".".join(map(str, version_info)),
-        version_info=version_info, free_threaded=bool(info["free_threaded"]), debug=bool(info["debug"]),
-        implementation=info["implementation"], abiflags=info.get("abiflags", ""), features=features,
-        origin=origin, sanitizer=str(info.get("sanitizer", "")),
+        name=name or str(resolved),
+        path=str(resolved),
+        version=".".join(map(str, version_info)),
+        version_info=version_info,
+        free_threaded=bool(info["free_threaded"]),
+        debug=bool(info["debug"]),
+        implementation=info["implementation"],
+        abiflags=info.get("abiflags", ""),
+        features=features,
+        origin=origin,
+        sanitizer=str(info.get("sanitizer", "")),
     )
 
 
 # -- configuration ---------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:
@@ -189,9 +213,9 @@ class Config:
     interpreters: dict[str, str]
     target: str = DEFAULT_TARGET
     oracle: str = DEFAULT_ORACLE
-    path: Path | None = None             # the tandem.toml that `add` writes to
-    source_url: str | None = None        # [provision] source_url: a release-tarball mirror
-    scheduler: str | None = None         # [cluster] scheduler: the Dask scheduler of `tandem fuzz`
+    path: Path | None = None  # the tandem.toml that `add` writes to
+    source_url: str | None = None  # [provision] source_url: a release-tarball mirror
+    scheduler: str | None = None  # [cluster] scheduler: the Dask scheduler of `tandem fuzz`
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -214,13 +238,19 @@ def _section(data: dict[str, Any], path: Path) -> tuple[dict[str, str], dict[str
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) in [defaults]: {', '.join(sorted(unknown))}")
     provision = data.get("provision", {})
-    if not isinstance(provision, dict) or set(provision) - {"source_url"} or not all(
-            isinstance(v, str) for v in provision.values()):
+    if (
+        not isinstance(provision, dict)
+        or set(provision) - {"source_url"}
+        or not all(isinstance(v, str) for v in provision.values())
+    ):
         raise ConfigError(f"{path}: [provision] may only set source_url (a string)")
     cluster = data.get("cluster", {})
-    if not isinstance(cluster, dict) or set(cluster) - {"scheduler"} or not all(
-            isinstance(v, str) for v in cluster.values()):
-        raise ConfigError(f"{path}: [cluster] takes one key, scheduler = \"tcp://HOST:8786\"")
+    if (
+        not isinstance(cluster, dict)
+        or set(cluster) - {"scheduler"}
+        or not all(isinstance(v, str) for v in cluster.values())
+    ):
+        raise ConfigError(f'{path}: [cluster] takes one key, scheduler = "tcp://HOST:8786"')
     if "scheduler" in cluster:
         defaults = {**defaults, "scheduler": cluster["scheduler"]}
     unknown = set(data) - {"interpreters", "defaults", "provision", "cluster"}
@@ -243,18 +273,23 @@ def load_config(directory: Path | None = None, explicit: Path | None = None) -> 
             found, chosen = _section(tool, pyproject)
             interpreters.update(found)
             defaults.update(chosen)
-    config_path = explicit or (Path(os.environ["TANDEM_CONFIG"]) if os.environ.get("TANDEM_CONFIG")
-                               else directory / "tandem.toml")
+    config_path = explicit or (
+        Path(os.environ["TANDEM_CONFIG"]) if os.environ.get("TANDEM_CONFIG") else directory / "tandem.toml"
+    )
     if explicit is not None and not config_path.is_file():
         raise ConfigError(f"config file does not exist: {config_path}")
     if config_path.is_file():
         found, chosen = _section(_read_toml(config_path), config_path)
         interpreters.update(found)
         defaults.update(chosen)
-    return Config(interpreters=interpreters, target=defaults.get("target", DEFAULT_TARGET),
-                  oracle=defaults.get("oracle", DEFAULT_ORACLE), path=config_path,
-                  source_url=os.environ.get("TANDEM_SOURCE_URL") or defaults.get("source_url"),
-                  scheduler=defaults.get("scheduler"))
+    return Config(
+        interpreters=interpreters,
+        target=defaults.get("target", DEFAULT_TARGET),
+        oracle=defaults.get("oracle", DEFAULT_ORACLE),
+        path=config_path,
+        source_url=os.environ.get("TANDEM_SOURCE_URL") or defaults.get("source_url"),
+        scheduler=defaults.get("scheduler"),
+    )
 
 
 def _toml_string(value: str) -> str:
@@ -264,9 +299,15 @@ def _toml_string(value: str) -> str:
 def save_config(config: Config) -> Path:
     """Write the tandem.toml part of `config` atomically (comments are not preserved)."""
     assert config.path is not None
-    lines = ["# tandem configuration (written by `tandem interpreters add`)", "", "[defaults]",
-             f"target = {_toml_string(config.target)}", f"oracle = {_toml_string(config.oracle)}", "",
-             "[interpreters]"]
+    lines = [
+        "# tandem configuration (written by `tandem interpreters add`)",
+        "",
+        "[defaults]",
+        f"target = {_toml_string(config.target)}",
+        f"oracle = {_toml_string(config.oracle)}",
+        "",
+        "[interpreters]",
+    ]
     for name in sorted(config.interpreters):
         lines.append(f"{_toml_string(name)} = {_toml_string(config.interpreters[name])}")
     if config.source_url and config.source_url != os.environ.get("TANDEM_SOURCE_URL"):
@@ -291,6 +332,7 @@ def add_interpreter(config: Config, name: str, path: str) -> tuple[Config, Inter
 
 
 # -- provisioned builds ----------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Build:
@@ -322,8 +364,7 @@ def provisioned_builds(root: Path | None = None) -> list[Build]:
                 continue
             try:
                 meta = json.loads(marker.read_text())
-                builds.append(Build(meta["version"], meta["variant"], entry,
-                                    entry / meta["python"], meta))
+                builds.append(Build(meta["version"], meta["variant"], entry, entry / meta["python"], meta))
             except (ValueError, KeyError, OSError):
                 continue
     builds.sort(key=lambda b: (b.version_tuple, b.variant), reverse=True)
@@ -341,6 +382,7 @@ def provisioned_names(builds: Iterable[Build]) -> dict[str, Build]:
 
 
 # -- lookup ----------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
@@ -360,7 +402,7 @@ def known(config: Config) -> list[Entry]:
     for name, build in builds.items():
         if name not in config.interpreters:
             by_build.setdefault(build.key, []).append(name)
-    for key, names in by_build.items():
+    for _key, names in by_build.items():
         names.sort(key=lambda n: (len(n), n))
         entries.append(Entry(names[0], str(builds[names[0]].python), "provisioned", tuple(names[1:])))
     return entries
@@ -376,8 +418,7 @@ def resolve(name: str, config: Config) -> Interpreter:
     if os.sep in name or Path(name).exists() or shutil.which(name):
         return probe(name, name=name, origin="path")
     choices = sorted(set(config.interpreters) | set(builds))
-    hint = (f"known: {', '.join(choices)}" if choices
-            else "none is provisioned yet: run `tandem interpreters provision`")
+    hint = f"known: {', '.join(choices)}" if choices else "none is provisioned yet: run `tandem interpreters provision`"
     if name in VARIANTS:
         hint = f"variant {name!r} is not provisioned: run `tandem interpreters provision --variant {name}`"
     raise InterpreterError(f"unknown interpreter {name!r} ({hint})")

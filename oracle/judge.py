@@ -13,12 +13,12 @@ a hang either way; the floor decides whether on both sides).
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from . import diff, executor, normalize
 from .model import Case, Interpreter, Limits, RawRun, Verdict
 
-HANG_FLOOR = 20.0   # a loaded machine can make a debug run 10x slower than the release one
+HANG_FLOOR = 20.0  # a loaded machine can make a debug run 10x slower than the release one
 HANG_MULTIPLE = 10.0
 
 Runner = Callable[[Case, Limits], RawRun]
@@ -35,8 +35,9 @@ def adapted(limits: Limits, other_seconds: float | None, slowdown: float = 1.0) 
     return dataclasses.replace(limits, deadline=min(limits.deadline * scale, wanted * scale))
 
 
-def judge_with(case: Case, run_target: Runner, run_oracle: Runner, limits: Limits = Limits(),
-               slowdown: float = 1.0) -> Verdict:
+def judge_with(
+    case: Case, run_target: Runner, run_oracle: Runner, limits: Limits = Limits(), slowdown: float = 1.0
+) -> Verdict:
     """Oracle first with `limits`, then the target with the adapted deadline."""
     oracle = normalize.observe(run_oracle(case, limits))
     target_limits = adapted(limits, None if oracle.outcome == "hang" else oracle.duration, slowdown)
@@ -44,7 +45,12 @@ def judge_with(case: Case, run_target: Runner, run_oracle: Runner, limits: Limit
     return diff.compare(target, oracle)
 
 
-def judge_once(case: Case, target: Interpreter, oracle: Interpreter, limits: Limits = Limits(),
-               feedback: bool = False) -> Verdict:
-    return judge_with(case, lambda c, lim: executor.run(c, target, lim, feedback=feedback),
-                      lambda c, lim: executor.run(c, oracle, lim, feedback=feedback), limits)
+def judge_once(
+    case: Case, target: Interpreter, oracle: Interpreter, limits: Limits = Limits(), feedback: bool = False
+) -> Verdict:
+    return judge_with(
+        case,
+        lambda c, lim: executor.run(c, target, lim, feedback=feedback),
+        lambda c, lim: executor.run(c, oracle, lim, feedback=feedback),
+        limits,
+    )

@@ -20,10 +20,10 @@ class Kind(str, enum.Enum):
 
     ASSERTION = "assertion"
     FATAL_ERROR = "fatal_error"
-    MEMORY_ERROR = "memory_error"      # an AddressSanitizer report (use-after-free, overflow, ...)
+    MEMORY_ERROR = "memory_error"  # an AddressSanitizer report (use-after-free, overflow, ...)
     CRASH = "crash"
     HANG = "hang"
-    DATA_RACE = "data_race"            # a ThreadSanitizer report not in the known-races list
+    DATA_RACE = "data_race"  # a ThreadSanitizer report not in the known-races list
     INVARIANT_VIOLATION = "invariant_violation"
     EXCEPTION_DIVERGENCE = "exception_divergence"
     RESULT_DIVERGENCE = "result_divergence"
@@ -59,7 +59,7 @@ class Side(str, enum.Enum):
     NONE = "none"
 
     @staticmethod
-    def of(target: bool, oracle: bool) -> "Side":
+    def of(target: bool, oracle: bool) -> Side:
         if target and oracle:
             return Side.BOTH
         if target:
@@ -73,14 +73,14 @@ class Side(str, enum.Enum):
 class Features:
     """What an interpreter offers that later stages may use."""
 
-    specializer: bool = False          # adaptive specialization observed at run time
-    testinternalcapi: bool = False     # `import _testinternalcapi` works
-    testcapi: bool = False             # `import _testcapi` works
-    stack_trampoline: bool = False     # sys.activate_stack_trampoline("perf") works
-    monitoring: bool = False           # sys.monitoring exists (3.12+)
+    specializer: bool = False  # adaptive specialization observed at run time
+    testinternalcapi: bool = False  # `import _testinternalcapi` works
+    testcapi: bool = False  # `import _testcapi` works
+    stack_trampoline: bool = False  # sys.activate_stack_trampoline("perf") works
+    monitoring: bool = False  # sys.monitoring exists (3.12+)
     setprofile_all_threads: bool = False  # threading.setprofile_all_threads (3.12+)
-    ctypes: bool = False               # `import ctypes` works
-    eval_frame_hook: bool = False      # _testinternalcapi.set_eval_frame_* (PEP 523)
+    ctypes: bool = False  # `import ctypes` works
+    eval_frame_hook: bool = False  # _testinternalcapi.set_eval_frame_* (PEP 523)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,15 +89,15 @@ class Interpreter:
 
     name: str
     path: str
-    version: str                       # "3.13.15"
+    version: str  # "3.13.15"
     version_info: tuple[int, int, int]
-    free_threaded: bool                # built with Py_GIL_DISABLED
-    debug: bool                        # built with Py_DEBUG
+    free_threaded: bool  # built with Py_GIL_DISABLED
+    debug: bool  # built with Py_DEBUG
     implementation: str = "cpython"
     abiflags: str = ""
     features: Features = Features()
-    origin: str = "user"               # "provisioned", "config", "path"
-    sanitizer: str = ""                # "thread" or "address" when built with one
+    origin: str = "user"  # "provisioned", "config", "path"
+    sanitizer: str = ""  # "thread" or "address" when built with one
 
     @property
     def minor(self) -> tuple[int, int]:
@@ -119,15 +119,15 @@ class Interpreter:
 class Limits:
     """Resource limits for one run. A limit of 0 means "no limit"."""
 
-    deadline: float = 60.0             # seconds of wall time before the run is a hang
-    address_space: int = 8 << 30       # RLIMIT_AS bytes
-    file_size: int = 256 << 20         # RLIMIT_FSIZE bytes
-    processes: int = 256               # RLIMIT_NPROC
-    output_head: int = 1 << 20         # bytes kept from the start of stdout/stderr
-    output_tail: int = 64 << 10        # bytes kept from the end of stdout/stderr
-    grace: float = 2.0                 # seconds between the stack dump and SIGKILL
-    stall_after: float = 3.0           # idle this long, a run's stacks are looked at (0: never)
-    idle_limit: float = 20.0           # idle with the same stacks this long: a hang (0: never)
+    deadline: float = 60.0  # seconds of wall time before the run is a hang
+    address_space: int = 8 << 30  # RLIMIT_AS bytes
+    file_size: int = 256 << 20  # RLIMIT_FSIZE bytes
+    processes: int = 256  # RLIMIT_NPROC
+    output_head: int = 1 << 20  # bytes kept from the start of stdout/stderr
+    output_tail: int = 64 << 10  # bytes kept from the end of stdout/stderr
+    grace: float = 2.0  # seconds between the stack dump and SIGKILL
+    stall_after: float = 3.0  # idle this long, a run's stacks are looked at (0: never)
+    idle_limit: float = 20.0  # idle with the same stacks this long: a hang (0: never)
 
 
 # A program may declare start-up environment it needs, in its leading comment lines:
@@ -158,9 +158,9 @@ class Case:
 
     source: str
     name: str = "case"
-    scenario: dict[str, Any] | None = None      # the IR, when generated
-    env: tuple[tuple[str, str], ...] = ()       # extra environment (e.g. PYTHON_LLTRACE)
-    meta: tuple[tuple[str, str], ...] = ()      # origin, family, seed, ...
+    scenario: dict[str, Any] | None = None  # the IR, when generated
+    env: tuple[tuple[str, str], ...] = ()  # extra environment (e.g. PYTHON_LLTRACE)
+    meta: tuple[tuple[str, str], ...] = ()  # origin, family, seed, ...
 
     @property
     def meta_dict(self) -> dict[str, str]:
@@ -196,34 +196,34 @@ class Captured:
 class RawRun:
     """Everything one subprocess run recorded, before any interpretation."""
 
-    interpreter: str                   # Interpreter.name
+    interpreter: str  # Interpreter.name
     version: str
     argv: tuple[str, ...]
-    returncode: int | None             # None when killed by us after a hang
-    signal: int | None                 # terminating signal number, if any
+    returncode: int | None  # None when killed by us after a hang
+    signal: int | None  # terminating signal number, if any
     timed_out: bool
     duration: float
     stdout: Captured
     stderr: Captured
     records: tuple[dict[str, Any], ...]  # the harness report, one dict per JSON line
-    report_damaged: bool = False       # a line of the report did not parse
-    workdir: str = ""                  # the run's temporary directory (gone afterwards)
-    run_id: str = ""                   # the run's containment id (TANDEM_RUN, oracle/sandbox.py)
-    stall: str = ""                    # ended before its deadline: "deadlock" (every thread waiting,
-                                       # the same stacks twice) or "idle" (no CPU, the same stacks
-                                       # for Limits.idle_limit seconds)
-    sanitizer_log: str = ""            # what a sanitizer runtime reported (its log files, in order)
+    report_damaged: bool = False  # a line of the report did not parse
+    workdir: str = ""  # the run's temporary directory (gone afterwards)
+    run_id: str = ""  # the run's containment id (TANDEM_RUN, oracle/sandbox.py)
+    stall: str = ""  # ended before its deadline: "deadlock" (every thread waiting,
+    # the same stacks twice) or "idle" (no CPU, the same stacks
+    # for Limits.idle_limit seconds)
+    sanitizer_log: str = ""  # what a sanitizer runtime reported (its log files, in order)
 
 
 @dataclasses.dataclass(frozen=True)
 class CrashInfo:
     """Why a process did not finish on its own."""
 
-    kind: Kind                         # one of PROCESS_KINDS
-    headline: str                      # "SIGSEGV", "Fatal Python error: ...", ...
-    assertion: tuple[str, str, str] | None = None   # (file, function, condition)
-    python_frames: tuple[str, ...] = ()             # top Python frames of the dump
-    native_frames: tuple[str, ...] = ()             # top C frames, when the build dumps them
+    kind: Kind  # one of PROCESS_KINDS
+    headline: str  # "SIGSEGV", "Fatal Python error: ...", ...
+    assertion: tuple[str, str, str] | None = None  # (file, function, condition)
+    python_frames: tuple[str, ...] = ()  # top Python frames of the dump
+    native_frames: tuple[str, ...] = ()  # top C frames, when the build dumps them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,8 +234,8 @@ class Unraisable:
     exc_message: str
     err_msg: str
     object: str
-    text: str                          # what the default hook printed, normalized
-    canonical: str                     # version-independent form (see normalize.WORDING_RULES)
+    text: str  # what the default hook printed, normalized
+    canonical: str  # version-independent form (see normalize.WORDING_RULES)
     thread: str = ""
 
 
@@ -245,30 +245,30 @@ class Observation:
 
     interpreter: str
     version: str
-    outcome: str                       # "exit", "signal", "hang"
+    outcome: str  # "exit", "signal", "hang"
     exit_code: int | None
     signal: str | None
     crash: CrashInfo | None
-    finished: bool                     # the harness saw the program body complete
-    results: tuple[tuple[str, tuple[str, ...]], ...]        # emit(): key -> values in order
-    observations: tuple[tuple[str, tuple[str, ...]], ...]   # observe(): key -> sorted distinct
-    violations: tuple[tuple[str, int, str], ...]            # check(): label, failures, first detail
-    exception: tuple[str, str] | None                       # uncaught: (type, message)
-    thread_exceptions: tuple[tuple[str, str], ...]          # sorted (type, message)
+    finished: bool  # the harness saw the program body complete
+    results: tuple[tuple[str, tuple[str, ...]], ...]  # emit(): key -> values in order
+    observations: tuple[tuple[str, tuple[str, ...]], ...]  # observe(): key -> sorted distinct
+    violations: tuple[tuple[str, int, str], ...]  # check(): label, failures, first detail
+    exception: tuple[str, str] | None  # uncaught: (type, message)
+    thread_exceptions: tuple[tuple[str, str], ...]  # sorted (type, message)
     unraisable: tuple[Unraisable, ...]
     stdout: str
     stderr_tail: str
-    specializations: tuple[str, ...] = ()                   # specialized instructions reached
+    specializations: tuple[str, ...] = ()  # specialized instructions reached
     report_damaged: bool = False
     duration: float = dataclasses.field(default=0.0, compare=False)  # wall seconds of the run
-    sanitizer_reports: tuple[SanitizerReport, ...] = ()     # every report of the run, in order
+    sanitizer_reports: tuple[SanitizerReport, ...] = ()  # every report of the run, in order
 
 
 @dataclasses.dataclass(frozen=True)
 class Difference:
     """One way the two observations differ, readable by humans."""
 
-    what: str                          # "result 'total'", "exception", "unraisable", ...
+    what: str  # "result 'total'", "exception", "unraisable", ...
     target: str
     oracle: str
 
@@ -283,8 +283,8 @@ class Verdict:
     differences: tuple[Difference, ...] = ()
     target: Observation | None = None
     oracle: Observation | None = None
-    runs: int = 1                      # how many times the pair was run
-    reproductions: int = 1             # how many of those gave this kind and side
+    runs: int = 1  # how many times the pair was run
+    reproductions: int = 1  # how many of those gave this kind and side
 
     @property
     def reproduction_rate(self) -> float:
@@ -300,7 +300,8 @@ class Verdict:
         """A hang whose stacks showed every thread waiting: confirmed without re-runs."""
         return self.kind is Kind.HANG and any(
             o is not None and o.crash is not None and o.crash.headline.startswith(DEADLOCK_HEADLINE)
-            for o in (self.target, self.oracle))
+            for o in (self.target, self.oracle)
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -332,7 +333,7 @@ class Finding:
     re-run showed again)."""
 
     case: Case
-    verdict: Verdict                   # runs and reproductions counted
+    verdict: Verdict  # runs and reproductions counted
     signature: Signature
     status: str
 
@@ -346,25 +347,25 @@ class Bucket:
     "unconfirmed" (another verdict no re-run showed again: listed, never dropped).
     `runs` and `hits` add up over every sighting's confirmation."""
 
-    identifier: str                    # signature id: the directory name
+    identifier: str  # signature id: the directory name
     signature: str
     kind: str
     side: str
-    count: int                         # sightings
+    count: int  # sightings
     first_seen: str
     runs: int = 0
     hits: int = 0
     status: str = "confirmed"
-    smallest: str | None = None        # case id of the smallest reproducer kept
+    smallest: str | None = None  # case id of the smallest reproducer kept
     smallest_lines: int | None = None
-    minimized: str | None = None       # file name of the minimized reproducer, when made
+    minimized: str | None = None  # file name of the minimized reproducer, when made
     minimized_lines: int | None = None
     minimized_rate: float | None = None
     family: str = ""
     last_seen: str = ""
     first_seen_run: int = 0
-    path: str = ""                     # the bucket's directory
-    campaign: str = ""                 # the campaign directory it was read from
+    path: str = ""  # the bucket's directory
+    campaign: str = ""  # the campaign directory it was read from
 
     @property
     def reproduction_rate(self) -> float:

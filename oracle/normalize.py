@@ -51,6 +51,7 @@ def path_replacements(raw: RawRun) -> tuple[tuple[str, str], ...]:
 
 # -- unraisable wording across versions ------------------------------------------------
 
+
 @dataclass(frozen=True)
 class WordingRule:
     """A change in how CPython words the first line of an unraisable report.
@@ -66,21 +67,36 @@ class WordingRule:
 
 
 WORDING_RULES: tuple[WordingRule, ...] = (
-    WordingRule("deallocator", "3.14",
-                re.compile(r"^Exception ignored while calling deallocator (?P<obj>.+):$"),
-                "Exception ignored in: {obj}"),
-    WordingRule("weakref-callback", "3.14",
-                re.compile(r"^Exception ignored while calling weakref callback (?P<obj>.+):$"),
-                "Exception ignored in: {obj}"),
-    WordingRule("generator-close", "3.14",
-                re.compile(r"^Exception ignored while (?:closing|finalizing) generator (?P<obj>.+):$"),
-                "Exception ignored in: {obj}"),
-    WordingRule("gc-callback", "3.14",
-                re.compile(r"^Exception ignored (?:while calling|in) (?:GC|garbage collector) callback (?P<obj>.+):$"),
-                "Exception ignored in: {obj}"),
-    WordingRule("atexit-callback", "3.13",
-                re.compile(r"^Exception ignored in atexit callback (?P<obj>[^:].*):$"),
-                "Exception ignored in atexit callback: {obj}"),
+    WordingRule(
+        "deallocator",
+        "3.14",
+        re.compile(r"^Exception ignored while calling deallocator (?P<obj>.+):$"),
+        "Exception ignored in: {obj}",
+    ),
+    WordingRule(
+        "weakref-callback",
+        "3.14",
+        re.compile(r"^Exception ignored while calling weakref callback (?P<obj>.+):$"),
+        "Exception ignored in: {obj}",
+    ),
+    WordingRule(
+        "generator-close",
+        "3.14",
+        re.compile(r"^Exception ignored while (?:closing|finalizing) generator (?P<obj>.+):$"),
+        "Exception ignored in: {obj}",
+    ),
+    WordingRule(
+        "gc-callback",
+        "3.14",
+        re.compile(r"^Exception ignored (?:while calling|in) (?:GC|garbage collector) callback (?P<obj>.+):$"),
+        "Exception ignored in: {obj}",
+    ),
+    WordingRule(
+        "atexit-callback",
+        "3.13",
+        re.compile(r"^Exception ignored in atexit callback (?P<obj>[^:].*):$"),
+        "Exception ignored in atexit callback: {obj}",
+    ),
 )
 
 
@@ -106,14 +122,21 @@ def canonical_unraisable(text: str) -> str:
 # -- crash classification --------------------------------------------------------------
 
 GLIBC_ASSERT = re.compile(
-    r"^(?:[^:\n]*: )?(?P<file>[^:\n]+):(?P<line>\d+): (?P<func>[^:\n]+): Assertion [`'](?P<cond>.*)' failed\.\s*$",
-    re.M)
+    r"^(?:[^:\n]*: )?(?P<file>[^:\n]+):(?P<line>\d+): (?P<func>[^:\n]+): Assertion [`'](?P<cond>.*)' failed\.\s*$", re.M
+)
 CPYTHON_ASSERT = re.compile(
     r'^(?P<file>[^:\n]+):(?P<line>\d+): (?:(?P<func>\w+): )?Assertion (?:"(?P<cond>.*)" )?failed(?:: (?P<msg>.*))?$',
-    re.M)
+    re.M,
+)
 FATAL = re.compile(r"^Fatal Python error: (?P<msg>.*)$", re.M)
-SIGNAL_FATAL_MESSAGES = {"Segmentation fault", "Aborted", "Bus error", "Illegal instruction",
-                         "Floating-point exception", "Floating point exception"}
+SIGNAL_FATAL_MESSAGES = {
+    "Segmentation fault",
+    "Aborted",
+    "Bus error",
+    "Illegal instruction",
+    "Floating-point exception",
+    "Floating point exception",
+}
 PY_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)', re.M)
 C_STACK_HEADER = re.compile(r"^Current thread's C stack trace.*:$", re.M)
 C_FRAME = re.compile(r"^\s+Binary file \"[^\"]+\", at (?P<func>[^+\s]+)", re.M)
@@ -136,7 +159,7 @@ def _thread_blocks(stderr: str) -> list[tuple[bool, list[tuple[str, str]]]]:
     headers = list(THREAD_HEADER.finditer(stderr))
     for index, header in enumerate(headers):
         end = headers[index + 1].start() if index + 1 < len(headers) else len(stderr)
-        body = stderr[header.end():end].split("\n\n", 1)[0]
+        body = stderr[header.end() : end].split("\n\n", 1)[0]
         frames = [(m.group("file"), m.group("func")) for m in PY_FRAME.finditer(body)]
         blocks.append((header.group(1) == "Current thread", frames))
     return blocks
@@ -159,22 +182,32 @@ def _native_frames(stderr: str) -> tuple[str, ...]:
     header = C_STACK_HEADER.search(stderr)
     if not header:
         return ()
-    block = stderr[header.end():].split("\n\n", 1)[0]
+    block = stderr[header.end() :].split("\n\n", 1)[0]
     return tuple(m.group("func") for m in C_FRAME.finditer(block))[:FRAMES_KEPT]
 
 
-def classify_crash(raw: RawRun, stderr: str, finished: bool,
-                   replacements: tuple[tuple[str, str], ...]) -> CrashInfo | None:
+def classify_crash(
+    raw: RawRun, stderr: str, finished: bool, replacements: tuple[tuple[str, str], ...]
+) -> CrashInfo | None:
     """Why the process did not end on its own, or None if it did."""
     native_frames = _native_frames(stderr)
     join_timeout = any(r.get("t") == "join_timeout" for r in raw.records)
     if raw.timed_out or join_timeout:
-        headline = ("threads() join deadline exceeded" if join_timeout and not raw.timed_out
-                    else f"{DEADLOCK_HEADLINE} (the same stacks twice)" if raw.stall == "deadlock"
-                    else f"{IDLE_HEADLINE} until the idle limit" if raw.stall == "idle"
-                    else "deadline exceeded; stacks dumped before the kill")
-        return CrashInfo(Kind.HANG, headline, python_frames=_python_frames(stderr, replacements, hang=True),
-                         native_frames=native_frames)
+        headline = (
+            "threads() join deadline exceeded"
+            if join_timeout and not raw.timed_out
+            else f"{DEADLOCK_HEADLINE} (the same stacks twice)"
+            if raw.stall == "deadlock"
+            else f"{IDLE_HEADLINE} until the idle limit"
+            if raw.stall == "idle"
+            else "deadline exceeded; stacks dumped before the kill"
+        )
+        return CrashInfo(
+            Kind.HANG,
+            headline,
+            python_frames=_python_frames(stderr, replacements, hang=True),
+            native_frames=native_frames,
+        )
     python_frames = _python_frames(stderr, replacements)
     # A process that exited by itself (os._exit, sys.exit in a thread, ...) did not crash
     # unless the interpreter said so on the way out: its status is compared as a result.
@@ -188,23 +221,36 @@ def classify_crash(raw: RawRun, stderr: str, finished: bool,
             file = Path(match.group("file")).name if "/" in match.group("file") else match.group("file")
             condition = match.group("cond") or match.groupdict().get("msg") or ""
             func = match.group("func") or ""
-            return CrashInfo(Kind.ASSERTION, normalize_text(match.group(0).strip(), replacements),
-                             assertion=(file, func, normalize_text(condition, replacements)),
-                             python_frames=python_frames, native_frames=native_frames)
+            return CrashInfo(
+                Kind.ASSERTION,
+                normalize_text(match.group(0).strip(), replacements),
+                assertion=(file, func, normalize_text(condition, replacements)),
+                python_frames=python_frames,
+                native_frames=native_frames,
+            )
     for match in FATAL.finditer(stderr):
         message = match.group("msg").strip()
         if message not in SIGNAL_FATAL_MESSAGES:
-            return CrashInfo(Kind.FATAL_ERROR, normalize_text(f"Fatal Python error: {message}", replacements),
-                             python_frames=python_frames, native_frames=native_frames)
-    return CrashInfo(Kind.CRASH, signal_name(raw.signal) if raw.signal is not None
-                     else f"exit status {raw.returncode} after a fatal report",
-                     python_frames=python_frames, native_frames=native_frames)
+            return CrashInfo(
+                Kind.FATAL_ERROR,
+                normalize_text(f"Fatal Python error: {message}", replacements),
+                python_frames=python_frames,
+                native_frames=native_frames,
+            )
+    return CrashInfo(
+        Kind.CRASH,
+        signal_name(raw.signal) if raw.signal is not None else f"exit status {raw.returncode} after a fatal report",
+        python_frames=python_frames,
+        native_frames=native_frames,
+    )
 
 
 # -- RawRun -> Observation -------------------------------------------------------------
 
-def sanitizer_reports(raw: RawRun, known: tuple[sanitizer_report.KnownRace, ...] | None = None
-                      ) -> tuple[sanitizer_report.SanitizerReport, ...]:
+
+def sanitizer_reports(
+    raw: RawRun, known: tuple[sanitizer_report.KnownRace, ...] | None = None
+) -> tuple[sanitizer_report.SanitizerReport, ...]:
     """Every sanitizer report of the run, known races labelled (default: the lists of
     sanitizer_report.known_races_for the run's version)."""
     if not raw.sanitizer_log:
@@ -246,10 +292,17 @@ def observe(raw: RawRun, known_races: tuple[sanitizer_report.KnownRace, ...] | N
             thread_exceptions.append((str(record.get("type")), norm(record.get("msg", ""))))
         elif kind == "unraisable":
             text = norm(record.get("text", ""))
-            unraisable.append(Unraisable(
-                exc_type=str(record.get("exc_type", "")), exc_message=norm(record.get("exc_message", "")),
-                err_msg=norm(record.get("err_msg", "")), object=norm(record.get("object", "")),
-                text=text, canonical=canonical_unraisable(text), thread=str(record.get("thread", ""))))
+            unraisable.append(
+                Unraisable(
+                    exc_type=str(record.get("exc_type", "")),
+                    exc_message=norm(record.get("exc_message", "")),
+                    err_msg=norm(record.get("err_msg", "")),
+                    object=norm(record.get("object", "")),
+                    text=text,
+                    canonical=canonical_unraisable(text),
+                    thread=str(record.get("thread", "")),
+                )
+            )
         elif kind == "end":
             # The end record's counters are authoritative: they count every failure,
             # including those past the per-label recording bound.
@@ -264,15 +317,19 @@ def observe(raw: RawRun, known_races: tuple[sanitizer_report.KnownRace, ...] | N
         outcome = "hang"
     else:
         outcome = "signal" if raw.signal is not None else "exit"
-    violations = tuple(sorted((label, count, failure_details.get(label, ""))
-                              for label, count in check_totals.items()))
+    violations = tuple(sorted((label, count, failure_details.get(label, "")) for label, count in check_totals.items()))
     return Observation(
-        interpreter=raw.interpreter, version=raw.version, outcome=outcome,
-        exit_code=raw.returncode, signal=signal_name(raw.signal) if raw.signal is not None else None,
-        crash=crash, finished=finished,
+        interpreter=raw.interpreter,
+        version=raw.version,
+        outcome=outcome,
+        exit_code=raw.returncode,
+        signal=signal_name(raw.signal) if raw.signal is not None else None,
+        crash=crash,
+        finished=finished,
         results=tuple((key, tuple(values)) for key, values in results.items()),
         observations=tuple(sorted((key, tuple(sorted(values))) for key, values in observed.items())),
-        violations=violations, exception=exception,
+        violations=violations,
+        exception=exception,
         thread_exceptions=tuple(sorted(thread_exceptions)),
         unraisable=tuple(unraisable),
         stdout=norm(raw.stdout.text()),

@@ -38,13 +38,13 @@ from pathlib import Path
 from . import executor
 from .model import Case, Interpreter, Limits, RawRun
 
-OUTSIDE_ENV = "TANDEM_OUTSIDE"   # oracle/_child.OUTSIDE
-READ_TIMEOUT = 30.0               # seconds for one outside read (a reader looping on garbage)
+OUTSIDE_ENV = "TANDEM_OUTSIDE"  # oracle/_child.OUTSIDE
+READ_TIMEOUT = 30.0  # seconds for one outside read (a reader looping on garbage)
 
 # Runs in a fresh process of the inspecting interpreter: argv[1] the pid, argv[2] the
 # native id of the paused thread.  Prints one JSON line: the interface, and the frames
 # (function names, innermost first) or the error.  Exit 3: no interface on this build.
-READER = r'''
+READER = r"""
 import json, sys
 pid, tid = int(sys.argv[1]), int(sys.argv[2])
 def out(**fields):
@@ -74,7 +74,7 @@ try:
     out(interface="_testexternalinspection", frames=_testexternalinspection.get_stack_trace(pid))
 except Exception as exc:
     out(interface="_testexternalinspection", error="%s: %s" % (type(exc).__name__, exc))
-'''
+"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,11 +83,11 @@ class Inspection:
 
     label: str
     pid: int
-    own: tuple[str, ...]                  # innermost first
-    outside: tuple[str, ...] | None       # None: the read failed (see error)
+    own: tuple[str, ...]  # innermost first
+    outside: tuple[str, ...] | None  # None: the read failed (see error)
     interface: str = ""
     error: str = ""
-    comparable: bool = True               # False: the interface may have read another thread
+    comparable: bool = True  # False: the interface may have read another thread
 
     @property
     def garbage(self) -> tuple[str, ...]:
@@ -117,8 +117,7 @@ def interface_of(interpreter: Interpreter) -> str:
     """Which inspection interface `interpreter` has: "_remote_debugging",
     "_testexternalinspection" or "" (none)."""
     for module in ("_remote_debugging", "_testexternalinspection"):
-        probe = subprocess.run([interpreter.path, "-I", "-c", f"import {module}"],
-                               capture_output=True, timeout=60)
+        probe = subprocess.run([interpreter.path, "-I", "-c", f"import {module}"], capture_output=True, timeout=60)
         if probe.returncode == 0:
             return module
     return ""
@@ -128,8 +127,9 @@ def read_stack(inspector: str, pid: int, tid: int, timeout: float = READ_TIMEOUT
     """(interface, frames or None, error): the stack of thread `tid` of process `pid`, read
     from outside by interpreter `inspector` in a process of its own."""
     try:
-        done = subprocess.run([inspector, "-I", "-c", READER, str(pid), str(tid)],
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [inspector, "-I", "-c", READER, str(pid), str(tid)], capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return "", None, f"the reader did not finish in {timeout:g} s"
     if done.returncode < 0:
@@ -165,8 +165,9 @@ def _resume(fifo: Path, running: threading.Thread) -> None:
         time.sleep(0.01)
 
 
-def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
-        inspector: Interpreter | None = None) -> OutsideRun:
+def run(
+    case: Case, interpreter: Interpreter, limits: Limits = Limits(), inspector: Interpreter | None = None
+) -> OutsideRun:
     """Run `case` on `interpreter` (oracle/executor.run) and read its stack from outside at
     each of its pauses, with `inspector` (by default the target itself: the reader's
     build must lay out _Py_DebugOffsets as the target does)."""
@@ -176,8 +177,9 @@ def run(case: Case, interpreter: Interpreter, limits: Limits = Limits(),
 
     def execute() -> None:
         try:
-            result["raw"] = executor.run(dataclasses.replace(case, env=case.env + ((OUTSIDE_ENV, str(directory)),)),
-                                         interpreter, limits)
+            result["raw"] = executor.run(
+                dataclasses.replace(case, env=(*case.env, (OUTSIDE_ENV, str(directory)))), interpreter, limits
+            )
         except BaseException as exc:  # re-raised in the caller's thread
             result["error"] = exc
 
@@ -209,6 +211,11 @@ def _inspect(view_file: Path, reader: str) -> Inspection:
     view = json.loads(view_file.read_text(encoding="utf-8"))
     interface, frames, error = read_stack(reader, view["pid"], view["tid"])
     return Inspection(
-        label=view["label"], pid=view["pid"], own=tuple(view["own"]), outside=frames,
-        interface=interface, error=error,
-        comparable=interface != "_testexternalinspection" or view["threads"] == 1)
+        label=view["label"],
+        pid=view["pid"],
+        own=tuple(view["own"]),
+        outside=frames,
+        interface=interface,
+        error=error,
+        comparable=interface != "_testexternalinspection" or view["threads"] == 1,
+    )

@@ -20,18 +20,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import hashlib
 import tarfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from . import sanitizers
 from .errors import ProvisionError
@@ -47,7 +47,7 @@ CONFIGURE_FLAGS = {
     "ft-asan": ("--disable-gil", "--with-address-sanitizer", "--without-pymalloc"),
 }
 COMMON_FLAGS = ("--without-ensurepip",)
-MIN_SOURCE_VERSION = (3, 13)         # the first release with a free-threaded build
+MIN_SOURCE_VERSION = (3, 13)  # the first release with a free-threaded build
 CANDIDATE_MINORS = range(20, 12, -1)  # python3.20 ... python3.13 source packages
 APT_SUITES = ("unstable", "testing", "stable")
 
@@ -64,7 +64,7 @@ class Source:
 
     version: str
     path: Path
-    origin: str                       # "apt:python3.13=3.13.15-1", "tarball:...", "checkout:..."
+    origin: str  # "apt:python3.13=3.13.15-1", "tarball:...", "checkout:..."
 
 
 # -- versions --------------------------------------------------------------------------
@@ -89,6 +89,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 # -- apt -------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Mirror:
@@ -142,8 +143,15 @@ def debian_mirrors() -> list[Mirror]:
                     mirrors.append(Mirror(uri, fields.get("signed-by")))
         else:
             for line in text.splitlines():
-                match = re.match(r"^\s*deb(?:-src)?\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)\s+(?P<comps>.*)$", line)
-                if not match or "main" not in match.group("comps").split() or match.group("suite").endswith("-security"):
+                match = re.match(
+                    r"^\s*deb(?:-src)?\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)\s+(?P<comps>.*)$",
+                    line,
+                )
+                if (
+                    not match
+                    or "main" not in match.group("comps").split()
+                    or match.group("suite").endswith("-security")
+                ):
                     continue
                 signed = re.search(r"signed-by=(\S+)", match.group("opts") or "")
                 mirrors.append(Mirror(match.group("uri"), signed.group(1) if signed else None))
@@ -167,22 +175,32 @@ class _Apt:
             lines += [f"deb-src {options}{mirror.uri} {suite} main" for suite in APT_SUITES]
         (root / "etc" / "sources.list").write_text("\n".join(lines) + "\n")
         self.options = [
-            "-o", f"Dir::State::Lists={root / 'lists'}",
-            "-o", f"Dir::State::status={root / 'status'}",
-            "-o", f"Dir::Etc::SourceList={root / 'etc' / 'sources.list'}",
-            "-o", f"Dir::Etc::SourceParts={root / 'etc' / 'sources.list.d'}",
-            "-o", f"Dir::Etc::PreferencesParts={root / 'etc' / 'preferences.d'}",
-            "-o", f"Dir::Cache={root / 'cache'}",
-            "-o", "Debug::NoLocking=1",
-            "-o", "APT::Sandbox::User=root" if os.geteuid() == 0 else "APT::Sandbox::User=",
-            "-o", "Acquire::Retries=2",
+            "-o",
+            f"Dir::State::Lists={root / 'lists'}",
+            "-o",
+            f"Dir::State::status={root / 'status'}",
+            "-o",
+            f"Dir::Etc::SourceList={root / 'etc' / 'sources.list'}",
+            "-o",
+            f"Dir::Etc::SourceParts={root / 'etc' / 'sources.list.d'}",
+            "-o",
+            f"Dir::Etc::PreferencesParts={root / 'etc' / 'preferences.d'}",
+            "-o",
+            f"Dir::Cache={root / 'cache'}",
+            "-o",
+            "Debug::NoLocking=1",
+            "-o",
+            "APT::Sandbox::User=root" if os.geteuid() == 0 else "APT::Sandbox::User=",
+            "-o",
+            "Acquire::Retries=2",
         ]
         (root / "status").touch()
 
     def call(self, tool: str, *args: str, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
         try:
-            return subprocess.run([tool, *self.options, *args], capture_output=True, text=True,
-                                  cwd=cwd, timeout=timeout)
+            return subprocess.run(
+                [tool, *self.options, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
+            )
         except subprocess.TimeoutExpired:
             raise ProvisionError(f"{tool} {args[0]} did not finish within {timeout:.0f}s") from None
 
@@ -207,24 +225,28 @@ def _apt_candidates(apt: _Apt) -> list[tuple[str, str]]:
 def fetch_apt_source(workdir: Path, progress: Progress = _quiet, wanted: str | None = None) -> tuple[Path, str]:
     """Download the newest CPython source package that answers; returns (orig tarball, origin)."""
     if shutil.which("apt-get") is None:
-        raise ProvisionError("apt-get is not available on this machine: "
-                             "use --tarball FILE or --source DIR to give CPython sources")
+        raise ProvisionError(
+            "apt-get is not available on this machine: use --tarball FILE or --source DIR to give CPython sources"
+        )
     mirrors = debian_mirrors()
     if not mirrors:
-        raise ProvisionError("the apt configuration names no Debian archive with the 'main' component; "
-                             "use --tarball FILE or --source DIR")
+        raise ProvisionError(
+            "the apt configuration names no Debian archive with the 'main' component; "
+            "use --tarball FILE or --source DIR"
+        )
     apt = _Apt(cache_root() / "apt", mirrors)
     progress(f"apt: updating source indices ({len(mirrors)} mirror(s), suites {', '.join(APT_SUITES)})")
     update = apt.call("apt-get", "update")
     if update.returncode != 0 and not any((apt.root / "lists").glob("*Sources*")):
-        raise ProvisionError("no CPython source is reachable: apt-get update failed:\n"
-                             + update.stderr.strip()[-800:])
+        raise ProvisionError("no CPython source is reachable: apt-get update failed:\n" + update.stderr.strip()[-800:])
     candidates = _apt_candidates(apt)
     if wanted:
         candidates = [c for c in candidates if c[1].startswith(wanted) or c[0] == wanted]
     if not candidates:
-        raise ProvisionError("no CPython >= 3.13 source package is listed by the configured mirrors"
-                             + (f" matching {wanted!r}" if wanted else ""))
+        raise ProvisionError(
+            "no CPython >= 3.13 source package is listed by the configured mirrors"
+            + (f" matching {wanted!r}" if wanted else "")
+        )
     failures = []
     for package, version in candidates:
         target = workdir / f"{package}_{version}"
@@ -235,7 +257,7 @@ def fetch_apt_source(workdir: Path, progress: Progress = _quiet, wanted: str | N
         tarballs = [t for t in tarballs if not t.name.endswith(".asc")]
         if result.returncode == 0 and tarballs:
             return tarballs[0], f"apt:{package}={version}"
-        reason = next((l for l in result.stderr.splitlines() if l.startswith("E:")), "failed")
+        reason = next((line for line in result.stderr.splitlines() if line.startswith("E:")), "failed")
         failures.append(f"{package}={version}: {reason}")
         progress(f"apt: {package}={version} unavailable ({reason[:100]}); trying the next one")
         shutil.rmtree(target, ignore_errors=True)
@@ -253,8 +275,10 @@ def release_url(base: str, version: str) -> str:
     """BASE/3.14.0/Python-3.14.0rc1.tar.xz for version 3.14.0rc1."""
     match = RELEASE.match(version)
     if match is None:
-        raise ProvisionError(f"--version {version!r} is not a release version (X.Y.Z, or X.Y.ZrcN): "
-                             "a release tarball needs the full version")
+        raise ProvisionError(
+            f"--version {version!r} is not a release version (X.Y.Z, or X.Y.ZrcN): "
+            "a release tarball needs the full version"
+        )
     return f"{base.rstrip('/')}/{match['base']}/Python-{version}.tar.xz"
 
 
@@ -293,8 +317,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fetch_release_tarball(version: str, base: str, workdir: Path, progress: Progress = _quiet,
-                          sha256: str | None = None) -> tuple[Path, str]:
+def fetch_release_tarball(
+    version: str, base: str, workdir: Path, progress: Progress = _quiet, sha256: str | None = None
+) -> tuple[Path, str]:
     """Download (once) and check CPython's release tarball of `version`; returns (tarball,
     origin).  A tarball whose digest differs from the expected one is deleted and refused."""
     url = release_url(base, version)
@@ -317,6 +342,7 @@ def fetch_release_tarball(version: str, base: str, workdir: Path, progress: Prog
 
 
 # -- unpacking -------------------------------------------------------------------------
+
 
 def unpack_tarball(tarball: Path, into: Path, origin: str) -> Source:
     """Extract a CPython release tarball (or Debian orig tarball) once; reuse it after."""
@@ -356,24 +382,29 @@ def checkout_source(directory: Path) -> Source:
     directory = directory.resolve()
     version = source_version(directory)
     if (directory / "Makefile").exists() or (directory / "pyconfig.h").exists():
-        raise ProvisionError(f"{directory} is configured in-tree (a Makefile or pyconfig.h is there); "
-                             "tandem builds out of tree: run `make distclean` there first")
-    rev = subprocess.run(["git", "-C", str(directory), "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True)
+        raise ProvisionError(
+            f"{directory} is configured in-tree (a Makefile or pyconfig.h is there); "
+            "tandem builds out of tree: run `make distclean` there first"
+        )
+    rev = subprocess.run(["git", "-C", str(directory), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     suffix = f"+{rev.stdout.strip()}" if rev.returncode == 0 and rev.stdout.strip() else ""
     return Source(version + suffix, directory, f"checkout:{directory}")
 
 
 # -- build dependencies ----------------------------------------------------------------
 
-REQUIRED_HEADERS = {"ffi.h": "libffi-dev"}   # ctypes: crash reproducers and tests use it
-OPTIONAL_HEADERS = {"zlib.h": "zlib1g-dev", "openssl/ssl.h": "libssl-dev",
-                    "bzlib.h": "libbz2-dev", "lzma.h": "liblzma-dev", "sqlite3.h": "libsqlite3-dev"}
+REQUIRED_HEADERS = {"ffi.h": "libffi-dev"}  # ctypes: crash reproducers and tests use it
+OPTIONAL_HEADERS = {
+    "zlib.h": "zlib1g-dev",
+    "openssl/ssl.h": "libssl-dev",
+    "bzlib.h": "libbz2-dev",
+    "lzma.h": "liblzma-dev",
+    "sqlite3.h": "libsqlite3-dev",
+}
 
 
 def _has_header(header: str) -> bool:
-    probe = subprocess.run(["cc", "-E", "-x", "c", "-"], input=f"#include <{header}>\n",
-                           capture_output=True, text=True)
+    probe = subprocess.run(["cc", "-E", "-x", "c", "-"], input=f"#include <{header}>\n", capture_output=True, text=True)
     return probe.returncode == 0
 
 
@@ -384,14 +415,14 @@ def check_build_dependencies(progress: Progress = _quiet) -> None:
             raise ProvisionError(f"missing build dependency: `{tool}` not found (install the {package} package)")
     for header, package in REQUIRED_HEADERS.items():
         if not _has_header(header):
-            raise ProvisionError(f"missing build dependency: <{header}> not found "
-                                 f"(install the {package} package)")
+            raise ProvisionError(f"missing build dependency: <{header}> not found (install the {package} package)")
     missing = [package for header, package in OPTIONAL_HEADERS.items() if not _has_header(header)]
     if missing:
         progress(f"note: building without optional modules (missing: {', '.join(missing)})")
 
 
 # -- building --------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def _lock(name: str) -> Iterator[None]:
@@ -426,15 +457,17 @@ def clean_stale(root: Path) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
-def _run_logged(argv: list[str], cwd: Path, log: Path, step: str, progress: Progress,
-                env: dict[str, str] | None = None) -> None:
+def _run_logged(
+    argv: list[str], cwd: Path, log: Path, step: str, progress: Progress, env: dict[str, str] | None = None
+) -> None:
     """Run a build step with its output appended to `log`; heartbeat via progress."""
     started = time.monotonic()
     with open(log, "ab") as handle:
         handle.write(f"\n$ {' '.join(argv)}\n".encode())
         handle.flush()
-        process = subprocess.Popen(argv, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(
+            argv, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+        )
         last = started
         while process.poll() is None:
             time.sleep(0.5)
@@ -444,17 +477,26 @@ def _run_logged(argv: list[str], cwd: Path, log: Path, step: str, progress: Prog
                 last = now
     if process.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-15:]
-        errors = [l for l in tail if "error" in l.lower()] or tail[-5:]
-        raise ProvisionError(f"{step} failed (exit {process.returncode}); full log: {log}\n  "
-                             + "\n  ".join(errors[-6:]))
+        errors = [line for line in tail if "error" in line.lower()] or tail[-5:]
+        raise ProvisionError(
+            f"{step} failed (exit {process.returncode}); full log: {log}\n  " + "\n  ".join(errors[-6:])
+        )
 
 
-SMOKE = ("import json, sys, sysconfig; print(json.dumps({'ft': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
-         " 'debug': hasattr(sys, 'gettotalrefcount'), 'version': '%d.%d.%d' % sys.version_info[:3]}))")
+SMOKE = (
+    "import json, sys, sysconfig; print(json.dumps({'ft': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
+    " 'debug': hasattr(sys, 'gettotalrefcount'), 'version': '%d.%d.%d' % sys.version_info[:3]}))"
+)
 
 
-def build_variant(source: Source, variant: str, progress: Progress = _quiet, jobs: int | None = None,
-                  force: bool = False, root: Path | None = None) -> Build:
+def build_variant(
+    source: Source,
+    variant: str,
+    progress: Progress = _quiet,
+    jobs: int | None = None,
+    force: bool = False,
+    root: Path | None = None,
+) -> Build:
     """Configure, compile and install one variant; register it only when it works.
 
     `root` is where builds go (default: the interpreters cache; bisection keeps its
@@ -486,30 +528,52 @@ def build_variant(source: Source, variant: str, progress: Progress = _quiet, job
         started = time.monotonic()
         try:
             progress(f"{key}: configure ({' '.join(CONFIGURE_FLAGS[variant]) or 'default'}); log: {log}")
-            _run_logged([str(source.path / "configure"), f"--prefix={final}", *COMMON_FLAGS,
-                         *CONFIGURE_FLAGS[variant]], build_dir, log, f"{key}: configure", progress, env)
+            _run_logged(
+                [str(source.path / "configure"), f"--prefix={final}", *COMMON_FLAGS, *CONFIGURE_FLAGS[variant]],
+                build_dir,
+                log,
+                f"{key}: configure",
+                progress,
+                env,
+            )
             progress(f"{key}: make -j{jobs}")
             _run_logged(["make", f"-j{jobs}"], build_dir, log, f"{key}: compile", progress, env)
             progress(f"{key}: install")
-            _run_logged(["make", "install", f"DESTDIR={staging}", *_install_python(source, variant, root)],
-                        build_dir, log, f"{key}: install", progress, env)
+            _run_logged(
+                ["make", "install", f"DESTDIR={staging}", *_install_python(source, variant, root)],
+                build_dir,
+                log,
+                f"{key}: install",
+                progress,
+                env,
+            )
             installed = staging / final.relative_to("/")
             python = _find_python(installed)
             if sanitizer is not None:
                 sanitizers.install_suppressions(source.path, installed, sanitizer)
-            smoke = subprocess.run([*(sanitizers.launcher_prefix(sanitizer) if sanitizer else []),
-                                    str(python), "-I", "-c", SMOKE], capture_output=True, text=True,
-                                   timeout=300, env=env)
+            smoke = subprocess.run(
+                [*(sanitizers.launcher_prefix(sanitizer) if sanitizer else []), str(python), "-I", "-c", SMOKE],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                env=env,
+            )
             if smoke.returncode != 0:
                 raise ProvisionError(f"{key}: the built interpreter does not start: {smoke.stderr.strip()[-500:]}")
             facts = json.loads(smoke.stdout)
             if facts["ft"] != variant.startswith("ft") or facts["debug"] != variant.endswith("debug"):
                 raise ProvisionError(f"{key}: the build is not the {variant} variant: {facts}")
-            meta = {"version": source.version, "variant": variant, "python": str(python.relative_to(installed)),
-                    "sanitizer": sanitizer,
-                    "origin": source.origin, "configure": list(CONFIGURE_FLAGS[variant]),
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "build_seconds": round(time.monotonic() - started, 1), "log": str(log)}
+            meta = {
+                "version": source.version,
+                "variant": variant,
+                "python": str(python.relative_to(installed)),
+                "sanitizer": sanitizer,
+                "origin": source.origin,
+                "configure": list(CONFIGURE_FLAGS[variant]),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "build_seconds": round(time.monotonic() - started, 1),
+                "log": str(log),
+            }
             os.replace(installed, final)
             marker_tmp = final / f".{BUILD_MARKER}.tmp"
             marker_tmp.write_text(json.dumps(meta, indent=2))
@@ -548,11 +612,19 @@ def _find_python(installed: Path) -> Path:
     raise ProvisionError(f"no python3.X executable was installed under {installed / 'bin'}")
 
 
-def provision(variants: tuple[str, ...] = ("ft-debug", "ft"), tarball: Path | None = None,
-              source_dir: Path | None = None, progress: Progress = _quiet, force: bool = False,
-              refresh: bool = False, jobs: int | None = None, wanted: str | None = None,
-              source_url: str | None = None, fallback_url: str | None = None,
-              sha256: str | None = None) -> list[Build]:
+def provision(
+    variants: tuple[str, ...] = ("ft-debug", "ft"),
+    tarball: Path | None = None,
+    source_dir: Path | None = None,
+    progress: Progress = _quiet,
+    force: bool = False,
+    refresh: bool = False,
+    jobs: int | None = None,
+    wanted: str | None = None,
+    source_url: str | None = None,
+    fallback_url: str | None = None,
+    sha256: str | None = None,
+) -> list[Build]:
     """Make sure every requested variant is built; returns the builds (existing or new).
 
     Without --tarball/--source and without `refresh`, a variant that already has a build
@@ -567,11 +639,11 @@ def provision(variants: tuple[str, ...] = ("ft-debug", "ft"), tarball: Path | No
         if variant not in CONFIGURE_FLAGS:
             raise ProvisionError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
     existing = {b.variant: b for b in provisioned_builds()}  # newest per variant
-    if tarball is None and source_dir is None and not refresh and not force and not wanted:
-        if all(v in existing for v in variants):
-            for variant in variants:
-                progress(f"{existing[variant].key}: already provisioned")
-            return [existing[v] for v in variants]
+    fresh = tarball is None and source_dir is None and not refresh and not force and not wanted
+    if fresh and all(v in existing for v in variants):
+        for variant in variants:
+            progress(f"{existing[variant].key}: already provisioned")
+        return [existing[v] for v in variants]
     check_build_dependencies(progress)
     sources_dir = cache_root() / "src"
     if source_dir is not None:

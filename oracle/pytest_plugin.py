@@ -20,8 +20,13 @@ from .store import load_case
 
 def pytest_addoption(parser):
     group = parser.getgroup("tandem")
-    group.addoption("--tandem-corpus", action="append", default=[], metavar="DIR",
-                    help="replay the tandem corpus cases under DIR as test items (repeatable)")
+    group.addoption(
+        "--tandem-corpus",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="replay the tandem corpus cases under DIR as test items (repeatable)",
+    )
     group.addoption("--tandem-target", help="target interpreter (default: tandem config)")
     group.addoption("--tandem-oracle", help="oracle interpreter (default: tandem config)")
     group.addoption("--tandem-runs", type=int, default=1, help="runs per case")
@@ -40,12 +45,15 @@ def _corpus_roots(config) -> list[Path]:
 
 
 def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix not in (".json", ".py"):
+        return None
     roots = _corpus_roots(parent.config)
-    if file_path.suffix == ".json" and any(root in file_path.resolve().parents for root in roots):
+    if not any(root in file_path.resolve().parents for root in roots):
+        return None
+    if file_path.suffix == ".json":
         return CorpusFile.from_parent(parent, path=file_path)
-    if file_path.suffix == ".py" and any(root in file_path.resolve().parents for root in roots):
-        if not file_path.with_suffix(".json").exists():  # a program without metadata is an error
-            return CorpusFile.from_parent(parent, path=file_path.with_suffix(".json"))
+    if not file_path.with_suffix(".json").exists():  # a program without metadata is an error
+        return CorpusFile.from_parent(parent, path=file_path.with_suffix(".json"))
     return None
 
 
@@ -81,8 +89,10 @@ def _interpreters(config):
     key = (config.getoption("tandem_target"), config.getoption("tandem_oracle"))
     if key not in _pairs:
         settings = registry.load_config()
-        _pairs[key] = (registry.resolve(key[0] or settings.target, settings),
-                       registry.resolve(key[1] or settings.oracle, settings))
+        _pairs[key] = (
+            registry.resolve(key[0] or settings.target, settings),
+            registry.resolve(key[1] or settings.oracle, settings),
+        )
     return _pairs[key]
 
 
@@ -93,8 +103,13 @@ class CorpusItem(pytest.Item):
 
     def runtest(self):
         target, oracle = _interpreters(self.config)
-        result = replay_case(self.case, target, oracle, Limits(deadline=self.config.getoption("tandem_timeout")),
-                             self.config.getoption("tandem_runs"))
+        result = replay_case(
+            self.case,
+            target,
+            oracle,
+            Limits(deadline=self.config.getoption("tandem_timeout")),
+            self.config.getoption("tandem_runs"),
+        )
         if result.status == "fail":
             raise CaseFailed(result)
 
@@ -108,7 +123,7 @@ class CorpusItem(pytest.Item):
         return self.path, None, f"tandem case {self.case.id}"
 
 
-class CorpusError_Item(pytest.Item):  # noqa: N801 - reads as "the item of a corpus error"
+class CorpusError_Item(pytest.Item):
     def __init__(self, *, error, **kwargs):
         super().__init__(**kwargs)
         self.error = error

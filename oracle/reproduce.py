@@ -21,14 +21,14 @@ import collections
 import concurrent.futures
 import dataclasses
 from collections import Counter
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .judge import adapted, judge_once
-from .rates import wilson
 from .model import Case, Interpreter, Kind, Limits, Verdict
+from .rates import wilson
 from .signature import matches, signature
 
-StopWhen = Callable[[int, int, Verdict], bool]   # (hits, runs, the last verdict)
+StopWhen = Callable[[int, int, Verdict], bool]  # (hits, runs, the last verdict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,15 +75,24 @@ def bar_unreachable(rate: float, total: int) -> StopWhen:
     return lambda hits, runs, last: (hits + total - runs) / total < rate
 
 
-def reproduce(case: Case, pair: Pair, runs: int, *, expected: str | None = None, limits: Limits = Limits(),
-              stop_when: StopWhen | None = None, judge: Callable[[Case], Verdict] | None = None,
-              jobs: int = 1) -> Reproduction:
+def reproduce(
+    case: Case,
+    pair: Pair,
+    runs: int,
+    *,
+    expected: str | None = None,
+    limits: Limits = Limits(),
+    stop_when: StopWhen | None = None,
+    judge: Callable[[Case], Verdict] | None = None,
+    jobs: int = 1,
+) -> Reproduction:
     """Run `case` on the pair up to `runs` times and count the runs whose signature is
     `expected`.  `judge` replaces the fresh-process judge (a campaign's fork servers).
     With `jobs` > 1, that many runs are in flight at once (fresh processes only: a
     given `judge` runs one at a time); they are counted in the order they were started,
     and runs in flight when `stop_when` says stop are waited for and not counted."""
     if judge is None:
+
         def judge(program: Case) -> Verdict:
             return judge_once(program, pair.target, pair.oracle, limits)
     elif jobs > 1:
@@ -135,8 +144,14 @@ def confirmation_limits(first: Verdict, limits: Limits) -> Limits:
     return known_time_limits(limits, [first]) if first.kind is Kind.HANG else limits
 
 
-def confirmed(case: Case, first: Verdict, cap: int, limits: Limits,
-            paths: Sequence[Callable[[Case], Verdict] | None] = (None,), pair=None) -> Verdict:
+def confirmed(
+    case: Case,
+    first: Verdict,
+    cap: int,
+    limits: Limits,
+    paths: Sequence[Callable[[Case], Verdict] | None] = (None,),
+    pair=None,
+) -> Verdict:
     """`first` with runs and reproductions counted: re-run on each path in turn (None is
     fresh processes on `pair`) until the signature shows again, at most `cap` runs per
     path.  The first sighting counts as a run and a hit."""
@@ -145,16 +160,29 @@ def confirmed(case: Case, first: Verdict, cap: int, limits: Limits,
     pair = pair or Pair(None, None)
     expected, runs, hits = signature(first), 1, 1
     for judge in paths:
-        again = reproduce(case, pair, cap, expected=expected, limits=confirmation_limits(first, limits),
-                          stop_when=first_hit, judge=judge)
+        again = reproduce(
+            case,
+            pair,
+            cap,
+            expected=expected,
+            limits=confirmation_limits(first, limits),
+            stop_when=first_hit,
+            judge=judge,
+        )
         runs, hits = runs + again.runs, hits + again.hits
         if again.hits:
             break
     return dataclasses.replace(first, runs=runs, reproductions=hits)
 
 
-def judge(case: Case, target: Interpreter, oracle: Interpreter, limits: Limits = Limits(),
-          confirm: int = 3, feedback: bool = False) -> Verdict:
+def judge(
+    case: Case,
+    target: Interpreter,
+    oracle: Interpreter,
+    limits: Limits = Limits(),
+    confirm: int = 3,
+    feedback: bool = False,
+) -> Verdict:
     """The first verdict, re-run (when it is not agree) until it shows again, at most
     `confirm - 1` times (a flaky race is the normal case, not the exception)."""
     first = judge_once(case, target, oracle, limits, feedback)

@@ -28,6 +28,7 @@ longer exist and removes them (`sweep_stale`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -49,10 +50,8 @@ def _cgroup_parent() -> Path | None:
         try:
             parent.mkdir(exist_ok=True)
             if is_v2 and (root / "cgroup.subtree_control").exists():
-                try:
+                with contextlib.suppress(OSError):
                     (root / "cgroup.subtree_control").write_text("+pids")
-                except OSError:
-                    pass
             sweep_stale(parent)
             return parent
         except OSError:
@@ -94,10 +93,8 @@ def sweep_stale(parent: Path) -> int:
             if not pids or "-" not in entry.name:
                 break  # an old-style name: removed only when empty, never killed into
             for pid in pids:
-                try:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
             time.sleep(0.01)
         try:
             entry.rmdir()
@@ -107,7 +104,7 @@ def sweep_stale(parent: Path) -> int:
     return removed
 
 
-_PARENT: Path | None | bool = False
+_PARENT: Path | bool | None = False
 
 
 def cgroup_parent() -> Path | None:
@@ -125,7 +122,7 @@ class Box:
     def __init__(self, max_processes: int = 0, home: Box | None = None):
         self.id = f"{os.getpid():x}-{uuid.uuid4().hex[:12]}"  # owner first: see sweep_stale
         self.cgroup: Path | None = None
-        self.keep: set[int] = set()   # processes in the cgroup that are not the run's
+        self.keep: set[int] = set()  # processes in the cgroup that are not the run's
         self._owned = home is None
         self._pids_max = 0
         parent = cgroup_parent()

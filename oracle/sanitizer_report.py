@@ -18,7 +18,9 @@ ASAN_HEADER = re.compile(r"^==\d+==ERROR: AddressSanitizer: (?P<type>.+?)(?P<res
 SEPARATOR = re.compile(r"^={10,}\s*$")
 SUMMARY = re.compile(r"^SUMMARY: (?:Thread|Address)Sanitizer: (?P<text>.*)$")
 # "    #3 0x7f.. in func /path/file.c:12:3" (ASan) or "    #3 func /path/file.c:12 (bin+0x..)" (TSan)
-FRAME = re.compile(r"^\s+#(?P<n>\d+) (?:0x[0-9a-f]+ in )?(?P<func>\S+)(?: (?P<where>[^(\s]+))?(?: \((?P<module>[^)]*)\))?\s*$")
+FRAME = re.compile(
+    r"^\s+#(?P<n>\d+) (?:0x[0-9a-f]+ in )?(?P<func>\S+)(?: (?P<where>[^(\s]+))?(?: \((?P<module>[^)]*)\))?\s*$"
+)
 SECTION = re.compile(r"^\s{0,2}(?P<title>\S.*\S):\s*$")
 WHERE_LINE = re.compile(r":\d+(?::\d+)?$")
 
@@ -34,15 +36,16 @@ GENERIC_FRAME = re.compile(
     r"_Py_MergeZeroLocalRefcount|_Py_ExplicitMergeRefcount|Py_INCREF|Py_DECREF|_Py_INCREF\w*|_Py_DECREF\w*|"
     r"_PyType_AllocNoTrack|PyType_GenericAlloc|_PyType_GenericAlloc\w*|"
     r"PyObject_Vectorcall\w*|_PyObject_Vectorcall\w*|_PyObject_Call\w*|PyObject_Call\w*|_PyFunction_Vectorcall|"
-    r"_PyEval_EvalFrame\w*|_PyEval_Vector|PyEval_EvalCode)$")
+    r"_PyEval_EvalFrame\w*|_PyEval_Vector|PyEval_EvalCode)$"
+)
 MEMORY_FRAMES_KEPT = 3
 
 
 @dataclasses.dataclass(frozen=True)
 class Frame:
     function: str
-    file: str                          # base name without the line ("listobject.c"), or the module
-    where: str = ""                    # as printed: path:line[:col]
+    file: str  # base name without the line ("listobject.c"), or the module
+    where: str = ""  # as printed: path:line[:col]
 
     @property
     def site(self) -> str:
@@ -51,7 +54,7 @@ class Frame:
 
 @dataclasses.dataclass(frozen=True)
 class Stack:
-    title: str                         # "Write of size 8 at 0x.. by thread T2", "freed by thread T0 here", ...
+    title: str  # "Write of size 8 at 0x.. by thread T2", "freed by thread T0 here", ...
     frames: tuple[Frame, ...]
 
 
@@ -59,11 +62,11 @@ class Stack:
 class SanitizerReport:
     """One report: which runtime, what kind, its stacks in printed order, its summary."""
 
-    sanitizer: str                     # "thread" or "address"
-    type: str                          # "data race", "heap-use-after-free", ...
+    sanitizer: str  # "thread" or "address"
+    type: str  # "data race", "heap-use-after-free", ...
     stacks: tuple[Stack, ...]
     summary: str = ""
-    known: str = ""                    # the known-races entry it matched, if any
+    known: str = ""  # the known-races entry it matched, if any
 
     @property
     def is_race(self) -> bool:
@@ -94,8 +97,10 @@ class SanitizerReport:
         if self.sanitizer == "thread":
             racing = self.racing
             return racing[0] if racing else None
-        return next((s for s in self.stacks if re.match(r"^(?:READ|WRITE|.*SEGV|.*signal)", s.title)),
-                    self.stacks[0] if self.stacks else None)
+        return next(
+            (s for s in self.stacks if re.match(r"^(?:READ|WRITE|.*SEGV|.*signal)", s.title)),
+            self.stacks[0] if self.stacks else None,
+        )
 
     @property
     def free(self) -> Stack | None:
@@ -123,9 +128,11 @@ class SanitizerReport:
 
 # ... and CPython's inline atomic and reference-count helpers: the racing function is
 # the one that called them (`_Py_atomic_load_ptr_acquire@pyatomic_gcc.h` names no bug).
-RUNTIME_FRAME = re.compile(r"^(?:__tsan_\w+|__interceptor_\w+|___interceptor_\w+|__sanitizer_\w+|<null>|"
-                           r"_Py_atomic_\w+|_?Py_X?(?:INCREF|DECREF)\w*|_Py_IsImmortal|_Py_IsOwnedByCurrentThread|"
-                           r"_Py_REFCNT|Py_REFCNT|_Py_TYPE|Py_TYPE|Py_SIZE|_Py_SIZE)$")
+RUNTIME_FRAME = re.compile(
+    r"^(?:__tsan_\w+|__interceptor_\w+|___interceptor_\w+|__sanitizer_\w+|<null>|"
+    r"_Py_atomic_\w+|_?Py_X?(?:INCREF|DECREF)\w*|_Py_IsImmortal|_Py_IsOwnedByCurrentThread|"
+    r"_Py_REFCNT|Py_REFCNT|_Py_TYPE|Py_TYPE|Py_SIZE|_Py_SIZE)$"
+)
 
 
 def unknown(reports: tuple[SanitizerReport, ...], races: bool) -> list[SanitizerReport]:
@@ -224,8 +231,10 @@ class KnownRace:
         if not report.is_race:
             return False
         racing = [_first_site(s) for s in report.racing]
+
         def hit(pattern: str, site: str) -> bool:
             return site == pattern or ("@" not in pattern and site.split("@", 1)[0] == pattern)
+
         if len(self.sites) == 1:
             return any(hit(self.sites[0], site) for site in racing)
         a, b = self.sites
@@ -252,7 +261,7 @@ def parse_known_races(text: str) -> tuple[KnownRace, ...]:
     return tuple(races)
 
 
-USER_KNOWN_RACES = "TANDEM_KNOWN_RACES"   # extra files, os.pathsep-separated
+USER_KNOWN_RACES = "TANDEM_KNOWN_RACES"  # extra files, os.pathsep-separated
 
 
 def user_known_race_files(version: str) -> tuple[Path, ...]:

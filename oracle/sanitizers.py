@@ -19,7 +19,7 @@ SUPPRESSIONS_NAME = "tandem-{sanitizer}-suppressions.txt"
 # compares with the oracle's; its reports are read from the log, not from the status.
 # ASan stops the process at its report, so its status only has to be distinct.
 EXIT_CODES = {"thread": 0, "address": 86}
-LOG_NAME = "sanitizer"             # log_path=<run dir>/sanitizer -> sanitizer.<pid> per process
+LOG_NAME = "sanitizer"  # log_path=<run dir>/sanitizer -> sanitizer.<pid> per process
 # gcc 12's TSan runtime maps its shadow at fixed places and aborts ("unexpected memory
 # mapping") when the kernel randomizes more than 28 bits of mmap addresses.
 TSAN_MAX_MMAP_RND_BITS = 28
@@ -32,17 +32,28 @@ def options(sanitizer: str, suppressions: Path | None, log_path: Path | None = N
     only the first; ASan cannot resume after a memory error anyway, so it stops at once.
     Leak reports are off: CPython leaks by design at exit and they would bury the rest."""
     if sanitizer == "thread":
-        parts = ["halt_on_error=0", f"exitcode={EXIT_CODES['thread']}", "second_deadlock_stack=1",
-                 "report_signal_unsafe=0", "history_size=4"]
+        parts = [
+            "halt_on_error=0",
+            f"exitcode={EXIT_CODES['thread']}",
+            "second_deadlock_stack=1",
+            "report_signal_unsafe=0",
+            "history_size=4",
+        ]
         if suppressions is not None:
             parts.append(f"suppressions={suppressions}")
         if log_path is not None:
             parts.append(f"log_path={log_path}")
         return {"TSAN_OPTIONS": ":".join(parts)}
     if sanitizer == "address":
-        parts = ["halt_on_error=1", f"exitcode={EXIT_CODES['address']}", "detect_leaks=0",
-                 "abort_on_error=0", "allocator_may_return_null=1", "handle_abort=1",
-                 "detect_stack_use_after_return=0"]
+        parts = [
+            "halt_on_error=1",
+            f"exitcode={EXIT_CODES['address']}",
+            "detect_leaks=0",
+            "abort_on_error=0",
+            "allocator_may_return_null=1",
+            "handle_abort=1",
+            "detect_stack_use_after_return=0",
+        ]
         if suppressions is not None:
             parts.append(f"suppressions={suppressions}")
         if log_path is not None:

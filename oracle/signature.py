@@ -33,7 +33,7 @@ STDLIB_PATH = re.compile(r"/lib/python\d+\.\d+t?d?/(?:site-packages/)?(.+)$")
 PROGRAM_PREFIX = "<run>/"
 HARNESS_PREFIX = "<harness>/"
 NATIVE_KEPT = 3
-NATIVE_FRAME = re.compile(r"^[A-Za-z_][\w.]*@[\w./+-]+\.(?:c|cc|cpp|h)$")   # function@file.c
+NATIVE_FRAME = re.compile(r"^[A-Za-z_][\w.]*@[\w./+-]+\.(?:c|cc|cpp|h)$")  # function@file.c
 
 
 def _module_function(frame: str) -> str | None:
@@ -43,7 +43,7 @@ def _module_function(frame: str) -> str | None:
     if not file or file.startswith((PROGRAM_PREFIX, HARNESS_PREFIX)) or file in ("__main__", "<string>"):
         return None
     if file.startswith("<frozen "):
-        return f"{file[len('<frozen '):-1]}.{function}"
+        return f"{file[len('<frozen ') : -1]}.{function}"
     if file.startswith("<"):
         path = file.split(">/", 1)[-1]
     else:  # a path the run did not name (no start record): the part under lib/pythonX.Y
@@ -107,8 +107,10 @@ def evidence(verdict: Verdict) -> list[str]:
         observation = side or verdict.target
         return sorted({label for label, _, _ in observation.violations}) if observation else []
     if verdict.kind is Kind.UNRAISABLE_DIVERGENCE:
-        return [OBJECT_REPR.sub("<obj>", LINE_NUMBER.sub(r"\1?", d.target.split("\n")[0]))[:200]
-                for d in verdict.differences]
+        return [
+            OBJECT_REPR.sub("<obj>", LINE_NUMBER.sub(r"\1?", d.target.split("\n")[0]))[:200]
+            for d in verdict.differences
+        ]
     # interleave programs key results by step position and operation ("t0.1 dict.get"):
     # the position is where the generator put the step, not what went wrong
     return sorted({STEP_POSITION.sub("", d.what) for d in verdict.differences})
@@ -120,8 +122,10 @@ def sanitizer_signatures(verdict: Verdict) -> list[str]:
     if verdict.kind not in (Kind.DATA_RACE, Kind.MEMORY_ERROR):
         return []
     side = verdict.target if verdict.side.value in ("target", "both") else verdict.oracle
-    identities = dict.fromkeys(r.identity() for r in unknown(side.sanitizer_reports if side is not None else (),
-                                                             verdict.kind is Kind.DATA_RACE))
+    identities = dict.fromkeys(
+        r.identity()
+        for r in unknown(side.sanitizer_reports if side is not None else (), verdict.kind is Kind.DATA_RACE)
+    )
     return ["|".join([verdict.kind.value, verdict.side.value, identity]) for identity in identities]
 
 

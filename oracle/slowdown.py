@@ -18,11 +18,11 @@ SIZE_STEPS = (1, 2, 4, 8)
 
 @dataclasses.dataclass(frozen=True)
 class Slowdown:
-    ratio: float                       # median over the cases of target seconds / oracle seconds
-    target_seconds: float              # summed wall time of the target's runs
+    ratio: float  # median over the cases of target seconds / oracle seconds
+    target_seconds: float  # summed wall time of the target's runs
     oracle_seconds: float
     cases: int
-    work_ratio: float = 1.0            # the same past start-up and exit (an empty program's time)
+    work_ratio: float = 1.0  # the same past start-up and exit (an empty program's time)
 
     @property
     def size_step(self) -> int:
@@ -34,11 +34,13 @@ class Slowdown:
 MEASURE_LIMITS = Limits(deadline=120.0)
 
 
-def measure(target: Interpreter, oracle: Interpreter, cases: Sequence[Case], runs: int = 1,
-            limits: Limits = MEASURE_LIMITS) -> Slowdown:
+def measure(
+    target: Interpreter, oracle: Interpreter, cases: Sequence[Case], runs: int = 1, limits: Limits = MEASURE_LIMITS
+) -> Slowdown:
     """Each case `runs` times on each side, in fresh processes; the median ratio of the
     per-case best times (the best of a few is the least disturbed by other load), and the
     median ratio of what each took beyond an empty program on the same side."""
+
     def best(case: Case, interpreter: Interpreter) -> float | None:
         """The best time, None when a run hung: a hang's time is the deadline, not a speed."""
         raws = [executor.run(case, interpreter, limits) for _ in range(runs)]

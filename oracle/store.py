@@ -11,13 +11,15 @@ corpus still replays.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .errors import CorpusError
 from .model import Kind, Side, declared_env
@@ -38,10 +40,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -71,7 +71,7 @@ class Expectation:
         return data
 
     @staticmethod
-    def from_json(data: Any, where: str) -> "Expectation":
+    def from_json(data: Any, where: str) -> Expectation:
         if isinstance(data, str):
             data = {"kind": data}
         if not isinstance(data, dict) or "kind" not in data:
@@ -94,13 +94,15 @@ class KnownFailure:
     versions: tuple[str, ...]
     free_threaded: bool | None = None
     note: str = ""
-    debug: bool | None = None         # only on debug (True) or release (False) builds
+    debug: bool | None = None  # only on debug (True) or release (False) builds
 
     def matches(self, version: str, free_threaded: bool, debug: bool = False) -> bool:
         minor = ".".join(version.split(".")[:2])
-        return ((minor in self.versions or not self.versions)
-                and (self.free_threaded is None or self.free_threaded == free_threaded)
-                and (self.debug is None or self.debug == debug))
+        return (
+            (minor in self.versions or not self.versions)
+            and (self.free_threaded is None or self.free_threaded == free_threaded)
+            and (self.debug is None or self.debug == debug)
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,18 +118,29 @@ class CorpusCase:
     signature: str = ""
     scenario: dict[str, Any] | None = None
     known_failures: tuple[KnownFailure, ...] = ()
-    path: Path | None = None          # the .json file
+    path: Path | None = None  # the .json file
 
     def metadata(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "schema": SCHEMA_VERSION, "id": self.id, "expect": self.expect.to_json(), "origin": self.origin,
-            "description": self.description, "tags": list(self.tags), "signature": self.signature,
+            "schema": SCHEMA_VERSION,
+            "id": self.id,
+            "expect": self.expect.to_json(),
+            "origin": self.origin,
+            "description": self.description,
+            "tags": list(self.tags),
+            "signature": self.signature,
         }
         if self.known_failures:
             data["known_failures"] = [
-                {"kind": k.kind.value, "versions": list(k.versions), "free_threaded": k.free_threaded,
-                 "note": k.note, **({"debug": k.debug} if k.debug is not None else {})}
-                for k in self.known_failures]
+                {
+                    "kind": k.kind.value,
+                    "versions": list(k.versions),
+                    "free_threaded": k.free_threaded,
+                    "note": k.note,
+                    **({"debug": k.debug} if k.debug is not None else {}),
+                }
+                for k in self.known_failures
+            ]
         if self.scenario is not None:
             data["scenario"] = self.scenario
         return data
@@ -161,8 +174,10 @@ def load_case(json_path: Path) -> CorpusCase:
     if not isinstance(schema, int):
         raise CorpusError(f"{where}: missing or invalid 'schema' (expected an integer)")
     if schema > SCHEMA_VERSION:
-        raise CorpusError(f"{where}: schema version {schema} is newer than this tandem understands "
-                          f"({SCHEMA_VERSION}); upgrade tandem to replay it")
+        raise CorpusError(
+            f"{where}: schema version {schema} is newer than this tandem understands "
+            f"({SCHEMA_VERSION}); upgrade tandem to replay it"
+        )
     program = json_path.with_suffix(".py")
     try:
         source = program.read_text(encoding="utf-8")
@@ -176,16 +191,29 @@ def load_case(json_path: Path) -> CorpusCase:
     known = []
     for entry in data.get("known_failures", []):
         try:
-            known.append(KnownFailure(Kind(entry["kind"]), tuple(entry.get("versions", [])),
-                                      entry.get("free_threaded"), entry.get("note", ""), entry.get("debug")))
+            known.append(
+                KnownFailure(
+                    Kind(entry["kind"]),
+                    tuple(entry.get("versions", [])),
+                    entry.get("free_threaded"),
+                    entry.get("note", ""),
+                    entry.get("debug"),
+                )
+            )
         except (KeyError, ValueError, TypeError) as exc:
             raise CorpusError(f"{where}: malformed known_failures entry ({exc})") from None
     return CorpusCase(
-        id=str(data.get("id") or json_path.stem), source=source,
+        id=str(data.get("id") or json_path.stem),
+        source=source,
         expect=Expectation.from_json(data.get("expect", "agree"), where),
-        origin=str(data.get("origin", "")), description=str(data.get("description", "")),
-        tags=tuple(tags), signature=str(data.get("signature", "")), scenario=data.get("scenario"),
-        known_failures=tuple(known), path=json_path)
+        origin=str(data.get("origin", "")),
+        description=str(data.get("description", "")),
+        tags=tuple(tags),
+        signature=str(data.get("signature", "")),
+        scenario=data.get("scenario"),
+        known_failures=tuple(known),
+        path=json_path,
+    )
 
 
 # Metadata files of campaigns and finding buckets that live next to cases.
@@ -198,13 +226,20 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(p for p in path.rglob("*.json") if not p.name.startswith(".") and p.name not in NOT_CASES
-                         and p.parent.name != "queue")
+            found.extend(
+                p
+                for p in path.rglob("*.json")
+                if not p.name.startswith(".") and p.name not in NOT_CASES and p.parent.name != "queue"
+            )
             # a program without metadata is replayed as a plain program (expect agree)
             # (but not a bucket's minimized reproducer: a finding, not a seed)
-            found.extend(p.with_suffix(".json") for p in path.rglob("*.py")
-                         if not p.with_suffix(".json").exists() and not p.name.startswith(".")
-                         and not (p.parent / "bucket.json").exists())
+            found.extend(
+                p.with_suffix(".json")
+                for p in path.rglob("*.py")
+                if not p.with_suffix(".json").exists()
+                and not p.name.startswith(".")
+                and not (p.parent / "bucket.json").exists()
+            )
         elif path.suffix == ".py":
             found.append(path.with_suffix(".json"))
         else:
@@ -223,21 +258,37 @@ def iter_cases(paths: Iterable[Path]) -> Iterator[CorpusCase | CorpusError]:
 def remove_case(json_path: Path) -> None:
     """Delete a case: the .json first, so a half-removed case is never listed as one."""
     for path in (Path(json_path), Path(json_path).with_suffix(".py")):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        except FileNotFoundError:
-            pass
 
 
-def add_case(directory: Path, source: str, *, expect: Expectation = Expectation(), origin: str = "",
-             description: str = "", tags: Iterable[str] = (), signature: str = "",
-             scenario: dict[str, Any] | None = None,
-             known_failures: Iterable[KnownFailure] = ()) -> CorpusCase:
+def add_case(
+    directory: Path,
+    source: str,
+    *,
+    expect: Expectation = Expectation(),
+    origin: str = "",
+    description: str = "",
+    tags: Iterable[str] = (),
+    signature: str = "",
+    scenario: dict[str, Any] | None = None,
+    known_failures: Iterable[KnownFailure] = (),
+) -> CorpusCase:
     """Store a case (idempotent: the same program gets the same id and file names)."""
     identifier = case_id(source)
     json_path = Path(directory) / f"{identifier}.json"
-    case = CorpusCase(identifier, source, expect, origin, description, tuple(sorted(set(tags))), signature,
-                      scenario, tuple(known_failures), json_path)
+    case = CorpusCase(
+        identifier,
+        source,
+        expect,
+        origin,
+        description,
+        tuple(sorted(set(tags))),
+        signature,
+        scenario,
+        tuple(known_failures),
+        json_path,
+    )
     program = json_path.with_suffix(".py")
     existed = program.exists()
     atomic_write_text(program, source)
@@ -252,7 +303,7 @@ def add_case(directory: Path, source: str, *, expect: Expectation = Expectation(
 
 # -- standalone export -----------------------------------------------------------------
 
-STANDALONE_MAIN = '''
+STANDALONE_MAIN = """
 
 PROGRAM = {program!r}
 
@@ -269,7 +320,7 @@ if __name__ == "__main__":
             os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, **_wanted))
         install(os.environ.get("TANDEM_REPORT"))
         sys.exit(run_source(PROGRAM, {filename!r}))
-'''
+"""
 
 
 def export_standalone(source: str, header: str = "", filename: str = "case.py") -> str:
@@ -278,14 +329,19 @@ def export_standalone(source: str, header: str = "", filename: str = "case.py") 
     Run by hand, results and failed checks are printed to stderr as `[tandem] {...}`
     lines; run under tandem, it reports like any program."""
     harness = HARNESS.read_text(encoding="utf-8")
-    harness = harness[: harness.index('\ndef main(argv):')]
+    harness = harness[: harness.index("\ndef main(argv):")]
     env = declared_env(source)
     lines = ["#!/usr/bin/env python3"]
     lines += [f"# tandem-env: {name}={value}" for name, value in env]  # still leading: tandem honours it
     lines += [f"# {line}" if line else "#" for line in header.splitlines()]
     lines.append("# The tandem harness is inlined below; the program under test is PROGRAM.")
-    return "\n".join(lines) + "\n" + harness.rstrip() + "\n" + STANDALONE_MAIN.format(
-        program=source, filename=filename, env=dict(env))
+    return (
+        "\n".join(lines)
+        + "\n"
+        + harness.rstrip()
+        + "\n"
+        + STANDALONE_MAIN.format(program=source, filename=filename, env=dict(env))
+    )
 
 
 # A reproducer carries only the harness functions its program calls (reproducer()):
@@ -378,8 +434,9 @@ def with_shim(source: str) -> str:
     assignments = "; ".join(f"{name} = _harness.{name}" for name in used)
     shim += SHIM_TAIL.format(assignments=assignments)
     if "tandem_harness" in source:
-        shim = shim.replace("# --- end of shim", "_sys.modules.setdefault(\"tandem_harness\", _sys.modules[__name__])\n"
-                                                 "# --- end of shim")
+        shim = shim.replace(
+            "# --- end of shim", '_sys.modules.setdefault("tandem_harness", _sys.modules[__name__])\n# --- end of shim'
+        )
     # the program's leading comments (its `# tandem-env:` lines among them) stay leading
     lines = source.splitlines(keepends=True)
     lead = 0

@@ -22,9 +22,11 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 def _resolve(name: str) -> Interpreter:
     try:
         return registry.resolve(name, registry.Config(interpreters={}))
-    except Exception as exc:  # noqa: BLE001 - turned into a clear failure
-        pytest.fail(f"interpreter {name!r} is not available ({exc}); "
-                    f"run `tandem interpreters provision --variant {name}` (ci/test.sh does)")
+    except Exception as exc:
+        pytest.fail(
+            f"interpreter {name!r} is not available ({exc}); "
+            f"run `tandem interpreters provision --variant {name}` (ci/test.sh does)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -61,11 +63,11 @@ def case_from(path: Path) -> Case:
 # (each has a case in corpus/regressions with a known_failures entry).  A test that
 # demands "no finding" accepts a run that died of one of these, and only of these.
 KNOWN_UPSTREAM_CRASHES = (
-    "tstate->interp->eval_frame == NULL",                # eval-frame hook installed under threads
-    "_PyDict_NotifyEvent: Assertion `Py_REFCNT",         # instance __dict__ replaced under setattr
+    "tstate->interp->eval_frame == NULL",  # eval-frame hook installed under threads
+    "_PyDict_NotifyEvent: Assertion `Py_REFCNT",  # instance __dict__ replaced under setattr
     "PyMutex_Unlock: unlocking mutex that is not locked",  # the same, release build
-    "notify_code_watchers",                              # repeated perf trampoline activation
-    "returned NULL without setting an exception",        # trampoline activation under a memory limit
+    "notify_code_watchers",  # repeated perf trampoline activation
+    "returned NULL without setting an exception",  # trampoline activation under a memory limit
 )
 
 
@@ -89,9 +91,10 @@ def _known_upstream_corruption(observation) -> bool:
 def known_upstream_crash(*observations) -> bool:
     """Every failed observation failed of a known upstream bug (and at least one did):
     a crash named in KNOWN_UPSTREAM_CRASHES, or the freed instance dict's symptom."""
-    failed = [o for o in observations if o is not None
-              and (o.crash is not None or o.thread_exceptions or o.violations)]
+    failed = [o for o in observations if o is not None and (o.crash is not None or o.thread_exceptions or o.violations)]
     return bool(failed) and all(
-        _known_upstream_corruption(o) if o.crash is None else
-        any(k in o.crash.headline or k in o.stderr_tail for k in KNOWN_UPSTREAM_CRASHES)
-        for o in failed)
+        _known_upstream_corruption(o)
+        if o.crash is None
+        else any(k in o.crash.headline or k in o.stderr_tail for k in KNOWN_UPSTREAM_CRASHES)
+        for o in failed
+    )

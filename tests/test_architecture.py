@@ -84,9 +84,13 @@ def test_no_bare_imports_of_the_packages():
     bare = []
     for path in _python_files():
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module] if isinstance(node, ast.ImportFrom) and not node.level and node.module
-                     else [])
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and not node.level and node.module
+                else []
+            )
             bare += [f"{path.relative_to(ROOT)}:{node.lineno}: {n}" for n in names if n.split(".")[0] in PACKAGES]
     assert not bare, bare
 
@@ -99,10 +103,10 @@ def test_no_import_cycles():
     def visit(node, trail):
         if node in done:
             return
-        assert node not in visiting, "import cycle: " + " -> ".join(trail + [node])
+        assert node not in visiting, "import cycle: " + " -> ".join([*trail, node])
         visiting.add(node)
         for nxt in sorted(graph[node]):
-            visit(nxt, trail + [node])
+            visit(nxt, [*trail, node])
         visiting.discard(node)
         done.add(node)
 
@@ -112,9 +116,12 @@ def test_no_import_cycles():
 
 def test_harness_is_stdlib_only():
     tree = ast.parse((ROOT / "oracle" / "_child.py").read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     import sys
+
     assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)

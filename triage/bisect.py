@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from tandem.oracle.errors import ProvisionError, TandemError
 from tandem.oracle.model import Case, Interpreter, Limits
@@ -24,7 +24,7 @@ from tandem.oracle.reproduce import Pair, reproduce
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    label: str                        # interpreter name or revision
+    label: str  # interpreter name or revision
     version: str
     hits: int
     runs: int
@@ -36,20 +36,19 @@ class Step:
 
 @dataclasses.dataclass(frozen=True)
 class BisectResult:
-    steps: tuple[Step, ...]           # in history order (tested ones only, for git)
-    first_bad: str | None             # first where the signature appears
-    first_fixed: str | None           # first after that where it is gone again
+    steps: tuple[Step, ...]  # in history order (tested ones only, for git)
+    first_bad: str | None  # first where the signature appears
+    first_fixed: str | None  # first after that where it is gone again
 
 
-def test_build(source: str, target: Interpreter, oracle: Interpreter, expected: str, runs: int,
-               limits: Limits) -> Step:
+def test_build(source: str, target: Interpreter, oracle: Interpreter, expected: str, runs: int, limits: Limits) -> Step:
     found = reproduce(Case(source), Pair(target, oracle), runs, expected=expected, limits=limits)
     return Step(target.name, target.version, found.hits, found.runs)
 
 
 def transitions(steps: list[Step]) -> tuple[str | None, str | None]:
     first_bad = first_fixed = None
-    for index, step in enumerate(steps):
+    for _index, step in enumerate(steps):
         if step.present and first_bad is None:
             first_bad = step.label
         elif first_bad is not None and not step.present and first_fixed is None:
@@ -57,12 +56,18 @@ def transitions(steps: list[Step]) -> tuple[str | None, str | None]:
     return first_bad, first_fixed
 
 
-def bisect_interpreters(source: str, interpreters: list[Interpreter], oracle: Interpreter | None, expected: str,
-                        runs: int = 10,
-                        limits: Limits = Limits(deadline=60.0)) -> BisectResult:
+def bisect_interpreters(
+    source: str,
+    interpreters: list[Interpreter],
+    oracle: Interpreter | None,
+    expected: str,
+    runs: int = 10,
+    limits: Limits = Limits(deadline=60.0),
+) -> BisectResult:
     """Every interpreter in order (each against `oracle`, or against itself)."""
-    steps = [test_build(source, interpreter, oracle or interpreter, expected, runs, limits)
-             for interpreter in interpreters]
+    steps = [
+        test_build(source, interpreter, oracle or interpreter, expected, runs, limits) for interpreter in interpreters
+    ]
     return BisectResult(tuple(steps), *transitions(steps))
 
 
@@ -73,11 +78,19 @@ def _git(checkout: Path, *args: str) -> str:
     return proc.stdout.strip()
 
 
-def bisect_revisions(source: str, checkout: Path, good: str, bad: str,
-                     build: Callable[[str], Interpreter], oracle: Interpreter | None, expected: str,
-                     runs: int = 10,
-                     limits: Limits = Limits(deadline=60.0),
-                     progress: Callable[[str], None] = lambda _: None, fixed: bool = False) -> BisectResult:
+def bisect_revisions(
+    source: str,
+    checkout: Path,
+    good: str,
+    bad: str,
+    build: Callable[[str], Interpreter],
+    oracle: Interpreter | None,
+    expected: str,
+    runs: int = 10,
+    limits: Limits = Limits(deadline=60.0),
+    progress: Callable[[str], None] = lambda _: None,
+    fixed: bool = False,
+) -> BisectResult:
     """Binary search for the first revision after `good` (absent) up to `bad` (present);
     with `fixed`, for the first revision after `bad` (present, older) up to `good`
     (absent, newer): where the bug went away.
@@ -99,10 +112,12 @@ def bisect_revisions(source: str, checkout: Path, good: str, bad: str,
                 progress(f"  {revision[:12]} does not build ({str(exc).splitlines()[0]}); skipped")
                 return None
             tested[revision] = dataclasses.replace(
-                test_build(source, interpreter, oracle or interpreter, expected, runs, limits),
-                label=revision)
-            progress(f"  {revision[:12]}: {'present' if tested[revision].present else 'absent'} "
-                     f"({tested[revision].hits}/{runs})")
+                test_build(source, interpreter, oracle or interpreter, expected, runs, limits), label=revision
+            )
+            progress(
+                f"  {revision[:12]}: {'present' if tested[revision].present else 'absent'} "
+                f"({tested[revision].hits}/{runs})"
+            )
         return tested[revision]
 
     low, high = 0, len(revisions) - 1  # revisions[high] (newer) is assumed to be the searched state

@@ -38,19 +38,35 @@ def combined(buckets: list[Bucket]) -> list[Bucket]:
         if seen is None:
             by_id[bucket.identifier] = bucket
             continue
-        smaller = bucket.smallest_lines is not None and (seen.smallest_lines is None
-                                                         or bucket.smallest_lines < seen.smallest_lines)
+        smaller = bucket.smallest_lines is not None and (
+            seen.smallest_lines is None or bucket.smallest_lines < seen.smallest_lines
+        )
         status = min(seen.status, bucket.status, key=STATUS_ORDER.index)
         if status == "flaky" and seen.hits + bucket.hits > 1:
             status = "confirmed"
         by_id[bucket.identifier] = dataclasses.replace(
-            seen, count=seen.count + bucket.count, runs=seen.runs + bucket.runs, hits=seen.hits + bucket.hits,
-            status=status, last_seen=max(seen.last_seen, bucket.last_seen),
+            seen,
+            count=seen.count + bucket.count,
+            runs=seen.runs + bucket.runs,
+            hits=seen.hits + bucket.hits,
+            status=status,
+            last_seen=max(seen.last_seen, bucket.last_seen),
             campaign=seen.campaign if seen.campaign == bucket.campaign else f"{seen.campaign}, {bucket.campaign}",
-            **({"smallest": bucket.smallest, "smallest_lines": bucket.smallest_lines, "path": bucket.path}
-               if smaller else {}),
-            **({"minimized": bucket.minimized, "minimized_lines": bucket.minimized_lines,
-                "minimized_rate": bucket.minimized_rate} if seen.minimized is None else {}))
+            **(
+                {"smallest": bucket.smallest, "smallest_lines": bucket.smallest_lines, "path": bucket.path}
+                if smaller
+                else {}
+            ),
+            **(
+                {
+                    "minimized": bucket.minimized,
+                    "minimized_lines": bucket.minimized_lines,
+                    "minimized_rate": bucket.minimized_rate,
+                }
+                if seen.minimized is None
+                else {}
+            ),
+        )
     return list(by_id.values())
 
 
@@ -66,7 +82,7 @@ def similar(a: str, b: str) -> bool:
     if sorted(first) == sorted(second):
         return True
     shorter, longer = sorted((first, second), key=len)
-    return bool(shorter) and longer[:len(shorter)] == shorter
+    return bool(shorter) and longer[: len(shorter)] == shorter
 
 
 def merged(buckets: list[Bucket]) -> list[list[Bucket]]:

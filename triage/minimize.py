@@ -23,7 +23,7 @@ import copy
 import dataclasses
 import math
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from tandem.oracle.model import Case, Kind, Limits, Verdict, declared_env
 from tandem.oracle.reproduce import Pair, Reproduction, bar_unreachable, reproduce
@@ -35,12 +35,12 @@ class Reproduces:
 
     pair: Pair
     expected: str
-    rate: float                      # the original reproduction rate (0..1]
+    rate: float  # the original reproduction rate (0..1]
     fraction: float = 0.5
     limits: Limits = Limits(deadline=60.0)
     max_tries: int = 12
     calls: int = 0
-    jobs: int = 1                    # runs in flight at once (fresh processes)
+    jobs: int = 1  # runs in flight at once (fresh processes)
 
     @property
     def tries(self) -> int:
@@ -60,8 +60,9 @@ class Reproduces:
             # each more run would cost its whole deadline
             return (early and unreachable(hits, runs, last)) or (last.kind is Kind.HANG and not hang_expected)
 
-        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop,
-                          jobs=self.jobs)
+        found = reproduce(
+            Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop, jobs=self.jobs
+        )
         self.calls += found.runs
         return found.hits / tries
 
@@ -85,13 +86,15 @@ class Reproduces:
         def stop(hits: int, runs: int, last: Verdict) -> bool:
             return hits >= needed or unreachable(hits, runs, last) or (last.kind is Kind.HANG and not hang_expected)
 
-        found = reproduce(Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop,
-                          jobs=self.jobs)
+        found = reproduce(
+            Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop, jobs=self.jobs
+        )
         self.calls += found.runs
         return found.hits >= needed
 
 
 # -- scenario passes -------------------------------------------------------------------
+
 
 def _drop_worker(s) -> Iterator:
     for index in range(len(s.workers)):
@@ -161,12 +164,21 @@ def _drop_hostile(s) -> Iterator:
         yield candidate
 
 
-SCENARIO_PASSES = [_drop_worker, _drop_mutator, _drop_mutation, _drop_unused_versions, _drop_hostile,
-                   _fewer_copies, _fewer_iterations, _fewer_rounds]
+SCENARIO_PASSES = [
+    _drop_worker,
+    _drop_mutator,
+    _drop_mutation,
+    _drop_unused_versions,
+    _drop_hostile,
+    _fewer_copies,
+    _fewer_iterations,
+    _fewer_rounds,
+]
 
 
-def minimize_scenario(scenario, render: Callable, predicate: Reproduces, deadline: float,
-                      extra_passes: tuple = ()) -> tuple:
+def minimize_scenario(
+    scenario, render: Callable, predicate: Reproduces, deadline: float, extra_passes: tuple = ()
+) -> tuple:
     """Greedy fixpoint over SCENARIO_PASSES and the family's own passes (`extra_passes`,
     from its Family: triage does not import fuzz); returns (scenario, source)."""
     best, best_source = scenario, render(scenario)
@@ -188,6 +200,7 @@ def minimize_scenario(scenario, render: Callable, predicate: Reproduces, deadlin
 
 
 # -- statement deletion ----------------------------------------------------------------
+
 
 def _bodies(tree: ast.AST) -> list[list[ast.stmt]]:
     found = []
@@ -250,8 +263,17 @@ def minimize_statements(source: str, predicate: Reproduces, deadline: float) -> 
 # (in ast.walk order), None when there is no such candidate.  A candidate need not keep
 # the program's meaning: the predicate (same signature, enough of the rate) decides.
 
-_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith,
-             ast.If, ast.Try)
+_COMPOUND = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.If,
+    ast.Try,
+)
 
 
 def _statement_slots(tree: ast.AST) -> list[tuple[list[ast.stmt], int]]:
@@ -266,19 +288,26 @@ def hoist(source: str, index: int) -> str | None:
     if index >= len(slots):
         return None
     body, position = slots[index]
-    body[position:position + 1] = body[position].body
+    body[position : position + 1] = body[position].body
     return _unparse(tree, source)
 
 
 def _called_once(tree: ast.AST) -> list[tuple[list[ast.stmt], int, ast.FunctionDef]]:
     """Statements `f(...)` calling a module-level function defined without *args/**kwargs."""
-    functions = {node.name: node for node in getattr(tree, "body", []) if isinstance(node, ast.FunctionDef)
-                 and not node.args.vararg and not node.args.kwarg}
+    functions = {
+        node.name: node
+        for node in getattr(tree, "body", [])
+        if isinstance(node, ast.FunctionDef) and not node.args.vararg and not node.args.kwarg
+    }
     found = []
     for body, position in _statement_slots(tree):
         statement = body[position]
-        if (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
-                and isinstance(statement.value.func, ast.Name) and statement.value.func.id in functions):
+        if (
+            isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Call)
+            and isinstance(statement.value.func, ast.Name)
+            and statement.value.func.id in functions
+        ):
             found.append((body, position, functions[statement.value.func.id]))
     return found
 
@@ -295,8 +324,10 @@ def inline(source: str, index: int) -> str | None:
     parameters = [a.arg for a in function.args.args]
     if len(call.args) > len(parameters) or call.keywords:
         return None
-    assigned = [ast.Assign([ast.Name(name, ast.Store())], value) for name, value in zip(parameters, call.args)]
-    body[position:position + 1] = assigned + copy.deepcopy(function.body)
+    assigned = [
+        ast.Assign([ast.Name(name, ast.Store())], value) for name, value in zip(parameters, call.args, strict=False)
+    ]
+    body[position : position + 1] = assigned + copy.deepcopy(function.body)
     return _unparse(tree, source)
 
 
@@ -373,12 +404,18 @@ class Minimized:
     rate: float
     predicate_calls: int
     seconds: float
-    rerun: Reproduction | None = None   # the re-runs that measured a flaky original's rate first
+    rerun: Reproduction | None = None  # the re-runs that measured a flaky original's rate first
 
 
-def minimize(source: str, scenario, render: Callable | None, predicate: Reproduces,
-             max_seconds: float = 900.0, extra_passes: tuple = (),
-             short_form: Callable | None = None) -> Minimized:
+def minimize(
+    source: str,
+    scenario,
+    render: Callable | None,
+    predicate: Reproduces,
+    max_seconds: float = 900.0,
+    extra_passes: tuple = (),
+    short_form: Callable | None = None,
+) -> Minimized:
     """The scenario passes (when there is a scenario; the family's own `extra_passes`
     after the shared ones), then the family's `short_form` of the scenario (a plain
     program without its runtime, e.g. the interleave family's bug-report form) when it
@@ -401,12 +438,13 @@ def minimize(source: str, scenario, render: Callable | None, predicate: Reproduc
     # the rate the report gives: every run made (a stop at an unreachable bar would
     # report 0 for a program that reproduces, only less often than the bar)
     rate = predicate.measure(best, max(predicate.tries, 5), early=False)
-    return Minimized(best, best_scenario, source.count("\n"), best.count("\n"), rate, predicate.calls,
-                     time.monotonic() - started)
+    return Minimized(
+        best, best_scenario, source.count("\n"), best.count("\n"), rate, predicate.calls, time.monotonic() - started
+    )
 
 
-FLAKY_RERUNS = 40      # re-runs that measure the rate of a finding seen once, before minimizing it
-RARE_FACTOR = 4.0      # a rare finding gets up to this many times the time budget
+FLAKY_RERUNS = 40  # re-runs that measure the rate of a finding seen once, before minimizing it
+RARE_FACTOR = 4.0  # a rare finding gets up to this many times the time budget
 
 
 def budget(seconds: float, rate: float) -> float:
@@ -415,9 +453,20 @@ def budget(seconds: float, rate: float) -> float:
     return seconds * min(RARE_FACTOR, max(1.0, 0.5 / max(rate, 1e-3)))
 
 
-def minimize_sighting(source: str, scenario, render: Callable | None, pair: Pair, expected: str, hits: int,
-                      runs: int, seconds: float, limits: Limits, jobs: int = 1,
-                      extra_passes: tuple = (), short_form: Callable | None = None) -> Minimized:
+def minimize_sighting(
+    source: str,
+    scenario,
+    render: Callable | None,
+    pair: Pair,
+    expected: str,
+    hits: int,
+    runs: int,
+    seconds: float,
+    limits: Limits,
+    jobs: int = 1,
+    extra_passes: tuple = (),
+    short_form: Callable | None = None,
+) -> Minimized:
     """A campaign's finding (seen `hits` times in `runs`), minimized to the same signature
     at no less than half its rate.  A finding seen only once has no rate to keep: it is
     re-run up to FLAKY_RERUNS times first (until 3 reproductions), and those runs are
@@ -426,16 +475,35 @@ def minimize_sighting(source: str, scenario, render: Callable | None, pair: Pair
     started = time.monotonic()
     rerun = None
     if hits <= 1:
-        rerun = reproduce(Case(source), pair, FLAKY_RERUNS, expected=expected, limits=limits,
-                          stop_when=lambda seen, _runs, _last: seen >= 3, jobs=jobs)
+        rerun = reproduce(
+            Case(source),
+            pair,
+            FLAKY_RERUNS,
+            expected=expected,
+            limits=limits,
+            stop_when=lambda seen, _runs, _last: seen >= 3,
+            jobs=jobs,
+        )
         hits, runs = hits + rerun.hits, runs + rerun.runs
         if not rerun.hits:
             lines = source.count("\n")
-            return Minimized(source, scenario, lines, lines, hits / max(runs, 1), rerun.runs,
-                             time.monotonic() - started, rerun)
+            return Minimized(
+                source, scenario, lines, lines, hits / max(runs, 1), rerun.runs, time.monotonic() - started, rerun
+            )
     rate = hits / max(runs, 1)
     predicate = Reproduces(pair, expected, rate, fraction=0.5, limits=limits, jobs=jobs)
-    result = minimize(source, scenario, render, predicate, max_seconds=budget(seconds, rate),
-                      extra_passes=extra_passes, short_form=short_form)
-    return dataclasses.replace(result, predicate_calls=result.predicate_calls + (rerun.runs if rerun else 0),
-                               seconds=time.monotonic() - started, rerun=rerun)
+    result = minimize(
+        source,
+        scenario,
+        render,
+        predicate,
+        max_seconds=budget(seconds, rate),
+        extra_passes=extra_passes,
+        short_form=short_form,
+    )
+    return dataclasses.replace(
+        result,
+        predicate_calls=result.predicate_calls + (rerun.runs if rerun else 0),
+        seconds=time.monotonic() - started,
+        rerun=rerun,
+    )

@@ -24,34 +24,62 @@ from tandem.oracle.executor import run
 from tandem.oracle.model import Case, Interpreter, Limits
 
 GDB_COMMANDS = (
-    "set pagination off", "set confirm off", "set print thread-events off",
-    "set print frame-arguments none", "set startup-with-shell off",
+    "set pagination off",
+    "set confirm off",
+    "set print thread-events off",
+    "set print frame-arguments none",
+    "set startup-with-shell off",
     # The executor dumps stacks with SIGUSR1 before killing a hung run; output pipes may close.
-    "handle SIGUSR1 nostop noprint pass", "handle SIGPIPE nostop noprint pass",
-    "run", "bt 60",
+    "handle SIGUSR1 nostop noprint pass",
+    "handle SIGPIPE nostop noprint pass",
+    "run",
+    "bt 60",
 )
-GDB_STARTUP = 15.0      # seconds added to the deadline: gdb reads the interpreter's symbols
+GDB_STARTUP = 15.0  # seconds added to the deadline: gdb reads the interpreter's symbols
 FRAMES_KEPT = 5
 
 RECEIVED = re.compile(r"^(?:Program|Thread \d+ .*?) received signal (?P<sig>SIG[A-Z0-9]+)", re.M)
-FRAME = re.compile(r"^#(?P<n>\d+)\s+(?:0x[0-9a-fA-F]+ in )?(?P<func>\S+) \(.*?\)"
-                   r"(?: at (?P<file>\S+?):\d+| from (?P<lib>\S+))?\s*$", re.M)
+FRAME = re.compile(
+    r"^#(?P<n>\d+)\s+(?:0x[0-9a-fA-F]+ in )?(?P<func>\S+) \(.*?\)"
+    r"(?: at (?P<file>\S+?):\d+| from (?P<lib>\S+))?\s*$",
+    re.M,
+)
 # Frames that say how the process died, not where the bug is.
-NOISE = frozenset({
-    "raise", "abort", "gsignal", "__GI_raise", "__GI_abort", "pthread_kill", "__pthread_kill_implementation",
-    "__pthread_kill_internal", "__pthread_kill", "__assert_fail", "__assert_fail_base", "__GI___assert_fail",
-    "fatal_error", "fatal_error_exit", "_Py_FatalErrorFunc", "_Py_FatalErrorFormat", "_Py_FatalRefcountErrorFunc",
-    "_PyObject_AssertFailed", "faulthandler_fatal_error", "faulthandler_dump_traceback", "_Py_DumpTraceback",
-    "<signal", "??",
-})
+NOISE = frozenset(
+    {
+        "raise",
+        "abort",
+        "gsignal",
+        "__GI_raise",
+        "__GI_abort",
+        "pthread_kill",
+        "__pthread_kill_implementation",
+        "__pthread_kill_internal",
+        "__pthread_kill",
+        "__assert_fail",
+        "__assert_fail_base",
+        "__GI___assert_fail",
+        "fatal_error",
+        "fatal_error_exit",
+        "_Py_FatalErrorFunc",
+        "_Py_FatalErrorFormat",
+        "_Py_FatalRefcountErrorFunc",
+        "_PyObject_AssertFailed",
+        "faulthandler_fatal_error",
+        "faulthandler_dump_traceback",
+        "_Py_DumpTraceback",
+        "<signal",
+        "??",
+    }
+)
 LIBC_SOURCE = ("../sysdeps/", "./nptl/", "./stdlib/", "./assert/", "./string/", "./malloc/", "./signal/")
 
 
 @dataclasses.dataclass(frozen=True)
 class NativeTrace:
-    signal: str                      # the signal gdb stopped on
-    frames: tuple[str, ...]          # top meaningful frames, function@file
-    backtrace: str                   # gdb's backtrace lines, as printed
+    signal: str  # the signal gdb stopped on
+    frames: tuple[str, ...]  # top meaningful frames, function@file
+    backtrace: str  # gdb's backtrace lines, as printed
 
 
 def gdb_path() -> str | None:
@@ -73,19 +101,17 @@ def _meaningful(func: str, file: str | None, lib: str | None) -> bool:
         return False
     if file and file.startswith(LIBC_SOURCE):
         return False
-    if lib and ("libc.so" in lib or "libffi" in lib or "ld-linux" in lib):
-        return False
-    return True
+    return not (lib and ("libc.so" in lib or "libffi" in lib or "ld-linux" in lib))
 
 
 def parse_backtrace(text: str) -> NativeTrace | None:
     """The trace of the last signal gdb stopped on, or None (the program did not crash)."""
     received = None
-    for received in RECEIVED.finditer(text):
+    for received in RECEIVED.finditer(text):  # noqa: B007 -- the last match is the one wanted
         pass
     if received is None or received.group("sig") in ("SIGUSR1", "SIGPIPE", "SIGKILL"):
         return None
-    after = text[received.end():]
+    after = text[received.end() :]
     lines, frames = [], []
     for match in FRAME.finditer(after):
         if lines and match.group("n") == "0":

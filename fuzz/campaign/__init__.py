@@ -14,14 +14,22 @@ stats.jsonl, queue/, findings/<id>/, unconfirmed/<id>/).
 
 from .coordinator import Campaign
 from .state import (
-           ALWAYS_KEPT,
-           PROGRAMS,
-           CampaignConfig,
-           CampaignState,
-           Program,
-           load_programs,
+    ALWAYS_KEPT,
+    PROGRAMS,
+    CampaignConfig,
+    CampaignState,
+    Program,
+    load_programs,
 )
 from .work import features_of
 
-__all__ = ["ALWAYS_KEPT", "PROGRAMS", "Campaign", "CampaignConfig", "CampaignState", "Program", "features_of",
-           "load_programs"]
+__all__ = [
+    "ALWAYS_KEPT",
+    "PROGRAMS",
+    "Campaign",
+    "CampaignConfig",
+    "CampaignState",
+    "Program",
+    "features_of",
+    "load_programs",
+]

@@ -13,6 +13,7 @@ and is an Outcome with failure "lost" only when that fails too.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -24,8 +25,8 @@ from tandem.oracle.errors import TandemError
 
 from .work import Outcome, Setup, execute, missing_interpreters
 
-IN_FLIGHT_PER_EXECUTOR = 2     # one running, one waiting: no executor idles between items
-SCHEDULER_PATIENCE = 20.0      # seconds without the Dask scheduler before the campaign stops
+IN_FLIGHT_PER_EXECUTOR = 2  # one running, one waiting: no executor idles between items
+SCHEDULER_PATIENCE = 20.0  # seconds without the Dask scheduler before the campaign stops
 
 
 class SchedulerLost(TandemError):
@@ -38,6 +39,7 @@ def _quiet_executor() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
+
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -60,8 +62,9 @@ class LocalPool:
         self.pool = self._pool()
 
     def _pool(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
-                                                      initializer=_quiet_executor)
+        return concurrent.futures.ProcessPoolExecutor(
+            self.jobs, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_executor
+        )
 
     @property
     def pending(self) -> int:
@@ -82,8 +85,14 @@ class LocalPool:
                 finished.append((item, future.result()))
             except BrokenProcessPool:  # an executor process died (killed, out of memory)
                 if item.number in self.retried:
-                    finished.append((item, Outcome(item.number, failure="lost",
-                                                   message="a local executor process died running it twice")))
+                    finished.append(
+                        (
+                            item,
+                            Outcome(
+                                item.number, failure="lost", message="a local executor process died running it twice"
+                            ),
+                        )
+                    )
                 else:
                     self.retried.add(item.number)
                     again.append(item)
@@ -125,28 +134,31 @@ class DaskPool:
             self.client.wait_for_workers(1, timeout=connect_timeout)
         except TimeoutError:
             self.client.close()
-            raise TandemError(f"the Dask scheduler at {address} has no workers: start some with "
-                              f"`dask worker {address} --nthreads 1 --nworkers N`") from None
+            raise TandemError(
+                f"the Dask scheduler at {address} has no workers: start some with "
+                f"`dask worker {address} --nthreads 1 --nworkers N`"
+            ) from None
         self.check_workers()
 
     def check_workers(self) -> None:
         """Every worker must run both interpreters: one that cannot is named, at once."""
-        lacking = {worker: missing for worker, missing in self.client.run(missing_interpreters, self.setup).items()
-                   if missing}
+        lacking = {
+            worker: missing for worker, missing in self.client.run(missing_interpreters, self.setup).items() if missing
+        }
         if lacking:
             named = "; ".join(f"{worker} has no {' and no '.join(missing)}" for worker, missing in lacking.items())
             self.close()
-            raise TandemError(f"Dask workers lack the campaign's interpreters: {named}.  Run `tandem interpreters "
-                              "provision` on their hosts, or share the interpreter cache at the same path")
+            raise TandemError(
+                f"Dask workers lack the campaign's interpreters: {named}.  Run `tandem interpreters "
+                "provision` on their hosts, or share the interpreter cache at the same path"
+            )
 
     @property
     def slots(self) -> int:
         if time.monotonic() - self._slots_at > 2.0:
             self._slots_at = time.monotonic()
-            try:
+            with contextlib.suppress(Exception):
                 self._slots = IN_FLIGHT_PER_EXECUTOR * sum(self.client.nthreads().values())
-            except Exception:  # noqa: BLE001,S110 -- the scheduler is away: completed() decides when that is fatal
-                pass
         return self._slots
 
     @property
@@ -158,14 +170,16 @@ class DaskPool:
             return
         try:
             futures = self.client.map(execute, items, setup=self.setup, pure=False)
-        except Exception as exc:  # noqa: BLE001 -- whatever the client raises, the scheduler is gone
+        except Exception as exc:
             self._lost(exc)
-        self.futures.update(zip(futures, items))
+        self.futures.update(zip(futures, items, strict=True))
 
     def _lost(self, exc: BaseException | None = None):
-        raise SchedulerLost(f"lost the Dask scheduler at {self.address}"
-                            + (f" ({type(exc).__name__}: {exc})" if exc else "")
-                            + f"; {len(self.futures)} work item(s) in flight are lost") from None
+        raise SchedulerLost(
+            f"lost the Dask scheduler at {self.address}"
+            + (f" ({type(exc).__name__}: {exc})" if exc else "")
+            + f"; {len(self.futures)} work item(s) in flight are lost"
+        ) from None
 
     def completed(self, timeout: float) -> list:
         from distributed import wait
@@ -173,8 +187,7 @@ class DaskPool:
 
         if self.client.status != "running":
             self._away_since = self._away_since or time.monotonic()
-            if self.client.status in ("closed", "failed") or \
-                    time.monotonic() - self._away_since > SCHEDULER_PATIENCE:
+            if self.client.status in ("closed", "failed") or time.monotonic() - self._away_since > SCHEDULER_PATIENCE:
                 self._lost()
         else:
             self._away_since = None
@@ -186,7 +199,7 @@ class DaskPool:
                 done, _ = wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             return []
-        except Exception as exc:  # noqa: BLE001 -- futures cancelled, connection closed: the scheduler is gone
+        except Exception as exc:
             self._lost(exc)
         finished = []
         for future in done:
@@ -206,8 +219,16 @@ class DaskPool:
             if name == "KilledWorker":  # its workers died, more than the scheduler allows
                 finished.append((item, Outcome(item.number, failure="lost", message=str(error))))
             else:  # execute() never raises: this is the worker's environment (unpickling, imports)
-                finished.append((item, Outcome(item.number, failure="infrastructure",
-                                               message=f"a Dask worker could not run a work item: {name}: {error}")))
+                finished.append(
+                    (
+                        item,
+                        Outcome(
+                            item.number,
+                            failure="infrastructure",
+                            message=f"a Dask worker could not run a work item: {name}: {error}",
+                        ),
+                    )
+                )
         return finished
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ nothing is locked.  The layout of the directory is oracle/campaign_dir.py's.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
@@ -17,8 +18,8 @@ from collections.abc import Callable
 from tandem.oracle import campaign_dir
 from tandem.oracle.errors import TandemError
 from tandem.oracle.model import Case, Verdict
-from tandem.oracle.signature import signature as default_signature
 from tandem.oracle.signature import sanitizer_signatures
+from tandem.oracle.signature import signature as default_signature
 from tandem.oracle.signature import signature_id as default_signature_id
 from tandem.oracle.slowdown import Slowdown
 from tandem.oracle.slowdown import measure as measure_slowdown
@@ -34,34 +35,51 @@ from .state import CampaignConfig, CampaignState
 from .stats import STATS_EVERY, stats_record
 from .work import ConfirmItem, NativeItem, RunItem, Setup, campaign_caps, native_side
 
-MAX_ERRORS = 5   # infrastructure errors before the campaign gives up
+MAX_ERRORS = 5  # infrastructure errors before the campaign gives up
 
 
 class Campaign:
     """One campaign; `run()` until the budget is spent or `stop()` is called."""
 
-    def __init__(self, config: CampaignConfig, signature: Callable[[Verdict], str] = default_signature,
-                 signature_id: Callable[[str], str] = default_signature_id,
-                 progress: Callable[[Campaign], None] | None = None,
-                 native: Callable[..., object] | None = None, minimizer: Callable[..., object] | None = None):
+    def __init__(
+        self,
+        config: CampaignConfig,
+        signature: Callable[[Verdict], str] = default_signature,
+        signature_id: Callable[[str], str] = default_signature_id,
+        progress: Callable[[Campaign], None] | None = None,
+        native: Callable[..., object] | None = None,
+        minimizer: Callable[..., object] | None = None,
+    ):
         """`native(case, interpreter, limits, tries)` gives the native trace of a crash
         (triage.native.native_trace) or None; without it crashes carry no C frames.
         `minimizer(source, scenario, signature, hits, runs, seconds, limits)` (triage.minimize's, given
         by the command) minimizes new buckets in `minimize_new_buckets`."""
         self.config, self.out = config, config.out
         self.minimizer, self.progress = minimizer, progress
-        self.slowdown = (Slowdown(config.slowdown, 0.0, 0.0, 0, config.slowdown) if config.slowdown is not None
-                         else self._measure_slowdown() if config.target.sanitizer else Slowdown(1.0, 0.0, 0.0, 0))
-        self.setup = Setup(config.target, config.oracle, config.limits, config.forkserver, native,
-                           self.slowdown.ratio, self.slowdown.size_step)
-        self.stopping = threading.Event()   # set from another thread (a signal handler, a test)
+        self.slowdown = (
+            Slowdown(config.slowdown, 0.0, 0.0, 0, config.slowdown)
+            if config.slowdown is not None
+            else self._measure_slowdown()
+            if config.target.sanitizer
+            else Slowdown(1.0, 0.0, 0.0, 0)
+        )
+        self.setup = Setup(
+            config.target,
+            config.oracle,
+            config.limits,
+            config.forkserver,
+            native,
+            self.slowdown.ratio,
+            self.slowdown.size_step,
+        )
+        self.stopping = threading.Event()  # set from another thread (a signal handler, a test)
         self.errors: list[str] = []
         self.state = CampaignState()
         self.sink = FindingSink(config.out, self.state, signature, signature_id)
         self.started = time.monotonic()
         self.in_flight = 0
         self._numbers = iter(range(1, 1 << 62))
-        self._chains: dict[int, tuple] = {}   # item number -> (run item, what is known of its finding)
+        self._chains: dict[int, tuple] = {}  # item number -> (run item, what is known of its finding)
         self._prepare()
         self._base_elapsed = self.state.elapsed
 
@@ -69,8 +87,10 @@ class Campaign:
         """A sanitizer target's slowdown on one program of each of (up to) four families of
         the mix: deadlines and program sizes follow it (oracle/slowdown.py)."""
         caps = Capabilities.common(self.config.target, self.config.oracle)
-        cases = [Case(source=render(build(family, seed, caps)), name=f"{family}.py")
-                 for seed, family in enumerate(self.config.families[:4])]
+        cases = [
+            Case(source=render(build(family, seed, caps)), name=f"{family}.py")
+            for seed, family in enumerate(self.config.families[:4])
+        ]
         return measure_slowdown(self.config.target, self.config.oracle, cases)
 
     @property
@@ -94,18 +114,28 @@ class Campaign:
     def _prepare(self) -> None:
         config, out = self.config, self.config.out
         info = campaign_dir.CampaignInfo(
-            target=config.target.name, target_path=config.target.path, target_version=config.target.version,
-            oracle=config.oracle.name, oracle_path=config.oracle.path, oracle_version=config.oracle.version,
-            families=tuple(config.families), seed=config.seed, target_description=config.target.description,
-            oracle_description=config.oracle.description)
+            target=config.target.name,
+            target_path=config.target.path,
+            target_version=config.target.version,
+            oracle=config.oracle.name,
+            oracle_path=config.oracle.path,
+            oracle_version=config.oracle.version,
+            families=tuple(config.families),
+            seed=config.seed,
+            target_description=config.target.description,
+            oracle_description=config.oracle.description,
+        )
         if campaign_dir.is_campaign(out):
             if not config.resume:
-                raise TandemError(f"{out} already holds a campaign: pass --resume to continue it, "
-                                  "or choose another --out")
+                raise TandemError(
+                    f"{out} already holds a campaign: pass --resume to continue it, or choose another --out"
+                )
             previous = campaign_dir.read_info(out)
             if (previous.target_path, previous.oracle_path) != (config.target.path, config.oracle.path):
-                raise TandemError(f"{out} is a campaign of {previous.target} against {previous.oracle}; "
-                                  "resume it with the same interpreters")
+                raise TandemError(
+                    f"{out} is a campaign of {previous.target} against {previous.oracle}; "
+                    "resume it with the same interpreters"
+                )
             state = campaign_dir.read_state(out)
             if state is not None:
                 self.state = CampaignState.from_json(state)
@@ -119,8 +149,9 @@ class Campaign:
         # The budget (--time, --runs) is the campaign's total: a campaign killed half-way
         # and resumed runs the rest.  With `extend` it counts from here (a nightly session).
         # (elapsed seconds, next seed) where the budget starts counting.
-        self._budget_from = ((self.state.elapsed, self.state.next_seed) if config.extend
-                             else (0.0, config.seed * 1_000_000))
+        self._budget_from = (
+            (self.state.elapsed, self.state.next_seed) if config.extend else (0.0, config.seed * 1_000_000)
+        )
         self.scheduler = Scheduler(config, self.state, self._budget_from[1], campaign_caps(self.setup))
         if config.resume:
             self.scheduler.load_queue()
@@ -162,7 +193,7 @@ class Campaign:
         self._base_elapsed = self.state.elapsed
         self.started = time.monotonic()
         self.errors = []
-        self.scheduler.config = self.config   # (a test may change the budget of a made campaign)
+        self.scheduler.config = self.config  # (a test may change the budget of a made campaign)
         pool = backend(self.setup, self.config.jobs, self.config.scheduler)
         try:
             self._loop(pool)
@@ -175,10 +206,8 @@ class Campaign:
         except SchedulerLost as exc:
             self._fail(f"{exc}; the state is saved: continue with --resume")
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 pool.close()
-            except Exception:  # noqa: BLE001,S110 -- a back-end already gone: nothing left to close
-                pass
             self.in_flight = 0
             self._checkpoint()
         if self.errors and self.state.runs == 0:
@@ -190,8 +219,11 @@ class Campaign:
         while True:
             wanted = pool.slots - pool.pending
             if wanted > 0 and self._budget_left():
-                items = [item for item in (self.scheduler.next_item(next(self._numbers)) for _ in range(wanted))
-                         if item is not None]
+                items = [
+                    item
+                    for item in (self.scheduler.next_item(next(self._numbers)) for _ in range(wanted))
+                    if item is not None
+                ]
                 pool.submit(items)
             if pool.pending == 0:
                 return
@@ -216,10 +248,12 @@ class Campaign:
         """Take one outcome in; the next work item of a finding's chain, if any."""
         chain = self._chains.pop(item.number, None)
         if outcome.failure == "interpreter":
-            self._fail(f"{outcome.message}: run `tandem interpreters provision` there, or share the "
-                       "interpreter cache at the same path")
+            self._fail(
+                f"{outcome.message}: run `tandem interpreters provision` there, or share the "
+                "interpreter cache at the same path"
+            )
         elif outcome.failure == "lost" and isinstance(item, RunItem):
-            self.state.lost += 1   # its executor died with it twice: not a finding, not an error
+            self.state.lost += 1  # its executor died with it twice: not a finding, not an error
             return None
         elif outcome.failure and isinstance(item, RunItem):
             if outcome.failure == "infrastructure":
@@ -238,8 +272,9 @@ class Campaign:
             self.scheduler.record(item, result)
             if result.verdict is None:
                 return None
-            follow = ConfirmItem(next(self._numbers), result.case, result.verdict, self.config.confirm,
-                                 result.forked, item.teardown)
+            follow = ConfirmItem(
+                next(self._numbers), result.case, result.verdict, self.config.confirm, result.forked, item.teardown
+            )
             self._chains[follow.number] = (item, result.case, result.verdict)
             return follow
         run_item, case, verdict = chain
@@ -267,8 +302,16 @@ class Campaign:
             # the other races (memory errors) of the same run: a bucket each, seen in this run
             once = dataclasses.replace(verdict, runs=1, reproductions=1)
             for other in sanitizer_signatures(verdict)[1:]:
-                self.sink.keep(Sighting(case, once, family, where, signature=other,
-                                        status="flaky" if bucket.status == "confirmed" else bucket.status))
+                self.sink.keep(
+                    Sighting(
+                        case,
+                        once,
+                        family,
+                        where,
+                        signature=other,
+                        status="flaky" if bucket.status == "confirmed" else bucket.status,
+                    )
+                )
         except OSError as exc:  # the output directory cannot be written: stop, say where
             self._fail(f"cannot write to {self.out}: {exc.strerror or exc}")
 

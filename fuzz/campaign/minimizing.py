@@ -49,17 +49,29 @@ def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) 
             continue
         case = store.load_case(Path(bucket.path) / f"{bucket.smallest}.json")
         original = describe_rate(bucket.hits, bucket.runs)
-        say(f"minimizing {identifier} ({bucket.smallest_lines} lines, seen {original}, "
-            f"from {campaign.config.minimize_seconds:.0f}s)")
+        say(
+            f"minimizing {identifier} ({bucket.smallest_lines} lines, seen {original}, "
+            f"from {campaign.config.minimize_seconds:.0f}s)"
+        )
         # candidates run under a deadline adapted to the time the sighting took
-        seen = [o.get("duration", 0.0) for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side)
-                                                 for side in ("target", "oracle"))
-                if o and o.get("outcome") != "hang"]
+        seen = [
+            o.get("duration", 0.0)
+            for o in ((campaign_dir.read_verdict(Path(bucket.path)) or {}).get(side) for side in ("target", "oracle"))
+            if o and o.get("outcome") != "hang"
+        ]
         limits = adapted(campaign.config.limits, max(seen) if seen else None, campaign.slowdown.ratio)
         try:
-            result = _where_interpreters_are(campaign, campaign.minimizer, case.source, case.scenario,
-                                             bucket.signature, bucket.hits, bucket.runs,
-                                             campaign.config.minimize_seconds, limits)
+            result = _where_interpreters_are(
+                campaign,
+                campaign.minimizer,
+                case.source,
+                case.scenario,
+                bucket.signature,
+                bucket.hits,
+                bucket.runs,
+                campaign.config.minimize_seconds,
+                limits,
+            )
         except TandemError as exc:
             campaign.errors.append(f"minimizing {identifier}: {exc}")
             notes.append(f"{identifier}: not minimized: {exc}")
@@ -67,31 +79,42 @@ def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) 
         if result.rerun is not None:
             bucket = campaign.buckets[identifier]
             hits, runs = bucket.hits + result.rerun.hits, bucket.runs + result.rerun.runs
-            bucket = dataclasses.replace(bucket, hits=hits, runs=runs,
-                                         status="confirmed" if hits > 1 else bucket.status)
+            bucket = dataclasses.replace(
+                bucket, hits=hits, runs=runs, status="confirmed" if hits > 1 else bucket.status
+            )
             campaign.sink.replace(bucket)
             if not result.rerun.hits:
-                notes.append(f"{identifier}: not minimized: seen once, then in none of {result.rerun.runs} "
-                             f"re-runs ({describe_rate(bucket.hits, bucket.runs)}); the original "
-                             f"({result.lines_before} lines) is the reproducer")
+                notes.append(
+                    f"{identifier}: not minimized: seen once, then in none of {result.rerun.runs} "
+                    f"re-runs ({describe_rate(bucket.hits, bucket.runs)}); the original "
+                    f"({result.lines_before} lines) is the reproducer"
+                )
                 continue
         rate = describe_rate(bucket.hits, bucket.runs)
         if result.source == case.source:
-            notes.append(f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
-                         f"({rate}) within {result.seconds:.0f}s ({result.predicate_calls} runs)")
+            notes.append(
+                f"{identifier}: not minimized: no smaller program kept the signature at half the rate "
+                f"({rate}) within {result.seconds:.0f}s ({result.predicate_calls} runs)"
+            )
             continue
-        header = (f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
-                  f"reproduction rate: {result.rate:.0%} on {campaign.config.target.name} vs "
-                  f"{campaign.config.oracle.name} (original {rate})\n"
-                  f"lines: {result.lines_before} -> {result.lines_after}")
-        name = campaign_dir.write_minimized(Path(bucket.path),
-                                            store.reproducer(result.source, header, campaign_dir.MINIMIZED))
-        bucket = dataclasses.replace(campaign.buckets[identifier], minimized=name,
-                                     minimized_lines=result.lines_after, minimized_rate=result.rate)
+        header = (
+            f"tandem minimized reproducer of bucket {identifier}\nsignature: {bucket.signature}\n"
+            f"reproduction rate: {result.rate:.0%} on {campaign.config.target.name} vs "
+            f"{campaign.config.oracle.name} (original {rate})\n"
+            f"lines: {result.lines_before} -> {result.lines_after}"
+        )
+        name = campaign_dir.write_minimized(
+            Path(bucket.path), store.reproducer(result.source, header, campaign_dir.MINIMIZED)
+        )
+        bucket = dataclasses.replace(
+            campaign.buckets[identifier], minimized=name, minimized_lines=result.lines_after, minimized_rate=result.rate
+        )
         campaign.sink.replace(bucket)
-        notes.append(f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines in "
-                     f"{result.seconds:.0f}s, rate {result.rate:.0%} (original {rate}): "
-                     f"{Path(bucket.path) / name}" + _other_c_frames(campaign, bucket, result.source))
+        notes.append(
+            f"{identifier}: minimized {result.lines_before} -> {result.lines_after} lines in "
+            f"{result.seconds:.0f}s, rate {result.rate:.0%} (original {rate}): "
+            f"{Path(bucket.path) / name}" + _other_c_frames(campaign, bucket, result.source)
+        )
     return notes
 
 
@@ -105,11 +128,12 @@ def _other_c_frames(campaign, bucket: Bucket, source: str) -> str:
         return ""
     interpreter = campaign.config.oracle if bucket.side == "oracle" else campaign.config.target
     try:
-        trace = _where_interpreters_are(campaign, native, Case(source=source), interpreter, campaign.config.limits,
-                                        campaign.config.native_tries)
+        trace = _where_interpreters_are(
+            campaign, native, Case(source=source), interpreter, campaign.config.limits, campaign.config.native_tries
+        )
     except TandemError as exc:
         return f" (gdb could not check its C frames: {exc})"
-    frames = list(getattr(trace, "frames", None) or ())[:len(named)]
+    frames = list(getattr(trace, "frames", None) or ())[: len(named)]
     if not frames or frames == named:
         return ""
     return f" (gdb names other C frames for it: {'|'.join(frames)})"

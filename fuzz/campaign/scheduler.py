@@ -24,8 +24,8 @@ from .work import RunItem, RunResult
 class Scheduler:
     def __init__(self, config: CampaignConfig, state: CampaignState, budget_seed: int, caps: Capabilities):
         self.config, self.state = config, state
-        self.budget_seed = budget_seed     # the seed where this session's --runs count starts
-        self.caps = caps                   # work.campaign_caps: what the executors build with
+        self.budget_seed = budget_seed  # the seed where this session's --runs count starts
+        self.caps = caps  # work.campaign_caps: what the executors build with
         self.queue: list[Scenario] = []
         self.teardowns = random.Random(f"{config.seed}:teardown")
 
@@ -64,8 +64,9 @@ class Scheduler:
         if self.queue and rng.random() < self.mutation_share():
             parent, other = rng.choice(self.queue), rng.choice(self.queue)
             child = mutate(parent, rng, other)
-            return RunItem(number, "mutated", family=child.family, seed=child.seed, scenario=child.dumps(),
-                           teardown=teardown)
+            return RunItem(
+                number, "mutated", family=child.family, seed=child.seed, scenario=child.dumps(), teardown=teardown
+            )
         family = config.families[seed % len(config.families)]
         return RunItem(number, "fresh", family=family, seed=seed, teardown=teardown)
 
@@ -82,12 +83,13 @@ class Scheduler:
         novel = result.features - state.features
         state.features |= result.features
         state.specializations |= result.specializations
-        state.known_races.update(result.known_races)   # kept out of the buckets, but counted
+        state.known_races.update(result.known_races)  # kept out of the buckets, but counted
         counts = state.mutated if item.origin == "mutated" else state.fresh
         counts[0] += 1
         counts[1] += bool(novel)
         if novel and result.kind is Kind.AGREE and item.program is None:
-            scenario = (Scenario.loads(item.scenario) if item.scenario is not None
-                        else build(item.family, item.seed, self.caps))
+            scenario = (
+                Scenario.loads(item.scenario) if item.scenario is not None else build(item.family, item.seed, self.caps)
+            )
             campaign_dir.write_queued(self.config.out, result.case_id, scenario.dumps())
             self.queue.append(scenario)

@@ -37,20 +37,21 @@ class Sighting:
     case: Case
     verdict: Verdict
     family: str
-    where: str                 # "program NAME" or "FAMILY, seed N", for the case's origin
+    where: str  # "program NAME" or "FAMILY, seed N", for the case's origin
     backtrace: str = ""
-    signature: str = ""        # set for the further sanitizer reports of one run (else: the verdict's)
-    status: str = ""           # set with `signature` (else: status_of the verdict)
+    signature: str = ""  # set for the further sanitizer reports of one run (else: the verdict's)
+    status: str = ""  # set with `signature` (else: status_of the verdict)
 
 
 class FindingSink:
-    def __init__(self, out: Path, state: CampaignState, signature: Callable[[Verdict], str],
-                 signature_id: Callable[[str], str]):
+    def __init__(
+        self, out: Path, state: CampaignState, signature: Callable[[Verdict], str], signature_id: Callable[[str], str]
+    ):
         self.out, self.state = out, state
         self.signature, self.signature_id = signature, signature_id
-        self.buckets: dict[str, Bucket] = {}        # findings/: confirmed and flaky
-        self.unconfirmed: dict[str, Bucket] = {}    # unconfirmed/
-        self.new_buckets: list[str] = []            # findings buckets this session made, in order
+        self.buckets: dict[str, Bucket] = {}  # findings/: confirmed and flaky
+        self.unconfirmed: dict[str, Bucket] = {}  # unconfirmed/
+        self.new_buckets: list[str] = []  # findings buckets this session made, in order
 
     def load(self) -> None:
         """The buckets of a resumed campaign."""
@@ -86,24 +87,39 @@ class FindingSink:
             if not unconfirmed:
                 self.state.findings[verdict.kind.value] += 1
                 self.new_buckets.append(identifier)
-            bucket = Bucket(identifier, text, verdict.kind.value, verdict.side.value, 0, now, status=status,
-                            family=sighting.family, first_seen_run=self.state.runs, path=str(directory),
-                            campaign=str(self.out))
+            bucket = Bucket(
+                identifier,
+                text,
+                verdict.kind.value,
+                verdict.side.value,
+                0,
+                now,
+                status=status,
+                family=sighting.family,
+                first_seen_run=self.state.runs,
+                path=str(directory),
+                campaign=str(self.out),
+            )
         runs, hits = bucket.runs + verdict.runs, bucket.hits + verdict.reproductions
         if "confirmed" in (status, bucket.status) or (status == "flaky" and hits > 1):
             status = "confirmed"  # this or another sighting showed it again
-        bucket = dataclasses.replace(bucket, count=bucket.count + 1, last_seen=now, runs=runs, hits=hits,
-                                     status=status)
+        bucket = dataclasses.replace(bucket, count=bucket.count + 1, last_seen=now, runs=runs, hits=hits, status=status)
         if bucket.smallest_lines is None or lines < bucket.smallest_lines:
             previous = bucket.smallest
             expect = store.Expectation(verdict.kind, verdict.side, min_rate=0.0)
-            stored = store.add_case(directory, case.source, expect=expect, signature=text,
-                                    origin=f"tandem fuzz {self.out} ({sighting.where})",
-                                    description=verdict.summary, tags=[sighting.family, verdict.kind.value],
-                                    scenario=case.scenario)
+            stored = store.add_case(
+                directory,
+                case.source,
+                expect=expect,
+                signature=text,
+                origin=f"tandem fuzz {self.out} ({sighting.where})",
+                description=verdict.summary,
+                tags=[sighting.family, verdict.kind.value],
+                scenario=case.scenario,
+            )
             campaign_dir.write_evidence(directory, verdict, sighting.backtrace)
             report = sanitizer_report_of(verdict, text)
-            if report is not None:   # the racing stacks (or access, allocation and free)
+            if report is not None:  # the racing stacks (or access, allocation and free)
                 campaign_dir.write_sanitizer(directory, report.describe())
             if previous and previous != stored.id:
                 store.remove_case(directory / f"{previous}.json")

@@ -40,9 +40,9 @@ class Setup:
     oracle: Interpreter
     limits: Limits
     forkserver: bool = True
-    native: Callable[..., object] | None = None   # native_trace(case, interpreter, limits, tries)
-    slowdown: float = 1.0          # the target's measured slowdown (oracle/slowdown.py): deadlines
-    size_step: int = 1             # and program sizes follow it (Capabilities.slowdown)
+    native: Callable[..., object] | None = None  # native_trace(case, interpreter, limits, tries)
+    slowdown: float = 1.0  # the target's measured slowdown (oracle/slowdown.py): deadlines
+    size_step: int = 1  # and program sizes follow it (Capabilities.slowdown)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,10 +51,10 @@ class RunItem:
     mutated one (its IR) or a --programs file."""
 
     number: int
-    origin: str                    # "fresh", "mutated" or "programs"
+    origin: str  # "fresh", "mutated" or "programs"
     family: str = ""
     seed: int = 0
-    scenario: str | None = None    # Scenario.dumps() of a mutated scenario
+    scenario: str | None = None  # Scenario.dumps() of a mutated scenario
     program: Program | None = None
     teardown: bool = True
 
@@ -78,7 +78,7 @@ class NativeItem:
 
     number: int
     case: Case
-    side: str                      # "target" or "oracle"
+    side: str  # "target" or "oracle"
     tries: int
 
 
@@ -98,12 +98,12 @@ class RunResult:
     kind: Kind
     features: frozenset
     specializations: frozenset
-    forked: bool                   # through the fork servers
+    forked: bool  # through the fork servers
     without_teardown: bool
-    case_id: str = ""              # the program's content hash (store.case_id)
-    case: Case | None = None       # a finding's program and verdict, else None
+    case_id: str = ""  # the program's content hash (store.case_id)
+    case: Case | None = None  # a finding's program and verdict, else None
     verdict: Verdict | None = None
-    known_races: tuple[str, ...] = ()   # labels of the known-races list the run's reports matched
+    known_races: tuple[str, ...] = ()  # labels of the known-races list the run's reports matched
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,8 +142,10 @@ def features_of(verdict: Verdict) -> set[str]:
         for key, values in observation.results:
             step = STEP_KEY.match(key)
             if step is not None:
-                found.update(f"outcome:{step.group(1)}:{raised.group(1) if (raised := RAISED.match(v)) else 'ok'}"
-                             for v in values)
+                found.update(
+                    f"outcome:{step.group(1)}:{raised.group(1) if (raised := RAISED.match(v)) else 'ok'}"
+                    for v in values
+                )
             pause = PAUSE_KEY.match(key)
             if pause is not None and values and values[-1] == "True":
                 found.add(f"paused:{pause.group(1)}:{pause.group(2)}")
@@ -223,15 +225,25 @@ def _caps(setup: Setup) -> Capabilities:
 
 # -- running items -----------------------------------------------------------------------
 
+
 def _judge(case: Case, setup: Setup, servers, teardown: bool, limits: Limits | None = None) -> Verdict:
     """Target and oracle runs of `case`: through the fork servers when given (which run
     a case needing start-up environment fresh), else as fresh processes."""
     if servers is not None:
-        run_target = lambda c, lim: servers[0].run(c, lim, feedback=True, teardown=teardown)
-        run_oracle = lambda c, lim: servers[1].run(c, lim, feedback=True, teardown=teardown)
+
+        def run_target(c, lim):
+            return servers[0].run(c, lim, feedback=True, teardown=teardown)
+
+        def run_oracle(c, lim):
+            return servers[1].run(c, lim, feedback=True, teardown=teardown)
     else:
-        run_target = lambda c, lim: execute_fresh(c, setup.target, lim, feedback=True)
-        run_oracle = lambda c, lim: execute_fresh(c, setup.oracle, lim, feedback=True)
+
+        def run_target(c, lim):
+            return execute_fresh(c, setup.target, lim, feedback=True)
+
+        def run_oracle(c, lim):
+            return execute_fresh(c, setup.oracle, lim, feedback=True)
+
     return judge_with(case, run_target, run_oracle, limits or setup.limits, setup.slowdown)
 
 
@@ -245,14 +257,24 @@ def _run(item: RunItem, setup: Setup) -> RunResult:
             _drop_servers()
         raise
     forked = servers is not None and not case.environment
-    specializations = frozenset(name for o in (verdict.target, verdict.oracle) if o is not None
-                                for name in o.specializations)
+    specializations = frozenset(
+        name for o in (verdict.target, verdict.oracle) if o is not None for name in o.specializations
+    )
     finding = verdict.kind.is_finding
-    known = tuple(r.known for o in (verdict.target, verdict.oracle) if o is not None
-                  for r in o.sanitizer_reports if r.known)
-    return RunResult(verdict.kind, frozenset(features_of(verdict)), specializations, forked,
-                     forked and not item.teardown, store.case_id(case.source), case if finding else None,
-                     verdict if finding else None, known)
+    known = tuple(
+        r.known for o in (verdict.target, verdict.oracle) if o is not None for r in o.sanitizer_reports if r.known
+    )
+    return RunResult(
+        verdict.kind,
+        frozenset(features_of(verdict)),
+        specializations,
+        forked,
+        forked and not item.teardown,
+        store.case_id(case.source),
+        case if finding else None,
+        verdict if finding else None,
+        known,
+    )
 
 
 def _confirm(item: ConfirmItem, setup: Setup) -> Verdict:
@@ -262,8 +284,9 @@ def _confirm(item: ConfirmItem, setup: Setup) -> Verdict:
     if servers is not None:
         paths.append(lambda c: _judge(c, setup, servers, item.teardown, limits))
     try:
-        return confirmed(item.case, item.first, item.cap, setup.limits, paths=paths,
-                         pair=Pair(setup.target, setup.oracle))
+        return confirmed(
+            item.case, item.first, item.cap, setup.limits, paths=paths, pair=Pair(setup.target, setup.oracle)
+        )
     except TandemError:
         if servers is not None:
             _drop_servers()
@@ -281,8 +304,9 @@ def execute(item, setup: Setup) -> Outcome:
     """Run one work item; never raises (what went wrong is the Outcome's failure)."""
     missing = missing_interpreters(setup)
     if missing:
-        return Outcome(item.number, failure="interpreter", where=where(),
-                       message=f"{where()} has no {' and no '.join(missing)}")
+        return Outcome(
+            item.number, failure="interpreter", where=where(), message=f"{where()} has no {' and no '.join(missing)}"
+        )
     try:
         if isinstance(item, RunItem):
             result = _run(item, setup)
@@ -296,7 +320,7 @@ def execute(item, setup: Setup) -> Outcome:
         return Outcome(item.number, failure="interpreter", message=f"{where()}: {exc}", where=where())
     except TandemError as exc:  # infrastructure: counted and reported, never a finding
         return Outcome(item.number, failure="infrastructure", message=str(exc), where=where())
-    except Exception as exc:  # noqa: BLE001 -- a bug of tandem's own (e.g. a mutation it cannot render)
+    except Exception as exc:
         return Outcome(item.number, failure="internal", message=f"{type(exc).__name__}: {exc}", where=where())
     return Outcome(item.number, result, where=where())
 

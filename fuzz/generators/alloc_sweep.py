@@ -38,16 +38,26 @@ HAND_OPERATIONS: dict[str, tuple[str, str, str]] = {
     "init_subclass_hook": ("class _U(_Hooked):\n    pass", "", ""),
     "setprofile": ("sys.setprofile(_profile)", "sys.setprofile(None)", ""),
     "settrace": ("sys.settrace(_trace)", "sys.settrace(None)", ""),
-    "setprofile_all_threads": ("threading.setprofile_all_threads(_profile)", "threading.setprofile_all_threads(None)",
-                               "setprofile_all_threads"),
-    "monitoring": ("sys.monitoring.use_tool_id(3, 'sweep')\nsys.monitoring.set_events(3, sys.monitoring.events.CALL)",
-                   ("sys.monitoring.set_events(3, 0) if sys.monitoring.get_tool(3) else None\n"
-                    "sys.monitoring.free_tool_id(3) if sys.monitoring.get_tool(3) else None"), "monitoring"),
+    "setprofile_all_threads": (
+        "threading.setprofile_all_threads(_profile)",
+        "threading.setprofile_all_threads(None)",
+        "setprofile_all_threads",
+    ),
+    "monitoring": (
+        "sys.monitoring.use_tool_id(3, 'sweep')\nsys.monitoring.set_events(3, sys.monitoring.events.CALL)",
+        (
+            "sys.monitoring.set_events(3, 0) if sys.monitoring.get_tool(3) else None\n"
+            "sys.monitoring.free_tool_id(3) if sys.monitoring.get_tool(3) else None"
+        ),
+        "monitoring",
+    ),
     "unraisable": ("_Dying()", "", ""),
-    "perf_trampoline": ("sys.activate_stack_trampoline('perf')\n_Point(1, 1)",
-                        "sys.deactivate_stack_trampoline()", "stack_trampoline"),
-    "thread_start": ("_t = threading.Thread(target=_noop)\n_STARTED.append(_t)\n_t.start()",
-                     "_join_started()", ""),
+    "perf_trampoline": (
+        "sys.activate_stack_trampoline('perf')\n_Point(1, 1)",
+        "sys.deactivate_stack_trampoline()",
+        "stack_trampoline",
+    ),
+    "thread_start": ("_t = threading.Thread(target=_noop)\n_STARTED.append(_t)\n_t.start()", "_join_started()", ""),
     "list_growth": ("_l = []\nfor _i in range(200):\n    _l.append(_i)", "", ""),
     "dict_growth": ("_d = {}\nfor _i in range(200):\n    _d[_i] = _i", "", ""),
     "set_growth": ("_s = set()\nfor _i in range(200):\n    _s.add(_i)", "", ""),
@@ -59,28 +69,64 @@ HAND_OPERATIONS: dict[str, tuple[str, str, str]] = {
 # address-space limit just above what the process uses (a few headrooms).
 MAPPING_OPERATIONS: dict[str, tuple[str, str, str, str]] = {
     # name: (body, after, what it needs, its documented errors under a memory limit)
-    "perf_trampoline": ("sys.activate_stack_trampoline('perf')\n_Point(1, 1)",
-                        "sys.deactivate_stack_trampoline()", "stack_trampoline", ""),
-    "thread_start": ("_t = threading.Thread(target=_noop)\n_STARTED.append(_t)\n_t.start()", "_join_started()", "",
-                     "RuntimeError"),   # "can't start new thread"
+    "perf_trampoline": (
+        "sys.activate_stack_trampoline('perf')\n_Point(1, 1)",
+        "sys.deactivate_stack_trampoline()",
+        "stack_trampoline",
+        "",
+    ),
+    "thread_start": (
+        "_t = threading.Thread(target=_noop)\n_STARTED.append(_t)\n_t.start()",
+        "_join_started()",
+        "",
+        "RuntimeError",
+    ),  # "can't start new thread"
     "large_buffer": ("bytearray(48 << 20)", "", "", ""),
     "mmap_module": ("_m = mmap.mmap(-1, 16 << 20)\n_m[0:4] = b'abcd'\n_m.close()", "", "", ""),
-    "runtime_code": ("exec(compile('\\n'.join('v%d = %d' % (i, i) for i in range(3000)), 'gen', 'exec'), {})",
-                     "", "", ""),
+    "runtime_code": (
+        "exec(compile('\\n'.join('v%d = %d' % (i, i) for i in range(3000)), 'gen', 'exec'), {})",
+        "",
+        "",
+        "",
+    ),
 }
 
 # Receivers of the interleave catalog whose construction needs nothing of its runtime.
-CATALOG_RECEIVERS = ("dict", "list", "set", "frozenset", "tuple", "deque", "OrderedDict", "Counter",
-                     "bytearray", "SimpleNamespace", "StringIO", "BytesIO")
-MAKE_FIELDS = {"pairs": "1: 'a', 2: 'b', 3: 'c'", "elems": "1, 2, 3", "tuples": "(1, 'a'), (2, 'b')",
-               "counts": "'a': 2, 'b': 1", "attrs": "a=1, b=2"}
+CATALOG_RECEIVERS = (
+    "dict",
+    "list",
+    "set",
+    "frozenset",
+    "tuple",
+    "deque",
+    "OrderedDict",
+    "Counter",
+    "bytearray",
+    "SimpleNamespace",
+    "StringIO",
+    "BytesIO",
+)
+MAKE_FIELDS = {
+    "pairs": "1: 'a', 2: 'b', 3: 'c'",
+    "elems": "1, 2, 3",
+    "tuples": "(1, 'a'), (2, 'b')",
+    "counts": "'a': 2, 'b': 1",
+    "attrs": "a=1, b=2",
+}
 
 
 def _argument(role: Role, shape: str) -> str:
     text = shape == "bytes"
-    return {Role.ELEM: "98" if text else "2", Role.INDEX: "1", Role.ITERABLE: "b'xy'" if text else "[4, 5]",
-            Role.MAPPING: "{4: 'd'}", Role.CALLABLE: "abs", Role.OTHER: "_OTHER",
-            Role.TEXT: "b'ab'" if shape in ("bytes",) else "'ab'", Role.BOOL: "True"}[role]
+    return {
+        Role.ELEM: "98" if text else "2",
+        Role.INDEX: "1",
+        Role.ITERABLE: "b'xy'" if text else "[4, 5]",
+        Role.MAPPING: "{4: 'd'}",
+        Role.CALLABLE: "abs",
+        Role.OTHER: "_OTHER",
+        Role.TEXT: "b'ab'" if shape in ("bytes",) else "'ab'",
+        Role.BOOL: "True",
+    }[role]
 
 
 def catalog_operations(caps: Capabilities) -> dict[str, str]:
@@ -110,20 +156,32 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     mapping = sorted(rng.sample(available_mapping(caps), rng.randint(0, 2))) if caps.address_limits else []
     catalog = catalog_operations(caps)
     chosen = sorted(rng.sample(sorted(catalog), rng.randint(1, 3)))
-    operations = [{"name": name, "body": HAND_OPERATIONS[name][0], "after": HAND_OPERATIONS[name][1]}
-                  for name in hand]
+    operations = [{"name": name, "body": HAND_OPERATIONS[name][0], "after": HAND_OPERATIONS[name][1]} for name in hand]
     operations += [{"name": name, "body": catalog[name], "after": ""} for name in chosen]
-    settings = {"operations": operations, "start": rng.randint(0, 3), "count": rng.choice([40, 80, 150]),
-                "span": rng.choice([1, 1, 2, 4, 0]),   # 0: every allocation from n on fails
-                "mapping": [{"name": name, "body": MAPPING_OPERATIONS[name][0], "after": MAPPING_OPERATIONS[name][1],
-                             "errors": MAPPING_OPERATIONS[name][3]} for name in mapping],
-                "headrooms_mb": sorted(rng.sample([0, 1, 2, 4, 8], 2)) if mapping else []}
+    settings = {
+        "operations": operations,
+        "start": rng.randint(0, 3),
+        "count": rng.choice([40, 80, 150]),
+        "span": rng.choice([1, 1, 2, 4, 0]),  # 0: every allocation from n on fails
+        "mapping": [
+            {
+                "name": name,
+                "body": MAPPING_OPERATIONS[name][0],
+                "after": MAPPING_OPERATIONS[name][1],
+                "errors": MAPPING_OPERATIONS[name][3],
+            }
+            for name in mapping
+        ],
+        "headrooms_mb": sorted(rng.sample([0, 1, 2, 4, 8], 2)) if mapping else [],
+    }
     if mapping and caps.free_threaded:
         # mimalloc reserves its arenas a gigabyte at a time; small reserves make the
         # limit bind where the operation maps (see the faults family)
         settings["env"] = {"MIMALLOC_ARENA_RESERVE": "4M"}
-    notes = [f"alloc sweep: n in [{settings['start']}, {settings['start'] + settings['count']}), span "
-             f"{settings['span'] or 'forever'}: " + ", ".join(op["name"] for op in operations)]
+    notes = [
+        f"alloc sweep: n in [{settings['start']}, {settings['start'] + settings['count']}), span "
+        f"{settings['span'] or 'forever'}: " + ", ".join(op["name"] for op in operations)
+    ]
     if mapping:
         notes.append(f"under an address-space limit {settings['headrooms_mb']} MiB above use: {', '.join(mapping)}")
     return Scenario(family=NAME, seed=seed, caps=caps, settings=settings, notes=notes)
@@ -134,7 +192,7 @@ def drop_operation(scenario: Scenario):
     for key in ("operations", "mapping"):
         operations = scenario.settings.get(key) or []
         for index in range(len(operations)):
-            settings = dict(scenario.settings, **{key: operations[:index] + operations[index + 1:]})
+            settings = dict(scenario.settings, **{key: operations[:index] + operations[index + 1 :]})
             if settings["operations"] or settings.get("mapping"):
                 yield dataclasses.replace(scenario, settings=settings)
 

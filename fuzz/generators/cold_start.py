@@ -24,5 +24,6 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     # One worker body shared by every thread: the same code objects, cold.
     worker = Worker("cold_builder", "construct", targets, iterations(rng, caps, 50, 400), threads)
     notes = [f"{threads} threads construct {', '.join(targets)} from the first call"]
-    return Scenario(family=NAME, seed=seed, caps=caps, metaclasses=metas, classes=classes,
-                    workers=[worker], notes=notes)
+    return Scenario(
+        family=NAME, seed=seed, caps=caps, metaclasses=metas, classes=classes, workers=[worker], notes=notes
+    )

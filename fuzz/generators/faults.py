@@ -26,8 +26,14 @@ DESCRIPTION = "memory limits, recursion-limit exhaustion and lltrace under threa
 ALLOCATIONS = ("instances", "buffers", "dict_growth", "strings", "big_list", "nested")
 # Bytes one iteration of each pattern keeps alive (fuzz/render_faults.ALLOCATION_LOOPS),
 # roughly: the iteration count of a worker is sized from it.
-BYTES_PER_ITERATION = {"instances": 36_000, "buffers": 65_600, "dict_growth": 30_000, "strings": 33_000,
-                       "big_list": 255_000, "nested": 40_000}
+BYTES_PER_ITERATION = {
+    "instances": 36_000,
+    "buffers": 65_600,
+    "dict_growth": 30_000,
+    "strings": 33_000,
+    "big_list": 255_000,
+    "nested": 40_000,
+}
 
 
 def _allocation_iterations(rng: random.Random, pattern: str, headroom_mb: int) -> int:
@@ -52,20 +58,35 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         # (large headrooms only spend time filling them).
         settings["headroom_mb"] = rng.choice([4, 8, 16, 32])
         settings["rounds"] = rng.randint(1, 3)
-        for index, pattern in enumerate(rng.sample(ALLOCATIONS, rng.randint(1, 4))):
-            workers.append(Worker(f"allocate_{pattern}", "allocate", [],
-                                  _allocation_iterations(rng, pattern, settings["headroom_mb"]),
-                                  thread_copies(rng, caps, 2), params={"pattern": pattern}))
+        for pattern in rng.sample(ALLOCATIONS, rng.randint(1, 4)):
+            workers.append(
+                Worker(
+                    f"allocate_{pattern}",
+                    "allocate",
+                    [],
+                    _allocation_iterations(rng, pattern, settings["headroom_mb"]),
+                    thread_copies(rng, caps, 2),
+                    params={"pattern": pattern},
+                )
+            )
     elif kind == "recursion":
         settings["limit"] = rng.randint(60, 400)
         for index in range(rng.randint(1, 3)):
             depth = rng.randint(20, 800)
-            workers.append(Worker(f"recurse_{index}", rng.choice(["recursive_init", "super_chain"]), [],
-                                  iterations(rng, caps, 20, 120), thread_copies(rng, caps, 2),
-                                  params={"depth": depth}))
+            workers.append(
+                Worker(
+                    f"recurse_{index}",
+                    rng.choice(["recursive_init", "super_chain"]),
+                    [],
+                    iterations(rng, caps, 20, 120),
+                    thread_copies(rng, caps, 2),
+                    params={"depth": depth},
+                )
+            )
     else:
         for index in range(rng.randint(1, 3)):
-            workers.append(Worker(f"traced_{index}", "traced_construct", [], rng.randint(5, 30),
-                                  thread_copies(rng, caps, 2)))
+            workers.append(
+                Worker(f"traced_{index}", "traced_construct", [], rng.randint(5, 30), thread_copies(rng, caps, 2))
+            )
     notes = [f"fault: {kind}; " + ", ".join(f"{w.action}{w.params or ''} x{w.copies}" for w in workers)]
     return Scenario(family=NAME, seed=seed, caps=caps, workers=workers, settings=settings, notes=notes)

@@ -29,9 +29,11 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     workers = []
     for index in range(rng.randint(1, 3)):
         targets = sorted(rng.sample(leaves, rng.randint(1, min(3, len(leaves)))))
-        workers.append(Worker(f"builder_{index}", "construct", targets,
-                              iterations(rng, caps, 200, 1500), thread_copies(rng, caps)))
-    notes = [f"{len(classes)} classes in {len({c.name[0] for c in classes})} hierarchies; "
-             f"{sum(w.copies for w in workers)} threads construct {', '.join(sorted({t for w in workers for t in w.targets}))}"]
-    return Scenario(family=NAME, seed=seed, caps=caps, metaclasses=metas, classes=classes, workers=workers,
-                    notes=notes)
+        workers.append(
+            Worker(f"builder_{index}", "construct", targets, iterations(rng, caps, 200, 1500), thread_copies(rng, caps))
+        )
+    notes = [
+        f"{len(classes)} classes in {len({c.name[0] for c in classes})} hierarchies; "
+        f"{sum(w.copies for w in workers)} threads construct {', '.join(sorted({t for w in workers for t in w.targets}))}"
+    ]
+    return Scenario(family=NAME, seed=seed, caps=caps, metaclasses=metas, classes=classes, workers=workers, notes=notes)

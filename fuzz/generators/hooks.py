@@ -17,18 +17,41 @@ from ..scenario import Capabilities, ClassSpec, Mutation, Mutator, Scenario, Wor
 from ._sizing import iterations, thread_copies
 
 NAME = "hooks"
-DESCRIPTION = ("setprofile/settrace (all threads), sys.monitoring, perf trampoline, PEP 523 and gc.freeze "
-               "switched under load")
+DESCRIPTION = (
+    "setprofile/settrace (all threads), sys.monitoring, perf trampoline, PEP 523 and gc.freeze switched under load"
+)
 
-HOOK_KINDS = ("setprofile", "settrace", "setprofile_all_threads", "settrace_all_threads", "monitoring",
-              "stack_trampoline", "eval_frame", "gc")
+HOOK_KINDS = (
+    "setprofile",
+    "settrace",
+    "setprofile_all_threads",
+    "settrace_all_threads",
+    "monitoring",
+    "stack_trampoline",
+    "eval_frame",
+    "gc",
+)
 # Kinds switched by switcher threads (the others are set by each worker for itself).
 SWITCHED = ("setprofile_all_threads", "settrace_all_threads", "monitoring", "stack_trampoline", "eval_frame", "gc")
 WORK = ("construct", "append", "dict_update", "call", "exceptions")
 # sys.monitoring events: global ones, and those set_local_events accepts.
-GLOBAL_EVENTS = ("PY_START", "PY_RETURN", "PY_RESUME", "PY_YIELD", "CALL", "LINE", "JUMP", "BRANCH",
-                 "C_RETURN", "C_RAISE", "RAISE", "EXCEPTION_HANDLED", "PY_UNWIND", "STOP_ITERATION",
-                 "INSTRUCTION")
+GLOBAL_EVENTS = (
+    "PY_START",
+    "PY_RETURN",
+    "PY_RESUME",
+    "PY_YIELD",
+    "CALL",
+    "LINE",
+    "JUMP",
+    "BRANCH",
+    "C_RETURN",
+    "C_RAISE",
+    "RAISE",
+    "EXCEPTION_HANDLED",
+    "PY_UNWIND",
+    "STOP_ITERATION",
+    "INSTRUCTION",
+)
 LOCAL_EVENTS = ("PY_START", "PY_RETURN", "CALL", "LINE", "JUMP", "BRANCH")
 
 
@@ -52,8 +75,10 @@ def _plan(rng: random.Random, kind: str, settings: dict, workers: list[Worker]) 
         return plan if rng.random() < 0.8 else plan[:1]
     if kind == "monitoring":
         tool = settings["tool_id"]
-        plan = [Mutation("monitoring_use", "tool", [tool]),
-                Mutation("monitoring_events", "tool", [tool, rng.sample(GLOBAL_EVENTS, rng.randint(1, 4))])]
+        plan = [
+            Mutation("monitoring_use", "tool", [tool]),
+            Mutation("monitoring_events", "tool", [tool, rng.sample(GLOBAL_EVENTS, rng.randint(1, 4))]),
+        ]
         if rng.random() < 0.5:
             target = rng.choice(workers).name
             plan.append(Mutation("monitoring_local", target, [tool, rng.sample(LOCAL_EVENTS, rng.randint(1, 3))]))
@@ -87,7 +112,7 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     settings: dict = {"hooks": hooks, "pause": rng.choice([0.0, 0.0005, 0.002])}
     if "monitoring" in chosen:
         settings["tool_id"] = rng.choice([1, 2, 3, 4])
-        settings["monitoring_disable"] = rng.random() < 0.4   # callbacks return DISABLE for local events
+        settings["monitoring_disable"] = rng.random() < 0.4  # callbacks return DISABLE for local events
     if "stack_trampoline" in chosen:
         # CPython 3.13.15 registers a new code watcher on every activation without
         # clearing the last one: from the third activation the process crashes at exit
@@ -96,19 +121,21 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         # program keeps programs valid there; regression cases cover the bug itself.
         settings["trampoline_activations"] = 1
 
-    classes = [ClassSpec("HBase", ["object"], class_attrs={"ha": rng.randrange(10)},
-                         property_factor=rng.choice([None, 3])),
-               ClassSpec("HSub", ["HBase"], slots=["hs"] if rng.random() < 0.5 else None,
-                         descriptor=rng.random() < 0.5)]
+    classes = [
+        ClassSpec("HBase", ["object"], class_attrs={"ha": rng.randrange(10)}, property_factor=rng.choice([None, 3])),
+        ClassSpec("HSub", ["HBase"], slots=["hs"] if rng.random() < 0.5 else None, descriptor=rng.random() < 0.5),
+    ]
     workers = []
     for index in range(rng.randint(1, 3)):
         work = sorted(rng.sample(WORK, rng.randint(2, 4)))
         own = [k for k in self_hooks if rng.random() < 0.8] or self_hooks[:1]
         count = iterations(rng, caps, 60, 300)
-        params = {"work": work, "self_hooks": own, "toggle_every": rng.choice([4, 16, 64]),
-                  "depth": rng.randint(2, 6)}
-        workers.append(Worker(f"worker_{index}", "hooked_work", ["HBase", "HSub"], count,
-                              thread_copies(rng, caps, 2), params=params))
+        params = {"work": work, "self_hooks": own, "toggle_every": rng.choice([4, 16, 64]), "depth": rng.randint(2, 6)}
+        workers.append(
+            Worker(
+                f"worker_{index}", "hooked_work", ["HBase", "HSub"], count, thread_copies(rng, caps, 2), params=params
+            )
+        )
 
     # Each switched kind belongs to one switcher, so its on/off sequence stays well-formed.
     switchers: list[list[str]] = [[] for _ in range(rng.randint(1, min(2, len(chosen))))]
@@ -119,7 +146,17 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         plan = [m for kind in owned for m in _plan(rng, kind, settings, workers)]
         mutators.append(Mutator(f"switcher_{index}", plan, rounds=rng.randint(5, 60) * len(plan)))
     work = "; ".join(", ".join(w.params["work"]) for w in workers)
-    notes = [f"hooks: {', '.join(hooks)}",
-             f"{sum(w.copies for w in workers)} worker threads ({work}), {len(mutators)} switcher threads"]
-    return Scenario(family=NAME, seed=seed, caps=caps, classes=classes, workers=workers, mutators=mutators,
-                    settings=settings, notes=notes)
+    notes = [
+        f"hooks: {', '.join(hooks)}",
+        f"{sum(w.copies for w in workers)} worker threads ({work}), {len(mutators)} switcher threads",
+    ]
+    return Scenario(
+        family=NAME,
+        seed=seed,
+        caps=caps,
+        classes=classes,
+        workers=workers,
+        mutators=mutators,
+        settings=settings,
+        notes=notes,
+    )

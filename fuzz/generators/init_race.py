@@ -27,7 +27,7 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     race = ClassSpec("Race", ["RBase"], builtin=builtin, define_init=False)
     sub = ClassSpec("RaceSub", ["Race"], builtin=builtin, define_init=False)
     # Version 0 is always a plain function: the initial and the final state.
-    kinds = ["function"] + rng.sample([k for k in INIT_KINDS if k != "function"], rng.randint(2, 6))
+    kinds = ["function", *rng.sample([k for k in INIT_KINDS if k != "function"], rng.randint(2, 6))]
     if rng.random() < 0.3:
         kinds.append(rng.choice(SAFE_KINDS))
     versions = [InitVersion(f"v{index}", kind, f"t{index}") for index, kind in enumerate(kinds)]
@@ -58,8 +58,11 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
         if op == "set_defaults":
             return Mutation("set_defaults", special["defaults"].name, [rng.choice([[2], [3], None, [1]])])
         if op == "set_kwdefaults":
-            return Mutation("set_kwdefaults", special["kwdefaults"].name,
-                            [rng.choice([{"mode": "y"}, {"mode": "z"}, None, {"mode": "x"}])])
+            return Mutation(
+                "set_kwdefaults",
+                special["kwdefaults"].name,
+                [rng.choice([{"mode": "y"}, {"mode": "z"}, None, {"mode": "x"}])],
+            )
         return Mutation("set_code", special["code"].name, [rng.choice(["alt", "orig"])])
 
     mutators = []
@@ -81,20 +84,51 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     count = iterations(rng, caps, 300, 2000)
     if "recursive" in kinds:
         count = max(100, count // 4)  # each recursive construction costs ~1000 frames
-    workers = [Worker(f"constructor_{index}", "construct", rng.choice([["Race"], ["Race", "RaceSub"], ["RaceSub"]]),
-                      count, thread_copies(rng, caps))
-               for index in range(rng.randint(1, 2))]
-    notes = [f"__init__ kinds: {', '.join(v.kind for v in versions)}",
-             f"{sum(w.copies for w in workers)} constructor threads, {len(mutators)} mutator threads"]
-    return Scenario(family=NAME, seed=seed, caps=caps, classes=[base, race, sub], init_versions=versions,
-                    new_versions=new_versions, race_class="Race", race_base="RBase", initial_init="v0",
-                    workers=workers, mutators=mutators, notes=notes)
+    workers = [
+        Worker(
+            f"constructor_{index}",
+            "construct",
+            rng.choice([["Race"], ["Race", "RaceSub"], ["RaceSub"]]),
+            count,
+            thread_copies(rng, caps),
+        )
+        for index in range(rng.randint(1, 2))
+    ]
+    notes = [
+        f"__init__ kinds: {', '.join(v.kind for v in versions)}",
+        f"{sum(w.copies for w in workers)} constructor threads, {len(mutators)} mutator threads",
+    ]
+    return Scenario(
+        family=NAME,
+        seed=seed,
+        caps=caps,
+        classes=[base, race, sub],
+        init_versions=versions,
+        new_versions=new_versions,
+        race_class="Race",
+        race_base="RBase",
+        initial_init="v0",
+        workers=workers,
+        mutators=mutators,
+        notes=notes,
+    )
 
 
 # -- the campaign's mutations of this family (see fuzz/mutate.py) --------------------------
 
-SWAPPABLE = ("function", "closure", "lambda", "builtin", "callable_object", "partial", "staticmethod",
-             "classmethod", "wrong_arity", "raises", "returns_value")
+SWAPPABLE = (
+    "function",
+    "closure",
+    "lambda",
+    "builtin",
+    "callable_object",
+    "partial",
+    "staticmethod",
+    "classmethod",
+    "wrong_arity",
+    "raises",
+    "returns_value",
+)
 
 
 def swap_callable_kind(scenario: Scenario, rng: random.Random) -> Scenario | None:

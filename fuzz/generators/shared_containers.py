@@ -14,8 +14,8 @@ import copy
 import random
 
 from ..scenario import Capabilities, Scenario, Worker
-from .hostile import choose as choose_hostile
 from ._sizing import iterations, thread_copies
+from .hostile import choose as choose_hostile
 
 NAME = "shared_containers"
 DESCRIPTION = "shared list/dict/set/defaultdict/deque mutated, iterated and copied by threads"
@@ -29,8 +29,18 @@ ACTIONS = {
     "deque": ("deque_append", "deque_appendleft", "deque_pop", "deque_popleft", "deque_rotate"),
 }
 # Actions that add data (something to lose), per container; the others race with them.
-PRODUCERS = {"append", "extend_comprehension", "iadd", "insert", "dict_write", "set_add",
-             "dd_shared_append", "dd_own_append", "deque_append", "deque_appendleft"}
+PRODUCERS = {
+    "append",
+    "extend_comprehension",
+    "iadd",
+    "insert",
+    "dict_write",
+    "set_add",
+    "dd_shared_append",
+    "dd_own_append",
+    "deque_append",
+    "deque_appendleft",
+}
 
 
 def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
@@ -44,20 +54,28 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
             params = {"container": container}
             if action == "dd_shared_append":
                 params["keys"] = rng.randint(4, 64)
-            workers.append(Worker(f"{action}_{len(workers)}", action, [container],
-                                  iterations(rng, caps, 300, 3000), thread_copies(rng, caps)))
+            workers.append(
+                Worker(
+                    f"{action}_{len(workers)}",
+                    action,
+                    [container],
+                    iterations(rng, caps, 300, 3000),
+                    thread_copies(rng, caps),
+                )
+            )
             workers[-1].params = params
     objects = choose_hostile(rng, caps) if rng.random() < 0.6 else []
     settings = {"containers": sorted(chosen), "inject_loss": False}
-    notes = [f"containers: {', '.join(sorted(chosen))}; workers: "
-             + ", ".join(f"{w.action} x{w.copies}" for w in workers)]
+    notes = [
+        f"containers: {', '.join(sorted(chosen))}; workers: " + ", ".join(f"{w.action} x{w.copies}" for w in workers)
+    ]
     if objects:
         notes.append("hostile objects: " + ", ".join(f"{o['role']}.{o['method']}={o['mode']}" for o in objects))
-    return Scenario(family=NAME, seed=seed, caps=caps, workers=workers, settings=settings,
-                    hostile=objects, notes=notes)
+    return Scenario(family=NAME, seed=seed, caps=caps, workers=workers, settings=settings, hostile=objects, notes=notes)
 
 
 # -- the campaign's mutations of this family (see fuzz/mutate.py) --------------------------
+
 
 def splice_shared_containers(scenario: Scenario, rng: random.Random, other: Scenario) -> Scenario | None:
     """shared_containers: add the other scenario's workers (same hostile objects only)."""
@@ -67,6 +85,7 @@ def splice_shared_containers(scenario: Scenario, rng: random.Random, other: Scen
     for index, worker in enumerate(extra):
         worker.name = f"spliced_{index}_{worker.name}"
     scenario.workers = scenario.workers + extra
-    scenario.settings = dict(scenario.settings, containers=sorted(
-        set(scenario.settings["containers"]) | set(other.settings["containers"])))
+    scenario.settings = dict(
+        scenario.settings, containers=sorted(set(scenario.settings["containers"]) | set(other.settings["containers"]))
+    )
     return scenario

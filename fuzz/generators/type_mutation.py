@@ -36,9 +36,21 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     grow = [f"grow_{k}" for k in range(rng.randint(1, 4))]
 
     def random_mutation() -> Mutation:
-        op = rng.choice(["set_class_attr"] * 3 + ["del_class_attr", "set_bases", "set_class", "set_name",
-                                                   "set_qualname", "set_func_name", "dict_replace",
-                                                   "dict_clear", "dict_update", "gc_collect"])
+        op = rng.choice(
+            ["set_class_attr"] * 3
+            + [
+                "del_class_attr",
+                "set_bases",
+                "set_class",
+                "set_name",
+                "set_qualname",
+                "set_func_name",
+                "dict_replace",
+                "dict_clear",
+                "dict_update",
+                "gc_collect",
+            ]
+        )
         cls = rng.choice(["TA", "TA2", "TB", "TS"])
         index = rng.randrange(pool_size)
         if op == "set_class_attr":
@@ -61,24 +73,41 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
             return Mutation(op, "POOL", [index, {rng.choice(["ia_0", "ia_1"]): rng.randrange(50)}])
         return Mutation("gc_collect", "gc")
 
-    mutators = [Mutator(f"mutator_{k}", [random_mutation() for _ in range(rng.randint(3, 10))],
-                        rounds=rng.randint(100, 1500))
-                for k in range(rng.randint(1, 2))]
+    mutators = [
+        Mutator(f"mutator_{k}", [random_mutation() for _ in range(rng.randint(3, 10))], rounds=rng.randint(100, 1500))
+        for k in range(rng.randint(1, 2))
+    ]
     finals = [Mutation("set_bases", "TB", [["TA"]])]
     for name in ("TB", "TS"):
         finals += [Mutation("set_name", name, [name]), Mutation("set_qualname", name, [name])]
     finals.append(Mutation("set_func_name", "TB", ["_method", "_method"]))
     for index in range(pool_size):
-        finals += [Mutation("set_class", "POOL", [index, "TB"]),
-                   Mutation("dict_replace", "POOL", [index, {"ia_0": index, "ia_1": index * 3}])]
+        finals += [
+            Mutation("set_class", "POOL", [index, "TB"]),
+            Mutation("dict_replace", "POOL", [index, {"ia_0": index, "ia_1": index * 3}]),
+        ]
     for cls in ("TA", "TA2", "TB", "TS"):
         for name in attr_names + grow:
             finals.append(Mutation("set_class_attr", cls, [name, rng.randrange(100)]))
     mutators[-1].final = finals
     actions = rng.sample(ACTIONS, rng.randint(2, 4))
-    workers = [Worker(f"user_{action}", action, ["TB"], iterations(rng, caps, 100, 800), thread_copies(rng, caps, 2))
-               for action in actions]
-    notes = [f"workers: {', '.join(actions)}; pool of {pool_size} instances; "
-             f"mutations: {', '.join(sorted({m.op for mut in mutators for m in mut.plan}))}"]
-    return Scenario(family=NAME, seed=seed, caps=caps, classes=classes, race_class="TB", pool_size=pool_size,
-                    workers=workers, mutators=mutators, gc_between=True, notes=notes)
+    workers = [
+        Worker(f"user_{action}", action, ["TB"], iterations(rng, caps, 100, 800), thread_copies(rng, caps, 2))
+        for action in actions
+    ]
+    notes = [
+        f"workers: {', '.join(actions)}; pool of {pool_size} instances; "
+        f"mutations: {', '.join(sorted({m.op for mut in mutators for m in mut.plan}))}"
+    ]
+    return Scenario(
+        family=NAME,
+        seed=seed,
+        caps=caps,
+        classes=classes,
+        race_class="TB",
+        pool_size=pool_size,
+        workers=workers,
+        mutators=mutators,
+        gc_between=True,
+        notes=notes,
+    )

@@ -19,36 +19,58 @@ from . import surface as surfaces
 from .catalog import RECEIVER, Catalog, Operation, Role, build_catalog
 from .plan import Callback, InterleavePlan, Mode, Pause, SharedObject, Slot, Step
 
-ELEMENTS = 4               # e0..e3 in every container; arguments also use e4, e5 (absent)
+ELEMENTS = 4  # e0..e3 in every container; arguments also use e4, e5 (absent)
 CONSTRUCTION_SHARE = 0.15  # plans built around the seed's class
-FREE_SHARE = 0.15          # plans run without handshakes (loops released together)
-NESTED_SHARE = 0.3         # a window step that pauses in turn
-CONSTRUCTION_MUTATORS = ("class.set_init", "class.set_init_lambda", "class.del_init", "class.set_init_defaults",
-                         "class.set_init_kwdefaults", "class.set_init_code", "class.set_base_init",
-                         "class.set_new", "class.set_bases", "class.set_name")
+FREE_SHARE = 0.15  # plans run without handshakes (loops released together)
+NESTED_SHARE = 0.3  # a window step that pauses in turn
+CONSTRUCTION_MUTATORS = (
+    "class.set_init",
+    "class.set_init_lambda",
+    "class.del_init",
+    "class.set_init_defaults",
+    "class.set_init_kwdefaults",
+    "class.set_init_code",
+    "class.set_base_init",
+    "class.set_new",
+    "class.set_bases",
+    "class.set_name",
+)
 WEAK = ("WeakValueDictionary", "WeakKeyDictionary", "WeakSet")
-ITERATOR_SOURCES = ("iter([{elems}])", "iter({{{pairs}}})", "iter({{{pairs}}}.items())", "iter({{{elems}}})",
-                    "iter(collections.deque([{elems}]))", "reversed([{elems}])", "enumerate([{elems}])",
-                    "zip([{elems}], It('iz', [{elems}]))", "map(F('im', 'first'), [{elems}])",
-                    "filter(F('if', 'first'), [{elems}])", "iter({shared_list})", "iter({shared_dict}.items())")
-ITERTOOLS = ("itertools.tee(It('tt', [{elems}]))[0]", "itertools.cycle(It('cy', [{elems}]))",
-             "itertools.groupby(It('gb', [{elems}]), F('gk', 'first'))", "itertools.chain(It('ch', [{elems}]), [{elems}])",
-             "itertools.accumulate(It('ac', [{elems}]), F('af', 'first'))",
-             "itertools.starmap(F('sm', 'first'), [(x,) for x in [{elems}]])",
-             "itertools.takewhile(F('tw', True), It('tw', [{elems}]))",
-             "itertools.dropwhile(F('dw', False), It('dw', [{elems}]))",
-             "itertools.filterfalse(F('ff', False), It('ff', [{elems}]))",
-             "itertools.islice(It('is', [{elems}]), 1, None)", "itertools.pairwise(It('pw', [{elems}]))",
-             "itertools.zip_longest(It('zl', [{elems}]), [1])", "itertools.compress(It('co', [{elems}]), [1, 0, 1, 1])",
-             "itertools.count()")
+ITERATOR_SOURCES = (
+    "iter([{elems}])",
+    "iter({{{pairs}}})",
+    "iter({{{pairs}}}.items())",
+    "iter({{{elems}}})",
+    "iter(collections.deque([{elems}]))",
+    "reversed([{elems}])",
+    "enumerate([{elems}])",
+    "zip([{elems}], It('iz', [{elems}]))",
+    "map(F('im', 'first'), [{elems}])",
+    "filter(F('if', 'first'), [{elems}])",
+    "iter({shared_list})",
+    "iter({shared_dict}.items())",
+)
+ITERTOOLS = (
+    "itertools.tee(It('tt', [{elems}]))[0]",
+    "itertools.cycle(It('cy', [{elems}]))",
+    "itertools.groupby(It('gb', [{elems}]), F('gk', 'first'))",
+    "itertools.chain(It('ch', [{elems}]), [{elems}])",
+    "itertools.accumulate(It('ac', [{elems}]), F('af', 'first'))",
+    "itertools.starmap(F('sm', 'first'), [(x,) for x in [{elems}]])",
+    "itertools.takewhile(F('tw', True), It('tw', [{elems}]))",
+    "itertools.dropwhile(F('dw', False), It('dw', [{elems}]))",
+    "itertools.filterfalse(F('ff', False), It('ff', [{elems}]))",
+    "itertools.islice(It('is', [{elems}]), 1, None)",
+    "itertools.pairwise(It('pw', [{elems}]))",
+    "itertools.zip_longest(It('zl', [{elems}]), [1])",
+    "itertools.compress(It('co', [{elems}]), [1, 0, 1, 1])",
+    "itertools.count()",
+)
 
 
 @lru_cache(maxsize=16)
 def _catalog(paths: tuple[str, ...], version: tuple[int, int]) -> Catalog:
-    if paths:
-        surface = surfaces.common(*(surfaces.of_interpreter(p) for p in paths))
-    else:
-        surface = surfaces.snapshot(version)
+    surface = surfaces.common(*(surfaces.of_interpreter(p) for p in paths)) if paths else surfaces.snapshot(version)
     return build_catalog(surface, version)
 
 
@@ -69,7 +91,7 @@ class _Builder:
         self.objects: list[SharedObject] = []
         self.sections: set[str] = {"K"}
         self.counter = 0
-        self.labels: dict[str, list[tuple[Callback, str, int]]] = {}   # object -> element pause candidates
+        self.labels: dict[str, list[tuple[Callback, str, int]]] = {}  # object -> element pause candidates
 
     # -- shared objects ------------------------------------------------------------------
 
@@ -89,15 +111,21 @@ class _Builder:
         if kind in WEAK:
             self.sections.add("keep")
             elems = ", ".join(f"_KEEP[{i}]" for i in range(ELEMENTS))
-            pairs = (", ".join(f"{_k(i)}: _KEEP[{i}]" for i in range(ELEMENTS)) if kind == "WeakValueDictionary"
-                     else ", ".join(f"_KEEP[{i}]: {_k(i, 'v')}" for i in range(ELEMENTS)))
+            pairs = (
+                ", ".join(f"{_k(i)}: _KEEP[{i}]" for i in range(ELEMENTS))
+                if kind == "WeakValueDictionary"
+                else ", ".join(f"_KEEP[{i}]: {_k(i, 'v')}" for i in range(ELEMENTS))
+            )
         else:
             pairs = ", ".join(f"{_k(i)}: {_k(i, 'v')}" for i in range(ELEMENTS))
-        values = dict(
-            elems=elems, pairs=pairs, label=label,
-            tuples=", ".join(f"({_k(i)}, {_k(i, 'v')})" for i in range(ELEMENTS)),
-            counts=", ".join(f"{_k(i)}: {i + 1}" for i in range(ELEMENTS)),
-            attrs=", ".join(f"{a}={_k(i)}" for i, a in enumerate("abcd")))
+        values = {
+            "elems": elems,
+            "pairs": pairs,
+            "label": label,
+            "tuples": ", ".join(f"({_k(i)}, {_k(i, 'v')})" for i in range(ELEMENTS)),
+            "counts": ", ".join(f"{_k(i)}: {i + 1}" for i in range(ELEMENTS)),
+            "attrs": ", ".join(f"{a}={_k(i)}" for i, a in enumerate("abcd")),
+        }
         if kind == "iterator":
             source = self.rng.choice(ITERATOR_SOURCES)
             if "{shared_list}" in source or "{shared_dict}" in source:
@@ -118,11 +146,22 @@ class _Builder:
         """Pause points the receiver itself offers (its elements, its class, its hooks)."""
         receiver = RECEIVER[kind]
         if kind == "class" or kind == "instance":
-            return [(Callback.INIT, "C0", 1), (Callback.INIT, "C0", 2), (Callback.NEW, "C0", 1),
-                    (Callback.META_CALL, "C0", 1), (Callback.MRO, "C0", 1), (Callback.INSTANCECHECK, "C0", 1),
-                    (Callback.SUBCLASSCHECK, "C0", 1), (Callback.INIT_SUBCLASS, "B0", 1),
-                    (Callback.SET_NAME, "sd", 1), (Callback.GET, "cd", 1), (Callback.SET, "cd", 1),
-                    (Callback.DELETE, "cd", 1), (Callback.REPR, "C0", 1), (Callback.INIT, "B0", 1)]
+            return [
+                (Callback.INIT, "C0", 1),
+                (Callback.INIT, "C0", 2),
+                (Callback.NEW, "C0", 1),
+                (Callback.META_CALL, "C0", 1),
+                (Callback.MRO, "C0", 1),
+                (Callback.INSTANCECHECK, "C0", 1),
+                (Callback.SUBCLASSCHECK, "C0", 1),
+                (Callback.INIT_SUBCLASS, "B0", 1),
+                (Callback.SET_NAME, "sd", 1),
+                (Callback.GET, "cd", 1),
+                (Callback.SET, "cd", 1),
+                (Callback.DELETE, "cd", 1),
+                (Callback.REPR, "C0", 1),
+                (Callback.INIT, "B0", 1),
+            ]
         if kind == "function":
             return [(Callback.CALL, "f0", 1)]
         if kind == "module":
@@ -136,8 +175,9 @@ class _Builder:
         else:
             extra = []
         if kind == "hooks":
-            return [(Callback.CALL, name, n) for name in ("uh", "pf", "tf", "sp", "mo", "mo2", "gcb", "f0")
-                    for n in (1, 2)] + [(Callback.DEL, "u", 1)]
+            return [
+                (Callback.CALL, name, n) for name in ("uh", "pf", "tf", "sp", "mo", "mo2", "gcb", "f0") for n in (1, 2)
+            ] + [(Callback.DEL, "u", 1)]
         if kind == "gc":
             return [(Callback.DEL, "g", 1), (Callback.CALL, "g", 1), (Callback.CALL, "gcb", 1)]
         if kind == "functools":
@@ -145,17 +185,28 @@ class _Builder:
         if kind == "contextvars":
             return [(Callback.CALL, "cr", 1)]
         if kind in ("iterator", "itertools"):
-            made = next(o.make for o in self.objects if o.name == label) if any(
-                o.name == label for o in self.objects) else ""
+            made = (
+                next(o.make for o in self.objects if o.name == label)
+                if any(o.name == label for o in self.objects)
+                else ""
+            )
             carriers = [part.split("'")[1] for part in made.split("(")[1:] if part.startswith("'")]
-            return ([(cb, c, n) for c in carriers for cb in (Callback.NEXT, Callback.CALL, Callback.ITER)
-                     for n in (1, 2)] + [(Callback.EQ, f"e{i}", 1) for i in range(ELEMENTS)]) + extra
+            return (
+                [(cb, c, n) for c in carriers for cb in (Callback.NEXT, Callback.CALL, Callback.ITER) for n in (1, 2)]
+                + [(Callback.EQ, f"e{i}", 1) for i in range(ELEMENTS)]
+            ) + extra
         elements = []
-        for cb in sorted(receiver.element_callbacks & {Callback.EQ, Callback.HASH, Callback.LT, Callback.REPR,
-                                                       Callback.REDUCE}, key=lambda c: c.value):
+        for cb in sorted(
+            receiver.element_callbacks & {Callback.EQ, Callback.HASH, Callback.LT, Callback.REPR, Callback.REDUCE},
+            key=lambda c: c.value,
+        ):
             prefixes = ("e",) if cb in (Callback.HASH, Callback.LT) else ("e", "v")
-            elements += [(cb, f"{prefix}{i}", 1) for i in range(ELEMENTS) for prefix in prefixes
-                         if i == 0 or cb is not Callback.LT]
+            elements += [
+                (cb, f"{prefix}{i}", 1)
+                for i in range(ELEMENTS)
+                for prefix in prefixes
+                if i == 0 or cb is not Callback.LT
+            ]
         return elements + extra
 
     # -- arguments -----------------------------------------------------------------------
@@ -190,10 +241,14 @@ class _Builder:
             else:
                 stored = [(Callback.EQ, f"e{i}", 1) for i in range(min(index, ELEMENTS - 1) + 1)]
             if rng.random() < 0.5:
-                return _k(index), [(Callback.HASH, f"e{index}", 1), (Callback.FORMAT, f"e{index}", 1)] + stored
+                return _k(index), [(Callback.HASH, f"e{index}", 1), (Callback.FORMAT, f"e{index}", 1), *stored]
             label = self.fresh("a")
-            return f"K('{label}', {index % 3})", [(Callback.HASH, label, 1), (Callback.FORMAT, label, 1),
-                                                  (Callback.STR, label, 1)] + stored
+            return f"K('{label}', {index % 3})", [
+                (Callback.HASH, label, 1),
+                (Callback.FORMAT, label, 1),
+                (Callback.STR, label, 1),
+                *stored,
+            ]
         if role is Role.INDEX:
             label = self.fresh("i")
             self.sections.add("N")
@@ -214,8 +269,12 @@ class _Builder:
                 self.sections.add("Seq")
                 return f"Seq('{label}', {items})", [(Callback.GETITEM, label, n) for n in (1, 2)]
             self.sections.add("It")
-            return f"It('{label}', {items})", [(Callback.ITER, label, 1), (Callback.NEXT, label, 1),
-                                               (Callback.NEXT, label, 2), (Callback.LEN, label, 1)]
+            return f"It('{label}', {items})", [
+                (Callback.ITER, label, 1),
+                (Callback.NEXT, label, 1),
+                (Callback.NEXT, label, 2),
+                (Callback.LEN, label, 1),
+            ]
         if role is Role.MAPPING:
             label = self.fresh("m")
             self.sections.add("M")
@@ -225,8 +284,11 @@ class _Builder:
                 source = self.object_of("dict")
             else:
                 source = "{" + ", ".join(f"{_k(i)}: {_k(i + 4, 'v')}" for i in rng.sample(range(ELEMENTS + 2), 2)) + "}"
-            return f"M('{label}', {source})", [(Callback.KEYS, label, 1), (Callback.GETITEM, label, 1),
-                                               (Callback.GETITEM, label, 2)]
+            return f"M('{label}', {source})", [
+                (Callback.KEYS, label, 1),
+                (Callback.GETITEM, label, 1),
+                (Callback.GETITEM, label, 2),
+            ]
         if role is Role.CALLABLE:
             label = self.fresh("f")
             self.sections.add("F")
@@ -246,11 +308,15 @@ class _Builder:
             if receiver.kind == "WeakValueDictionary":
                 return f"{{{_k(index)}: _KEEP[{index}]}}", [(Callback.HASH, f"e{index}", 1)]
             if receiver.kind == "Counter":
-                return f"collections.Counter({{{_k(index)}: 2}})", [(Callback.HASH, f"e{index}", 1),
-                                                                  (Callback.EQ, f"e{index}", 1)]
+                return f"collections.Counter({{{_k(index)}: 2}})", [
+                    (Callback.HASH, f"e{index}", 1),
+                    (Callback.EQ, f"e{index}", 1),
+                ]
             if receiver.shape == "mapping":
-                return f"{{{_k(index)}: {_k(index, 'v')}}}", [(Callback.HASH, f"e{index}", 1),
-                                                             (Callback.EQ, f"e{index}", 1)]
+                return f"{{{_k(index)}: {_k(index, 'v')}}}", [
+                    (Callback.HASH, f"e{index}", 1),
+                    (Callback.EQ, f"e{index}", 1),
+                ]
             if receiver.shape == "set":
                 return f"{{{_k(index)}}}", [(Callback.HASH, f"e{index}", 1), (Callback.EQ, f"e{index}", 1)]
             if receiver.kind == "deque":
@@ -282,12 +348,17 @@ class _Builder:
             # then what only this receiver offers (a factory, __missing__, a hook)
             own = [p for p in offered if p[0] in operation.callbacks]
             special = [p for p in candidates if p[0] in (Callback.CALL, Callback.MISSING, Callback.GETATTR)]
-            pool = (special if special and self.rng.random() < 0.5 else
-                    own if own and self.rng.random() < 0.7 else candidates)
+            pool = (
+                special
+                if special and self.rng.random() < 0.5
+                else own
+                if own and self.rng.random() < 0.7
+                else candidates
+            )
             if pool:
                 callback, label, nth = self.rng.choice(pool)
                 if callback is Callback.INIT and operation.name == "class.construct":
-                    nth = self.rng.choice((2, 3))     # mid-construction, from a warm call site
+                    nth = self.rng.choice((2, 3))  # mid-construction, from a warm call site
                 chosen = Pause(callback, label, nth)
         text = operation.template + " ".join(args)
         for carrier in ("K", "KD", "N", "It", "Seq", "M", "F", "Desc", "DM"):
@@ -311,10 +382,7 @@ def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
     pausable = [op for op in operations if op.pausable]
     by_name = {op.name: op for op in operations}
     construction = rng.random() < CONSTRUCTION_SHARE
-    if construction:
-        paused_op = by_name["class.construct"]
-    else:
-        paused_op = rng.choice(pausable)
+    paused_op = by_name["class.construct"] if construction else rng.choice(pausable)
     paused_step = builder.step(paused_op, pause=True)
     same = builder.catalog.by_receiver(paused_op.receiver)
 
@@ -323,7 +391,7 @@ def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
             return by_name[rng.choice(CONSTRUCTION_MUTATORS)]
         if rng.random() < 0.65:
             return rng.choice(same)
-        return rng.choice(operations)   # other objects too: every operation gets to be a mutator
+        return rng.choice(operations)  # other objects too: every operation gets to be a mutator
 
     window: list[Slot] = []
     others = _actor_names({"t0"}, 2)
@@ -332,9 +400,8 @@ def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
         if index == 0 and rng.random() < NESTED_SHARE:
             nested_op = rng.choice([op for op in same if op.pausable] or pausable)
             nested_step = builder.step(nested_op, pause=True)
-            inner_actor = [a for a in others if a != actor][0] if len(others) > 1 else "t3"
-            inner = tuple(Slot(inner_actor, builder.step(mutator(), pause=False))
-                          for _ in range(rng.randint(1, 2)))
+            inner_actor = next(a for a in others if a != actor) if len(others) > 1 else "t3"
+            inner = tuple(Slot(inner_actor, builder.step(mutator(), pause=False)) for _ in range(rng.randint(1, 2)))
             window.append(Slot(actor, nested_step, inner))
         else:
             window.append(Slot(actor, builder.step(mutator(), pause=False)))
@@ -343,18 +410,25 @@ def build_plan(rng: random.Random, caps: Capabilities) -> InterleavePlan:
     if construction or rng.random() < 0.5:
         schedule.append(Slot("t0", builder.step(paused_op, pause=False)))
     if rng.random() < 0.4:
-        schedule.append(Slot(rng.choice(["t0"] + others), builder.step(rng.choice(same), pause=False)))
+        schedule.append(Slot(rng.choice(["t0", *others]), builder.step(rng.choice(same), pause=False)))
     raises: tuple[tuple[Callback, str], ...] = ()
     if rng.random() < 0.1 and paused_step.pause is not None:
-        candidates = [p for p in builder.labels[paused_step.obj] if p[:2] != (paused_step.pause.callback,
-                                                                              paused_step.pause.label)]
+        candidates = [
+            p for p in builder.labels[paused_step.obj] if p[:2] != (paused_step.pause.callback, paused_step.pause.label)
+        ]
         if candidates:
             callback, label, _ = rng.choice(candidates)
             raises = ((callback, label),)
     mode = Mode.FREE if rng.random() < FREE_SHARE and free_mode_safe(tuple(schedule)) else Mode.FORCED
     sections = tuple(s for s in SECTION_ORDER if s in builder.sections)
-    return InterleavePlan(mode, tuple(builder.objects), tuple(schedule), raises,
-                          rounds=rng.choice((10, 20, 50)) if mode is Mode.FREE else 1, sections=sections)
+    return InterleavePlan(
+        mode,
+        tuple(builder.objects),
+        tuple(schedule),
+        raises,
+        rounds=rng.choice((10, 20, 50)) if mode is Mode.FREE else 1,
+        sections=sections,
+    )
 
 
 def free_mode_safe(schedule: tuple[Slot, ...]) -> bool:
@@ -362,9 +436,29 @@ def free_mode_safe(schedule: tuple[Slot, ...]) -> bool:
     container's size (memory runs out), nor when one swaps sys.unraisablehook (which hook
     reports an event would depend on the schedule)."""
     plan = InterleavePlan(Mode.FORCED, (), schedule)
-    return not any("imul" in slot.step.template or "__imul__" in slot.step.operation
-                   or "unraisablehook" in slot.step.operation for _, slot in plan.slots())
+    return not any(
+        "imul" in slot.step.template or "__imul__" in slot.step.operation or "unraisablehook" in slot.step.operation
+        for _, slot in plan.slots()
+    )
 
 
-SECTION_ORDER = ("K", "KD", "N", "It", "Seq", "M", "F", "Desc", "DM", "classes", "function", "module", "hooks",
-                 "keep", "gc", "functools", "etree", "contextvars")
+SECTION_ORDER = (
+    "K",
+    "KD",
+    "N",
+    "It",
+    "Seq",
+    "M",
+    "F",
+    "Desc",
+    "DM",
+    "classes",
+    "function",
+    "module",
+    "hooks",
+    "keep",
+    "gc",
+    "functools",
+    "etree",
+    "contextvars",
+)

@@ -17,26 +17,36 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .plan import Callback
 
 
 class Role(enum.Enum):
-    ELEM = "elem"          # an element of the receiver's domain (a K carrier, a byte, a char)
-    INDEX = "index"        # an N carrier (__index__)
+    ELEM = "elem"  # an element of the receiver's domain (a K carrier, a byte, a char)
+    INDEX = "index"  # an N carrier (__index__)
     ITERABLE = "iterable"  # an It carrier (or Seq) of the domain's elements
-    MAPPING = "mapping"    # an M carrier
+    MAPPING = "mapping"  # an M carrier
     CALLABLE = "callable"  # an F carrier
-    OTHER = "other"        # another object of the receiver's kind
-    TEXT = "text"          # a str or bytes literal of the domain
+    OTHER = "other"  # another object of the receiver's kind
+    TEXT = "text"  # a str or bytes literal of the domain
     BOOL = "bool"
 
 
 # Callbacks an argument of each role may run.
 ROLE_CALLBACKS: dict[Role, frozenset[Callback]] = {
-    Role.ELEM: frozenset({Callback.HASH, Callback.EQ, Callback.LT, Callback.REPR, Callback.STR,
-                          Callback.FORMAT, Callback.REDUCE, Callback.INDEX}),
+    Role.ELEM: frozenset(
+        {
+            Callback.HASH,
+            Callback.EQ,
+            Callback.LT,
+            Callback.REPR,
+            Callback.STR,
+            Callback.FORMAT,
+            Callback.REDUCE,
+            Callback.INDEX,
+        }
+    ),
     Role.INDEX: frozenset({Callback.INDEX}),
     Role.ITERABLE: frozenset({Callback.ITER, Callback.NEXT, Callback.LEN, Callback.GETITEM}),
     Role.MAPPING: frozenset({Callback.KEYS, Callback.GETITEM, Callback.LEN, Callback.ITER}),
@@ -48,18 +58,59 @@ ROLE_CALLBACKS: dict[Role, frozenset[Callback]] = {
 
 # What a parameter name means.  Sequences read "key" of __getitem__ & co as an index.
 PARAMETER_ROLES: dict[str, Role] = {
-    **{name: Role.ELEM for name in ("key", "elem", "object", "item", "value", "default", "x", "v", "obj",
-                                    "subelement")},
-    **{name: Role.INDEX for name in ("index", "start", "stop", "end", "pos", "n", "count", "size", "hint",
-                                     "width", "tabsize", "maxsplit", "bytes_per_sep", "maxlen", "whence",
-                                     "cookie")},
-    **{name: Role.ITERABLE for name in ("iterable", "others", "iterable_of_ints", "iterable_of_bytes",
-                                        "lines", "args", "elements")},
-    **{name: Role.MAPPING for name in ("mapping", "m", "dict", "E", "kwds", "kwargs", "F")},
-    **{name: Role.TEXT for name in ("sub", "prefix", "suffix", "sep", "chars", "bytes", "old", "new",
-                                    "fillchar", "s", "b", "frm", "to", "string", "encoding", "errors",
-                                    "format", "order", "delete", "text", "path")},
-    **{name: Role.BOOL for name in ("keepends", "last", "reverse")},
+    **dict.fromkeys(("key", "elem", "object", "item", "value", "default", "x", "v", "obj", "subelement"), Role.ELEM),
+    **dict.fromkeys(
+        (
+            "index",
+            "start",
+            "stop",
+            "end",
+            "pos",
+            "n",
+            "count",
+            "size",
+            "hint",
+            "width",
+            "tabsize",
+            "maxsplit",
+            "bytes_per_sep",
+            "maxlen",
+            "whence",
+            "cookie",
+        ),
+        Role.INDEX,
+    ),
+    **dict.fromkeys(
+        ("iterable", "others", "iterable_of_ints", "iterable_of_bytes", "lines", "args", "elements"), Role.ITERABLE
+    ),
+    **dict.fromkeys(("mapping", "m", "dict", "E", "kwds", "kwargs", "F"), Role.MAPPING),
+    **dict.fromkeys(
+        (
+            "sub",
+            "prefix",
+            "suffix",
+            "sep",
+            "chars",
+            "bytes",
+            "old",
+            "new",
+            "fillchar",
+            "s",
+            "b",
+            "frm",
+            "to",
+            "string",
+            "encoding",
+            "errors",
+            "format",
+            "order",
+            "delete",
+            "text",
+            "path",
+        ),
+        Role.TEXT,
+    ),
+    **dict.fromkeys(("keepends", "last", "reverse"), Role.BOOL),
     "other": Role.OTHER,
     "table": Role.MAPPING,
     "buffer": Role.OTHER,
@@ -70,23 +121,49 @@ PARAMETER_ROLES: dict[str, Role] = {
 SIGNATURE_OVERRIDES: dict[str, tuple[Role, ...]] = {
     "update": (Role.MAPPING,),
     "format": (Role.ELEM, Role.ELEM),
-    "__eq__": (Role.OTHER,), "__lt__": (Role.OTHER,), "__or__": (Role.OTHER,), "__ior__": (Role.OTHER,),
-    "__iand__": (Role.OTHER,), "__isub__": (Role.OTHER,), "__iadd__": (Role.ITERABLE,),
+    "__eq__": (Role.OTHER,),
+    "__lt__": (Role.OTHER,),
+    "__or__": (Role.OTHER,),
+    "__ior__": (Role.OTHER,),
+    "__iand__": (Role.OTHER,),
+    "__isub__": (Role.OTHER,),
+    "__iadd__": (Role.ITERABLE,),
     "__imul__": (Role.INDEX,),
-    "str.maketrans": (Role.MAPPING,), "str.format": (Role.ELEM, Role.ELEM), "str.translate": (Role.MAPPING,), "str.join": (Role.ITERABLE,),
-    "bytearray.maketrans": (Role.TEXT, Role.TEXT), "bytearray.translate": (Role.TEXT, Role.TEXT),
-    "list.sort": (), "Counter.update": (Role.ITERABLE,), "Counter.subtract": (Role.ITERABLE,),
-    "ChainMap.update": (Role.MAPPING,), "ChainMap.new_child": (Role.MAPPING,),
-    "WeakValueDictionary.update": (Role.MAPPING,), "WeakKeyDictionary.update": (Role.MAPPING,),
-    "Counter.most_common": (), "Counter.fromkeys": (Role.ITERABLE,), "ChainMap.fromkeys": (Role.ITERABLE,),
-    "memoryview.cast": (), "TextIOWrapper.seek": (), "WeakValueDictionary.setdefault": (Role.ELEM, Role.ELEM),
-    "deque.index": (Role.ELEM,), "deque.insert": (Role.INDEX, Role.ELEM),
-    "bytearray.count": (Role.TEXT,), "bytearray.find": (Role.TEXT, Role.INDEX), "bytearray.index": (Role.TEXT,),
-    "bytearray.rfind": (Role.TEXT, Role.INDEX), "bytearray.rindex": (Role.TEXT,),
-    "bytearray.startswith": (Role.TEXT, Role.INDEX), "bytearray.endswith": (Role.TEXT, Role.INDEX),
-    "bytearray.__contains__": (Role.ELEM,), "bytearray.remove": (Role.ELEM,),
-    "Element.get": (Role.TEXT,), "Element.set": (Role.TEXT, Role.TEXT), "Element.iter": (),
-    "Element.__getitem__": (Role.INDEX,), "Element.__setitem__": (Role.INDEX, Role.ELEM),
+    "str.maketrans": (Role.MAPPING,),
+    "str.format": (Role.ELEM, Role.ELEM),
+    "str.translate": (Role.MAPPING,),
+    "str.join": (Role.ITERABLE,),
+    "bytearray.maketrans": (Role.TEXT, Role.TEXT),
+    "bytearray.translate": (Role.TEXT, Role.TEXT),
+    "list.sort": (),
+    "Counter.update": (Role.ITERABLE,),
+    "Counter.subtract": (Role.ITERABLE,),
+    "ChainMap.update": (Role.MAPPING,),
+    "ChainMap.new_child": (Role.MAPPING,),
+    "WeakValueDictionary.update": (Role.MAPPING,),
+    "WeakKeyDictionary.update": (Role.MAPPING,),
+    "Counter.most_common": (),
+    "Counter.fromkeys": (Role.ITERABLE,),
+    "ChainMap.fromkeys": (Role.ITERABLE,),
+    "memoryview.cast": (),
+    "TextIOWrapper.seek": (),
+    "WeakValueDictionary.setdefault": (Role.ELEM, Role.ELEM),
+    "deque.index": (Role.ELEM,),
+    "deque.insert": (Role.INDEX, Role.ELEM),
+    "bytearray.count": (Role.TEXT,),
+    "bytearray.find": (Role.TEXT, Role.INDEX),
+    "bytearray.index": (Role.TEXT,),
+    "bytearray.rfind": (Role.TEXT, Role.INDEX),
+    "bytearray.rindex": (Role.TEXT,),
+    "bytearray.startswith": (Role.TEXT, Role.INDEX),
+    "bytearray.endswith": (Role.TEXT, Role.INDEX),
+    "bytearray.__contains__": (Role.ELEM,),
+    "bytearray.remove": (Role.ELEM,),
+    "Element.get": (Role.TEXT,),
+    "Element.set": (Role.TEXT, Role.TEXT),
+    "Element.iter": (),
+    "Element.__getitem__": (Role.INDEX,),
+    "Element.__setitem__": (Role.INDEX, Role.ELEM),
     "Element.__delitem__": (Role.INDEX,),
 }
 # Templates by hand, where the call is not `o.method(args)`.
@@ -101,19 +178,43 @@ TEMPLATES: dict[str, str] = {
 
 # Dunder methods that are operations, as the expression that calls them.
 PROTOCOLS: dict[str, str] = {
-    "__contains__": "operator.contains({o}, {0})", "__getitem__": "operator.getitem({o}, {0})",
-    "__setitem__": "operator.setitem({o}, {0}, {1})", "__delitem__": "operator.delitem({o}, {0})",
-    "__len__": "len({o})", "__iter__": "list(iter({o}))", "__reversed__": "list(reversed({o}))",
-    "__eq__": "{o} == {0}", "__lt__": "{o} < {0}", "__or__": "{o} | {0}",
-    "__ior__": "operator.ior({o}, {0})", "__iand__": "operator.iand({o}, {0})",
-    "__isub__": "operator.isub({o}, {0})", "__iadd__": "operator.iadd({o}, {0})",
-    "__imul__": "operator.imul({o}, {0})", "__copy__": "copy.copy({o})",
+    "__contains__": "operator.contains({o}, {0})",
+    "__getitem__": "operator.getitem({o}, {0})",
+    "__setitem__": "operator.setitem({o}, {0}, {1})",
+    "__delitem__": "operator.delitem({o}, {0})",
+    "__len__": "len({o})",
+    "__iter__": "list(iter({o}))",
+    "__reversed__": "list(reversed({o}))",
+    "__eq__": "{o} == {0}",
+    "__lt__": "{o} < {0}",
+    "__or__": "{o} | {0}",
+    "__ior__": "operator.ior({o}, {0})",
+    "__iand__": "operator.iand({o}, {0})",
+    "__isub__": "operator.isub({o}, {0})",
+    "__iadd__": "operator.iadd({o}, {0})",
+    "__imul__": "operator.imul({o}, {0})",
+    "__copy__": "copy.copy({o})",
 }
 
 # Methods no step calls: they say nothing about the object's state or break the run.
-EXCLUDED = {"__reduce__", "__sizeof__", "fileno", "isatty", "__class_getitem__", "fromhex", "hex",
-            "__getstate__", "__setstate__", "__format__", "__init_subclass__", "__subclasshook__",
-            "itervaluerefs", "valuerefs", "keyrefs", "__length_hint__"}
+EXCLUDED = {
+    "__reduce__",
+    "__sizeof__",
+    "fileno",
+    "isatty",
+    "__class_getitem__",
+    "fromhex",
+    "hex",
+    "__getstate__",
+    "__setstate__",
+    "__format__",
+    "__init_subclass__",
+    "__subclasshook__",
+    "itervaluerefs",
+    "valuerefs",
+    "keyrefs",
+    "__length_hint__",
+}
 
 # Protocol-level operations every receiver of these shapes has (beyond its methods).
 GENERIC = {
@@ -133,102 +234,310 @@ class Receiver:
     """A kind of shared object."""
 
     kind: str
-    type_expr: str             # the type, for introspection ("collections.deque")
-    shape: str                 # mapping, sequence, set, text, bytes, io, object, iterator, special
-    make: str                  # the expression that makes one ({elems}, {pairs}, {label} filled in)
-    methods: tuple[str, ...] | None = None   # a whitelist (None: every introspected method)
+    type_expr: str  # the type, for introspection ("collections.deque")
+    shape: str  # mapping, sequence, set, text, bytes, io, object, iterator, special
+    make: str  # the expression that makes one ({elems}, {pairs}, {label} filled in)
+    methods: tuple[str, ...] | None = None  # a whitelist (None: every introspected method)
     generic: tuple[str, ...] = ("repr", "copy", "deepcopy", "pickle")
-    element_callbacks: frozenset[Callback] = frozenset({Callback.HASH, Callback.EQ, Callback.LT,
-                                                        Callback.REPR, Callback.REDUCE, Callback.STR,
-                                                        Callback.FORMAT})
+    element_callbacks: frozenset[Callback] = frozenset(
+        {Callback.HASH, Callback.EQ, Callback.LT, Callback.REPR, Callback.REDUCE, Callback.STR, Callback.FORMAT}
+    )
     min_version: tuple[int, int] = (3, 11)
-    sections: tuple[str, ...] = ("K",)        # runtime sections it needs
+    sections: tuple[str, ...] = ("K",)  # runtime sections it needs
 
 
 RECEIVERS: tuple[Receiver, ...] = (
     Receiver("dict", "dict", "mapping", "{{{pairs}}}", generic=("repr", "copy", "deepcopy", "pickle", "clear_collect")),
-    Receiver("list", "list", "sequence", "[{elems}]",
-             generic=("repr", "copy", "deepcopy", "pickle", "sorted", "clear_collect")),
-    Receiver("set", "set", "set", "{{{elems}}}", generic=("repr", "copy", "deepcopy", "pickle", "sorted",
-                                                            "clear_collect")),
-    Receiver("frozenset", "frozenset", "set", "frozenset([{elems}])",
-             generic=("repr", "copy", "pickle", "sorted", "hash")),
+    Receiver(
+        "list",
+        "list",
+        "sequence",
+        "[{elems}]",
+        generic=("repr", "copy", "deepcopy", "pickle", "sorted", "clear_collect"),
+    ),
+    Receiver(
+        "set", "set", "set", "{{{elems}}}", generic=("repr", "copy", "deepcopy", "pickle", "sorted", "clear_collect")
+    ),
+    Receiver(
+        "frozenset", "frozenset", "set", "frozenset([{elems}])", generic=("repr", "copy", "pickle", "sorted", "hash")
+    ),
     Receiver("tuple", "tuple", "sequence", "({elems},)", generic=("repr", "copy", "pickle", "sorted", "hash")),
-    Receiver("deque", "collections.deque", "sequence", "collections.deque([{elems}])",
-             generic=("repr", "copy", "deepcopy", "pickle", "clear_collect")),
-    Receiver("defaultdict", "collections.defaultdict", "mapping",
-             "collections.defaultdict(F('{label}f', 'key'), {{{pairs}}})", sections=("K", "F")),
+    Receiver(
+        "deque",
+        "collections.deque",
+        "sequence",
+        "collections.deque([{elems}])",
+        generic=("repr", "copy", "deepcopy", "pickle", "clear_collect"),
+    ),
+    Receiver(
+        "defaultdict",
+        "collections.defaultdict",
+        "mapping",
+        "collections.defaultdict(F('{label}f', 'key'), {{{pairs}}})",
+        sections=("K", "F"),
+    ),
     Receiver("OrderedDict", "collections.OrderedDict", "mapping", "collections.OrderedDict([{tuples}])"),
     Receiver("Counter", "collections.Counter", "mapping", "collections.Counter({{{counts}}})"),
     Receiver("ChainMap", "collections.ChainMap", "mapping", "collections.ChainMap({{{pairs}}}, {{}})"),
-    Receiver("missing_dict", "dict", "mapping", "DM({{{pairs}}})",
-             methods=("__getitem__", "get", "__contains__", "pop", "setdefault", "clear", "update", "copy"),
-             sections=("K", "DM")),
-    Receiver("bytearray", "bytearray", "bytes", "bytearray(b'abcabd')",
-             element_callbacks=frozenset(), generic=("repr", "copy", "pickle")),
-    Receiver("memoryview", "memoryview", "bytes", "memoryview(bytearray(b'abcdef'))",
-             methods=("__getitem__", "__setitem__", "__len__", "__iter__", "__eq__", "tolist", "tobytes",
-                      "release", "toreadonly", "cast"),
-             element_callbacks=frozenset(), generic=("repr", "bool")),
-    Receiver("str", "str", "text", "'a{{0}}b{{x}}c'",
-             methods=("join", "format_map", "translate", "maketrans", "format"), element_callbacks=frozenset(),
-             generic=()),
-    Receiver("SimpleNamespace", "types.SimpleNamespace", "object",
-             "types.SimpleNamespace({attrs})", generic=("repr", "copy", "deepcopy", "pickle")),
-    Receiver("instance", "object", "object", "C0(0)", methods=(), generic=("repr", "copy", "pickle"),
-             element_callbacks=frozenset({Callback.REPR, Callback.INIT, Callback.NEW, Callback.GET,
-                                          Callback.SET, Callback.DELETE}),
-             sections=("K", "classes", "Desc")),
-    Receiver("class", "type", "special", "C0", methods=(), generic=("repr",),
-             element_callbacks=frozenset({Callback.INIT, Callback.NEW, Callback.META_CALL, Callback.MRO,
-                                          Callback.INSTANCECHECK, Callback.SUBCLASSCHECK, Callback.GET,
-                                          Callback.SET_NAME, Callback.INIT_SUBCLASS}),
-             sections=("K", "classes", "Desc")),
-    Receiver("function", "type(lambda: 0)", "special", "f0", methods=(), generic=("repr",),
-             element_callbacks=frozenset({Callback.CALL}), sections=("K", "function")),
-    Receiver("module", "type(sys)", "special", "_new_module()", methods=(), generic=("repr",),
-             element_callbacks=frozenset({Callback.GETATTR}), sections=("K", "module")),
-    Receiver("WeakValueDictionary", "weakref.WeakValueDictionary", "mapping",
-             "weakref.WeakValueDictionary({{{pairs}}})", generic=("repr", "copy", "deepcopy")),
-    Receiver("WeakKeyDictionary", "weakref.WeakKeyDictionary", "mapping",
-             "weakref.WeakKeyDictionary({{{pairs}}})", generic=("repr", "copy", "deepcopy")),
+    Receiver(
+        "missing_dict",
+        "dict",
+        "mapping",
+        "DM({{{pairs}}})",
+        methods=("__getitem__", "get", "__contains__", "pop", "setdefault", "clear", "update", "copy"),
+        sections=("K", "DM"),
+    ),
+    Receiver(
+        "bytearray",
+        "bytearray",
+        "bytes",
+        "bytearray(b'abcabd')",
+        element_callbacks=frozenset(),
+        generic=("repr", "copy", "pickle"),
+    ),
+    Receiver(
+        "memoryview",
+        "memoryview",
+        "bytes",
+        "memoryview(bytearray(b'abcdef'))",
+        methods=(
+            "__getitem__",
+            "__setitem__",
+            "__len__",
+            "__iter__",
+            "__eq__",
+            "tolist",
+            "tobytes",
+            "release",
+            "toreadonly",
+            "cast",
+        ),
+        element_callbacks=frozenset(),
+        generic=("repr", "bool"),
+    ),
+    Receiver(
+        "str",
+        "str",
+        "text",
+        "'a{{0}}b{{x}}c'",
+        methods=("join", "format_map", "translate", "maketrans", "format"),
+        element_callbacks=frozenset(),
+        generic=(),
+    ),
+    Receiver(
+        "SimpleNamespace",
+        "types.SimpleNamespace",
+        "object",
+        "types.SimpleNamespace({attrs})",
+        generic=("repr", "copy", "deepcopy", "pickle"),
+    ),
+    Receiver(
+        "instance",
+        "object",
+        "object",
+        "C0(0)",
+        methods=(),
+        generic=("repr", "copy", "pickle"),
+        element_callbacks=frozenset(
+            {Callback.REPR, Callback.INIT, Callback.NEW, Callback.GET, Callback.SET, Callback.DELETE}
+        ),
+        sections=("K", "classes", "Desc"),
+    ),
+    Receiver(
+        "class",
+        "type",
+        "special",
+        "C0",
+        methods=(),
+        generic=("repr",),
+        element_callbacks=frozenset(
+            {
+                Callback.INIT,
+                Callback.NEW,
+                Callback.META_CALL,
+                Callback.MRO,
+                Callback.INSTANCECHECK,
+                Callback.SUBCLASSCHECK,
+                Callback.GET,
+                Callback.SET_NAME,
+                Callback.INIT_SUBCLASS,
+            }
+        ),
+        sections=("K", "classes", "Desc"),
+    ),
+    Receiver(
+        "function",
+        "type(lambda: 0)",
+        "special",
+        "f0",
+        methods=(),
+        generic=("repr",),
+        element_callbacks=frozenset({Callback.CALL}),
+        sections=("K", "function"),
+    ),
+    Receiver(
+        "module",
+        "type(sys)",
+        "special",
+        "_new_module()",
+        methods=(),
+        generic=("repr",),
+        element_callbacks=frozenset({Callback.GETATTR}),
+        sections=("K", "module"),
+    ),
+    Receiver(
+        "WeakValueDictionary",
+        "weakref.WeakValueDictionary",
+        "mapping",
+        "weakref.WeakValueDictionary({{{pairs}}})",
+        generic=("repr", "copy", "deepcopy"),
+    ),
+    Receiver(
+        "WeakKeyDictionary",
+        "weakref.WeakKeyDictionary",
+        "mapping",
+        "weakref.WeakKeyDictionary({{{pairs}}})",
+        generic=("repr", "copy", "deepcopy"),
+    ),
     Receiver("WeakSet", "weakref.WeakSet", "set", "weakref.WeakSet([{elems}])", generic=("repr", "copy")),
-    Receiver("StringIO", "io.StringIO", "io", "io.StringIO('ab\\ncd\\nef\\n')", element_callbacks=frozenset(),
-             generic=()),
-    Receiver("BytesIO", "io.BytesIO", "io", "io.BytesIO(b'ab\\ncd\\nef\\n')", element_callbacks=frozenset(),
-             generic=()),
-    Receiver("TextIOWrapper", "io.TextIOWrapper", "io",
-             "io.TextIOWrapper(io.BytesIO(b'ab\\ncd\\n'), encoding='utf-8', newline='')",
-             methods=("write", "read", "readline", "readlines", "writelines", "seek", "tell", "flush",
-                      "truncate", "close", "detach", "__iter__", "reconfigure"),
-             element_callbacks=frozenset(), generic=()),
-    Receiver("Element", "xml.etree.ElementTree.Element", "sequence", "_element_tree()",
-             methods=("append", "extend", "insert", "remove", "find", "findall", "iter", "clear", "__getitem__",
-                      "__setitem__", "__delitem__", "__len__", "__copy__", "get", "set", "itertext"),
-             generic=("repr", "copy", "deepcopy"), element_callbacks=frozenset({Callback.EQ, Callback.REPR}),
-             sections=("K", "etree")),
-    Receiver("Pickler", "pickle.Pickler", "special", "pickle.Pickler(io.BytesIO(), 4)", methods=("dump", "clear_memo"),
-             generic=(), element_callbacks=frozenset({Callback.REDUCE}), sections=("K",)),
-    Receiver("tracemalloc", "object", "special", "tracemalloc", methods=(), generic=(), element_callbacks=frozenset(),
-             sections=("K",)),
-    Receiver("partial", "functools.partial", "special", "functools.partial(F('{label}f', 'first'), K('pa', 1))",
-             methods=(), generic=("repr", "copy", "pickle"), element_callbacks=frozenset({Callback.CALL}),
-             sections=("K", "F")),
-    Receiver("lru_cache", "type(functools.lru_cache()(len))", "special",
-             "functools.lru_cache(maxsize=4)(F('{label}f', 'first'))", methods=("cache_clear", "cache_info"),
-             generic=("repr",), element_callbacks=frozenset({Callback.CALL, Callback.HASH, Callback.EQ}),
-             sections=("K", "F")),
-    Receiver("iterator", "type(iter([]))", "iterator", "iter({source})", methods=(),
-             generic=(), sections=("K",)),
+    Receiver(
+        "StringIO", "io.StringIO", "io", "io.StringIO('ab\\ncd\\nef\\n')", element_callbacks=frozenset(), generic=()
+    ),
+    Receiver(
+        "BytesIO", "io.BytesIO", "io", "io.BytesIO(b'ab\\ncd\\nef\\n')", element_callbacks=frozenset(), generic=()
+    ),
+    Receiver(
+        "TextIOWrapper",
+        "io.TextIOWrapper",
+        "io",
+        "io.TextIOWrapper(io.BytesIO(b'ab\\ncd\\n'), encoding='utf-8', newline='')",
+        methods=(
+            "write",
+            "read",
+            "readline",
+            "readlines",
+            "writelines",
+            "seek",
+            "tell",
+            "flush",
+            "truncate",
+            "close",
+            "detach",
+            "__iter__",
+            "reconfigure",
+        ),
+        element_callbacks=frozenset(),
+        generic=(),
+    ),
+    Receiver(
+        "Element",
+        "xml.etree.ElementTree.Element",
+        "sequence",
+        "_element_tree()",
+        methods=(
+            "append",
+            "extend",
+            "insert",
+            "remove",
+            "find",
+            "findall",
+            "iter",
+            "clear",
+            "__getitem__",
+            "__setitem__",
+            "__delitem__",
+            "__len__",
+            "__copy__",
+            "get",
+            "set",
+            "itertext",
+        ),
+        generic=("repr", "copy", "deepcopy"),
+        element_callbacks=frozenset({Callback.EQ, Callback.REPR}),
+        sections=("K", "etree"),
+    ),
+    Receiver(
+        "Pickler",
+        "pickle.Pickler",
+        "special",
+        "pickle.Pickler(io.BytesIO(), 4)",
+        methods=("dump", "clear_memo"),
+        generic=(),
+        element_callbacks=frozenset({Callback.REDUCE}),
+        sections=("K",),
+    ),
+    Receiver(
+        "tracemalloc",
+        "object",
+        "special",
+        "tracemalloc",
+        methods=(),
+        generic=(),
+        element_callbacks=frozenset(),
+        sections=("K",),
+    ),
+    Receiver(
+        "partial",
+        "functools.partial",
+        "special",
+        "functools.partial(F('{label}f', 'first'), K('pa', 1))",
+        methods=(),
+        generic=("repr", "copy", "pickle"),
+        element_callbacks=frozenset({Callback.CALL}),
+        sections=("K", "F"),
+    ),
+    Receiver(
+        "lru_cache",
+        "type(functools.lru_cache()(len))",
+        "special",
+        "functools.lru_cache(maxsize=4)(F('{label}f', 'first'))",
+        methods=("cache_clear", "cache_info"),
+        generic=("repr",),
+        element_callbacks=frozenset({Callback.CALL, Callback.HASH, Callback.EQ}),
+        sections=("K", "F"),
+    ),
+    Receiver("iterator", "type(iter([]))", "iterator", "iter({source})", methods=(), generic=(), sections=("K",)),
     Receiver("itertools", "object", "iterator", "{itertool}", methods=(), generic=(), sections=("K", "It", "F")),
-    Receiver("contextvars", "contextvars.Context", "special", "contextvars.copy_context()", methods=(),
-             generic=(), element_callbacks=frozenset({Callback.CALL}), sections=("K", "F", "contextvars")),
-    Receiver("functools", "object", "special", "functools", methods=(), generic=(),
-             element_callbacks=frozenset({Callback.CALL}), sections=("K", "It", "F", "functools")),
-    Receiver("hooks", "object", "special", "sys", methods=(), generic=(),
-             element_callbacks=frozenset({Callback.CALL}), sections=("K", "KD", "F", "function", "hooks")),
-    Receiver("gc", "object", "special", "gc", methods=(), generic=(),
-             element_callbacks=frozenset({Callback.DEL, Callback.CALL}), sections=("K", "KD", "F", "gc")),
+    Receiver(
+        "contextvars",
+        "contextvars.Context",
+        "special",
+        "contextvars.copy_context()",
+        methods=(),
+        generic=(),
+        element_callbacks=frozenset({Callback.CALL}),
+        sections=("K", "F", "contextvars"),
+    ),
+    Receiver(
+        "functools",
+        "object",
+        "special",
+        "functools",
+        methods=(),
+        generic=(),
+        element_callbacks=frozenset({Callback.CALL}),
+        sections=("K", "It", "F", "functools"),
+    ),
+    Receiver(
+        "hooks",
+        "object",
+        "special",
+        "sys",
+        methods=(),
+        generic=(),
+        element_callbacks=frozenset({Callback.CALL}),
+        sections=("K", "KD", "F", "function", "hooks"),
+    ),
+    Receiver(
+        "gc",
+        "object",
+        "special",
+        "gc",
+        methods=(),
+        generic=(),
+        element_callbacks=frozenset({Callback.DEL, Callback.CALL}),
+        sections=("K", "KD", "F", "gc"),
+    ),
 )
 RECEIVER = {r.kind: r for r in RECEIVERS}
 
@@ -238,11 +547,11 @@ class Operation:
     """One thing a step can do to a receiver: `template` is an expression over the
     receiver `{o}` and arguments `{0}`, `{1}`, ... made for `roles`."""
 
-    name: str                  # "dict.get", "class.set_bases"
+    name: str  # "dict.get", "class.set_bases"
     receiver: str
     template: str
     roles: tuple[Role, ...] = ()
-    callbacks: frozenset[Callback] = frozenset()   # where a step running it may pause
+    callbacks: frozenset[Callback] = frozenset()  # where a step running it may pause
     min_version: tuple[int, int] = (3, 11)
 
     @property
@@ -250,8 +559,14 @@ class Operation:
         return bool(self.callbacks)
 
 
-def _hand(receiver: str, name: str, template: str, roles: tuple[Role, ...] = (),
-          callbacks: Iterable[Callback] = (), min_version: tuple[int, int] = (3, 11)) -> Operation:
+def _hand(
+    receiver: str,
+    name: str,
+    template: str,
+    roles: tuple[Role, ...] = (),
+    callbacks: Iterable[Callback] = (),
+    min_version: tuple[int, int] = (3, 11),
+) -> Operation:
     return Operation(f"{receiver}.{name}", receiver, template, roles, frozenset(callbacks), min_version)
 
 
@@ -261,8 +576,13 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("list", "extend_comprehension", "{o}.extend([x for x in {0}])", (Role.ITERABLE,), (C.ITER, C.NEXT)),
     _hand("list", "extend_generator", "{o}.extend(x for x in {0})", (Role.ITERABLE,), (C.ITER, C.NEXT)),
     _hand("list", "append_index", "{o}.append({o}[{0}])", (Role.INDEX,), (C.INDEX,)),
-    _hand("list", "slice_assign", "operator.setitem({o}, slice({0}, None), {1})", (Role.INDEX, Role.ITERABLE),
-          (C.INDEX, C.ITER, C.NEXT, C.LEN)),
+    _hand(
+        "list",
+        "slice_assign",
+        "operator.setitem({o}, slice({0}, None), {1})",
+        (Role.INDEX, Role.ITERABLE),
+        (C.INDEX, C.ITER, C.NEXT, C.LEN),
+    ),
     # str formatting calls each argument's __str__ / __format__
     _hand("str", "percent", "'%s-%s' % ({0}, {1})", (Role.ELEM, Role.ELEM), (C.STR,)),
     _hand("str", "fstring", 'f"{{{0}}}-{{{1}!s}}"', (Role.ELEM, Role.ELEM), (C.FORMAT, C.STR)),
@@ -270,13 +590,22 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("class", "construct", "_construct({o}, 4)", (), (C.INIT, C.NEW, C.META_CALL)),
     _hand("class", "call_once", "_made({o}(7))", (), (C.INIT, C.NEW, C.META_CALL)),
     _hand("class", "set_init", "setattr({o}, '__init__', _init_v1)"),
-    _hand("class", "set_init_lambda", "setattr({o}, '__init__', lambda self, i, tag='lam': (_cb('__init__', 'C0'), "
-          "setattr(self, 'made', (tag, i)))[-1])"),
+    _hand(
+        "class",
+        "set_init_lambda",
+        "setattr({o}, '__init__', lambda self, i, tag='lam': (_cb('__init__', 'C0'), "
+        "setattr(self, 'made', (tag, i)))[-1])",
+    ),
     _hand("class", "del_init", "_delete({o}, '__init__')"),
     _hand("class", "set_init_defaults", "setattr({o}.__dict__.get('__init__', B0.__init__), '__defaults__', ('d',))"),
-    _hand("class", "set_init_kwdefaults", "setattr({o}.__dict__.get('__init__', B0.__init__), '__kwdefaults__', "
-          "{{'tag': 'kw'}})"),
-    _hand("class", "set_init_code", "setattr({o}.__dict__.get('__init__', B0.__init__), '__code__', _init_v2.__code__)"),
+    _hand(
+        "class",
+        "set_init_kwdefaults",
+        "setattr({o}.__dict__.get('__init__', B0.__init__), '__kwdefaults__', {{'tag': 'kw'}})",
+    ),
+    _hand(
+        "class", "set_init_code", "setattr({o}.__dict__.get('__init__', B0.__init__), '__code__', _init_v2.__code__)"
+    ),
     _hand("class", "set_base_init", "setattr(B0, '__init__', _init_v1)"),
     _hand("class", "set_new", "setattr({o}, '__new__', _new_v1)"),
     _hand("class", "del_new", "_delete({o}, '__new__')"),
@@ -292,8 +621,13 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("class", "isinstance", "isinstance({0}, {o})", (Role.ELEM,), (C.INSTANCECHECK,)),
     _hand("class", "issubclass", "issubclass(B1, {o})", (), (C.SUBCLASSCHECK,)),
     _hand("class", "dict_proxy", "sorted(k for k in {o}.__dict__ if not k.startswith('__'))"),
-    _hand("class", "subclass", "_class_state(type('Sub', ({o},), {{'d': Desc('sd')}}))", (),
-          (C.SET_NAME, C.INIT_SUBCLASS, C.MRO)),
+    _hand(
+        "class",
+        "subclass",
+        "_class_state(type('Sub', ({o},), {{'d': Desc('sd')}}))",
+        (),
+        (C.SET_NAME, C.INIT_SUBCLASS, C.MRO),
+    ),
     _hand("class", "subclasses", "sorted(c.__name__ for c in {o}.__subclasses__())"),
     _hand("class", "state", "_class_state({o})"),
     # an instance of the class
@@ -340,8 +674,13 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("partial", "setstate", "{o}.__setstate__((F('ps', 'first'), ({0},), {{}}, None))", (Role.ELEM,)),
     _hand("lru_cache", "call", "{o}({0})", (Role.ELEM,), (C.CALL, C.HASH, C.EQ)),
     _hand("lru_cache", "call_twice", "({o}({0}), {o}({0}))", (Role.ELEM,), (C.CALL, C.HASH, C.EQ)),
-    _hand("functools", "reduce", "functools.reduce(F('rf', 'first'), {0}, {1})", (Role.ITERABLE, Role.ELEM),
-          (C.CALL, C.ITER, C.NEXT)),
+    _hand(
+        "functools",
+        "reduce",
+        "functools.reduce(F('rf', 'first'), {0}, {1})",
+        (Role.ITERABLE, Role.ELEM),
+        (C.CALL, C.ITER, C.NEXT),
+    ),
     _hand("functools", "cached_property", "_cached_property_once({0})", (Role.ELEM,), (C.CALL,)),
     # iterators shared between threads
     _hand("iterator", "next", "next({o}, 'end')", (), (C.NEXT, C.CALL)),
@@ -350,7 +689,9 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("iterator", "length_hint", "operator.length_hint({o})"),
     _hand("iterator", "islice", "list(itertools.islice({o}, {0}))", (Role.INDEX,), (C.INDEX, C.NEXT)),
     _hand("itertools", "next", "next({o}, 'end')", (), (C.NEXT, C.CALL, C.ITER, C.EQ)),
-    _hand("itertools", "exhaust", "list(itertools.islice({o}, 40))", (), (C.NEXT, C.CALL, C.EQ)),  # cycle, count: endless
+    _hand(
+        "itertools", "exhaust", "list(itertools.islice({o}, 40))", (), (C.NEXT, C.CALL, C.EQ)
+    ),  # cycle, count: endless
     _hand("itertools", "take", "list(itertools.islice({o}, 2))", (), (C.NEXT, C.CALL)),
     _hand("itertools", "copy", "copy.copy({o})", ()),
     # module state: tracemalloc switched on and off under other threads' work
@@ -377,10 +718,19 @@ HAND_OPERATIONS: tuple[Operation, ...] = (
     _hand("hooks", "setprofile", "sys.setprofile(F('sp'))"),
     _hand("hooks", "call_profiled", "f0({0})", (Role.ELEM,), (C.CALL,)),
     _hand("hooks", "monitoring_on", "_use_monitoring(F('mo'))", min_version=(3, 12)),
-    _hand("hooks", "monitoring_off", "sys.monitoring.set_events(3, 0) if sys.monitoring.get_tool(3) else None",
-          min_version=(3, 12)),
-    _hand("hooks", "monitoring_swap", "sys.monitoring.register_callback(3, sys.monitoring.events.PY_START, "
-          "F('mo2')) and None if sys.monitoring.get_tool(3) else None", min_version=(3, 12)),
+    _hand(
+        "hooks",
+        "monitoring_off",
+        "sys.monitoring.set_events(3, 0) if sys.monitoring.get_tool(3) else None",
+        min_version=(3, 12),
+    ),
+    _hand(
+        "hooks",
+        "monitoring_swap",
+        "sys.monitoring.register_callback(3, sys.monitoring.events.PY_START, "
+        "F('mo2')) and None if sys.monitoring.get_tool(3) else None",
+        min_version=(3, 12),
+    ),
     _hand("hooks", "gc_callback_on", "gc.callbacks.append(F('gcb'))"),
     _hand("hooks", "gc_callback_off", "gc.callbacks.clear()"),
     # the collector, weakref callbacks and finalizers
@@ -447,8 +797,11 @@ def _roles_for(receiver: Receiver, method: str, signature: str | None) -> tuple[
         role = PARAMETER_ROLES.get(name)
         if role is None:
             return None
-        if receiver.shape in ("sequence", "bytes") and name == "key" and method in (
-                "__getitem__", "__setitem__", "__delitem__"):
+        if (
+            receiver.shape in ("sequence", "bytes")
+            and name == "key"
+            and method in ("__getitem__", "__setitem__", "__delitem__")
+        ):
             role = Role.INDEX
         roles.append(role)
     return tuple(roles)
@@ -466,8 +819,13 @@ def _callbacks(receiver: Receiver, method: str, roles: tuple[Role, ...]) -> froz
         elif role is Role.ELEM and receiver.shape in ("bytes", "text", "io"):
             found |= {Callback.INDEX} if receiver.shape == "bytes" else set()
         elif role is Role.OTHER:
-            found |= ({Callback.HASH, Callback.EQ} if receiver.shape in ("mapping", "set") else
-                      {Callback.EQ, Callback.LT} if receiver.shape == "sequence" else set())
+            found |= (
+                {Callback.HASH, Callback.EQ}
+                if receiver.shape in ("mapping", "set")
+                else {Callback.EQ, Callback.LT}
+                if receiver.shape == "sequence"
+                else set()
+            )
         else:
             found |= ROLE_CALLBACKS[role]
     if "sort" in method:
@@ -498,7 +856,7 @@ def method_template(method: str, arity: int, receiver: Receiver) -> str:
 @dataclasses.dataclass(frozen=True)
 class Catalog:
     operations: tuple[Operation, ...]
-    unsupported: tuple[str, ...]          # methods of the surface no role table covers
+    unsupported: tuple[str, ...]  # methods of the surface no role table covers
 
     def by_receiver(self, kind: str) -> list[Operation]:
         return [op for op in self.operations if op.receiver == kind]
@@ -522,23 +880,33 @@ def build_catalog(surface: dict[str, dict[str, str | None]], version: tuple[int,
             if method in EXCLUDED or (method.startswith("_") and method not in PROTOCOLS):
                 continue
             if method == "__lt__" and receiver.shape not in ("sequence", "set"):
-                continue   # no ordering between mappings or files: a TypeError every time
+                continue  # no ordering between mappings or files: a TypeError every time
             roles = _roles_for(receiver, method, methods[method])
             if roles is None:
                 unsupported.append(f"{receiver.kind}.{method}{methods[method] or '(?)'}")
                 continue
-            operations.append(Operation(f"{receiver.kind}.{method}", receiver.kind,
-                                        method_template(method, len(roles), receiver), roles,
-                                        _callbacks(receiver, method, roles)))
+            operations.append(
+                Operation(
+                    f"{receiver.kind}.{method}",
+                    receiver.kind,
+                    method_template(method, len(roles), receiver),
+                    roles,
+                    _callbacks(receiver, method, roles),
+                )
+            )
         for name in receiver.generic:
             if name == "hash":
-                operations.append(Operation(f"{receiver.kind}.hash", receiver.kind, "hash({o})", (),
-                                            frozenset({Callback.HASH})))
+                operations.append(
+                    Operation(f"{receiver.kind}.hash", receiver.kind, "hash({o})", (), frozenset({Callback.HASH}))
+                )
                 continue
             template, roles, callbacks = GENERIC[name]
             if not receiver.element_callbacks:
                 callbacks = frozenset()
-            operations.append(Operation(f"{receiver.kind}.{name}", receiver.kind, template, roles,
-                                        callbacks & receiver.element_callbacks))
+            operations.append(
+                Operation(
+                    f"{receiver.kind}.{name}", receiver.kind, template, roles, callbacks & receiver.element_callbacks
+                )
+            )
     operations.extend(op for op in HAND_OPERATIONS if op.min_version <= version)
     return Catalog(tuple(operations), tuple(unsupported))

@@ -13,7 +13,8 @@ import ast
 import dataclasses
 import enum
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from tandem.oracle.errors import CorpusError
 
@@ -52,9 +53,9 @@ class Callback(enum.Enum):
 
 
 class Mode(enum.Enum):
-    FORCED = "forced"   # handshakes: one step at a time, every result emitted
-    FREE = "free"       # the same steps looped by all actors at once; only crashes and
-                        # exceptions the operation cannot raise are findings
+    FORCED = "forced"  # handshakes: one step at a time, every result emitted
+    FREE = "free"  # the same steps looped by all actors at once; only crashes and
+    # exceptions the operation cannot raise are findings
 
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -73,9 +74,9 @@ class Pause:
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    operation: str             # catalog name, "dict.get"
-    obj: str                   # the shared object it works on
-    template: str              # the operation's expression over {o} and {0}, {1}, ...
+    operation: str  # catalog name, "dict.get"
+    obj: str  # the shared object it works on
+    template: str  # the operation's expression over {o} and {0}, {1}, ...
     args: tuple[str, ...] = ()  # argument expressions
     pause: Pause | None = None
 
@@ -87,14 +88,14 @@ class Step:
 class Slot:
     actor: str
     step: Step
-    window: tuple["Slot", ...] = ()
+    window: tuple[Slot, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
 class SharedObject:
     name: str
-    kind: str                  # a catalog receiver kind
-    make: str                  # the expression that makes it
+    kind: str  # a catalog receiver kind
+    make: str  # the expression that makes it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,18 +103,20 @@ class InterleavePlan:
     mode: Mode
     objects: tuple[SharedObject, ...]
     schedule: tuple[Slot, ...]
-    raises: tuple[tuple[Callback, str], ...] = ()   # callbacks that raise CallbackError
-    rounds: int = 1                                 # free mode: loops over each actor's steps
-    sections: tuple[str, ...] = ("K",)              # runtime sections the program needs
+    raises: tuple[tuple[Callback, str], ...] = ()  # callbacks that raise CallbackError
+    rounds: int = 1  # free mode: loops over each actor's steps
+    sections: tuple[str, ...] = ("K",)  # runtime sections the program needs
 
     # -- views ------------------------------------------------------------------------
 
     def slots(self) -> Iterator[tuple[tuple[int, ...], Slot]]:
         """(path, slot) in pre-order; a path indexes schedule then windows."""
+
         def walk(slots: tuple[Slot, ...], prefix: tuple[int, ...]):
             for index, slot in enumerate(slots):
-                yield prefix + (index,), slot
-                yield from walk(slot.window, prefix + (index,))
+                yield (*prefix, index), slot
+                yield from walk(slot.window, (*prefix, index))
+
         return walk(self.schedule, ())
 
     def actors(self) -> dict[str, list[Step]]:
@@ -134,6 +137,7 @@ class InterleavePlan:
                 if inside:
                     mutators.append(slot.step.operation)
                 walk(slot.window, inside or slot.step.pause is not None)
+
         walk(self.schedule, False)
         return paused, mutators
 
@@ -165,12 +169,14 @@ class InterleavePlan:
                 try:
                     text = step.expression("x")
                 except (IndexError, KeyError, ValueError) as exc:
-                    raise CorpusError(f"interleave plan: template {step.template!r} does not fit its "
-                                      f"arguments: {exc}") from None
+                    raise CorpusError(
+                        f"interleave plan: template {step.template!r} does not fit its arguments: {exc}"
+                    ) from None
                 _expression(text, step.operation)
                 if step.pause is not None and (step.pause.nth < 1 or not step.pause.label):
                     raise CorpusError(f"interleave plan: bad pause point {step.pause}")
                 walk(slot.window, busy | {slot.actor} if step.pause is not None else busy)
+
         walk(self.schedule, frozenset())
 
     # -- JSON ---------------------------------------------------------------------------
@@ -178,32 +184,51 @@ class InterleavePlan:
     def to_json(self) -> dict[str, Any]:
         def slot(s: Slot) -> dict[str, Any]:
             step = s.step
-            return {"actor": s.actor, "operation": step.operation, "obj": step.obj, "template": step.template,
-                    "args": list(step.args),
-                    "pause": None if step.pause is None else [step.pause.callback.value, step.pause.label,
-                                                              step.pause.nth],
-                    "window": [slot(w) for w in s.window]}
-        return {"mode": self.mode.value,
-                "objects": [[o.name, o.kind, o.make] for o in self.objects],
-                "schedule": [slot(s) for s in self.schedule],
-                "raises": [[c.value, label] for c, label in self.raises],
-                "rounds": self.rounds, "sections": list(self.sections)}
+            return {
+                "actor": s.actor,
+                "operation": step.operation,
+                "obj": step.obj,
+                "template": step.template,
+                "args": list(step.args),
+                "pause": None if step.pause is None else [step.pause.callback.value, step.pause.label, step.pause.nth],
+                "window": [slot(w) for w in s.window],
+            }
+
+        return {
+            "mode": self.mode.value,
+            "objects": [[o.name, o.kind, o.make] for o in self.objects],
+            "schedule": [slot(s) for s in self.schedule],
+            "raises": [[c.value, label] for c, label in self.raises],
+            "rounds": self.rounds,
+            "sections": list(self.sections),
+        }
 
     @staticmethod
-    def from_json(data: Any, receivers: set[str]) -> "InterleavePlan":
+    def from_json(data: Any, receivers: set[str]) -> InterleavePlan:
         try:
+
             def slot(d: dict[str, Any]) -> Slot:
                 pause = d.get("pause")
-                return Slot(str(d["actor"]), Step(
-                    str(d["operation"]), str(d["obj"]), str(d["template"]), tuple(str(a) for a in d["args"]),
-                    None if pause is None else Pause(Callback(pause[0]), str(pause[1]), int(pause[2]))),
-                    tuple(slot(w) for w in d.get("window", [])))
+                return Slot(
+                    str(d["actor"]),
+                    Step(
+                        str(d["operation"]),
+                        str(d["obj"]),
+                        str(d["template"]),
+                        tuple(str(a) for a in d["args"]),
+                        None if pause is None else Pause(Callback(pause[0]), str(pause[1]), int(pause[2])),
+                    ),
+                    tuple(slot(w) for w in d.get("window", [])),
+                )
+
             plan = InterleavePlan(
                 Mode(data["mode"]),
                 tuple(SharedObject(str(n), str(k), str(m)) for n, k, m in data["objects"]),
                 tuple(slot(s) for s in data["schedule"]),
                 tuple((Callback(c), str(label)) for c, label in data.get("raises", [])),
-                int(data.get("rounds", 1)), tuple(str(s) for s in data.get("sections", ["K"])))
+                int(data.get("rounds", 1)),
+                tuple(str(s) for s in data.get("sections", ["K"])),
+            )
         except CorpusError:
             raise
         except (TypeError, KeyError, ValueError, AttributeError) as exc:

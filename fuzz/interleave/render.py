@@ -15,7 +15,7 @@ from .plan import InterleavePlan, Mode, Slot
 
 RUNTIME = Path(__file__).with_name("runtime.py")
 SECTION = "# == section: "
-LABELS = {"hooks": "u", "gc": "g"}   # the carrier label a step of these receivers makes
+LABELS = {"hooks": "u", "gc": "g"}  # the carrier label a step of these receivers makes
 
 
 @lru_cache(maxsize=1)
@@ -58,8 +58,9 @@ def render_plan(plan: InterleavePlan, header: list[str]) -> str:
     out.extend(["", ""])
     out.append("_ACTORS = [")
     for actor, steps in actors.items():
-        entries = ", ".join(f"({step_function(actor, i)}, {_pause(s.pause)}, {s.operation!r})"
-                            for i, s in enumerate(steps))
+        entries = ", ".join(
+            f"({step_function(actor, i)}, {_pause(s.pause)}, {s.operation!r})" for i, s in enumerate(steps)
+        )
         out.append(f"    _Actor({actor!r}, [{entries}]),")
     out.append("]")
     if plan.mode is Mode.FREE:

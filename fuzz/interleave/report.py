@@ -74,7 +74,7 @@ def _outcome(function):
 
 def render_report(plan: InterleavePlan, header: list[str]) -> str:
     _, sections = runtime_parts()
-    out = list(header) + [""] + PRELUDE.rstrip("\n").split("\n")
+    out = [*list(header), "", *PRELUDE.rstrip("\n").split("\n")]
     for name in plan.sections:
         out.extend(["", "", sections[name].rstrip()])
     out.extend(["", ""])
@@ -106,8 +106,9 @@ def _slot(out: list[str], slot: Slot, counters: dict[str, int]) -> None:
             _slot(out, inner, counters)
         return
     pause = step.pause
-    out.append(f"{name} = _Paused({name!r}, lambda: {expression}, {pause.callback.value!r}, {pause.label!r}, "
-               f"{pause.nth})")
+    out.append(
+        f"{name} = _Paused({name!r}, lambda: {expression}, {pause.callback.value!r}, {pause.label!r}, {pause.nth})"
+    )
     for inner in slot.window:
         _slot(out, inner, counters)
     out.append(f"print({name + ' ' + step.operation!r}, {name}.finish())")

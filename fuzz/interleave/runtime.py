@@ -44,7 +44,7 @@ import threading
 import tracemalloc  # noqa: F401 - a receiver
 import types
 import weakref
-import xml.etree.ElementTree  # noqa: F401 - a receiver
+import xml.etree.ElementTree
 
 gc.disable()  # collections run only where a step asks: finalizers then run in its thread
 
@@ -56,7 +56,7 @@ _reports = queue.SimpleQueue()
 _forced = [True]
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 _GATE = threading.Event()
-_RAISES = set()   # (callback, label) pairs whose callback raises CallbackError (the program fills it)
+_RAISES = set()  # (callback, label) pairs whose callback raises CallbackError (the program fills it)
 
 
 class CallbackError(Exception):
@@ -64,7 +64,7 @@ class CallbackError(Exception):
 
 
 class _Step:
-    __slots__ = ("actor", "index", "pause", "counts", "paused", "resume")
+    __slots__ = ("actor", "counts", "index", "pause", "paused", "resume")
 
     def __init__(self, actor, index, pause):
         self.actor = actor
@@ -104,6 +104,7 @@ def _cb(kind, label):
 
 # -- canonical, address-free values ------------------------------------------------------
 
+
 def _canon(value, depth=0):
     if depth > 6:
         return "..."
@@ -131,13 +132,15 @@ def _canon(value, depth=0):
         except RuntimeError:
             return "%s<changed>" % name
         return "%s{%s}" % (name, ", ".join(items))
-    if isinstance(value, dict) or hasattr(value, "keys") and hasattr(value, "items"):
+    if isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "items")):
         try:
             items = list(value.items())
         except (RuntimeError, TypeError, AttributeError):
             return "%s<unreadable>" % name
-        return "%s{%s}" % (name, ", ".join("%s: %s" % (_canon(k, depth + 1), _canon(v, depth + 1))
-                                            for k, v in items[:64]))
+        return "%s{%s}" % (
+            name,
+            ", ".join("%s: %s" % (_canon(k, depth + 1), _canon(v, depth + 1)) for k, v in items[:64]),
+        )
     if isinstance(value, type):
         return "class %s" % value.__qualname__
     if hasattr(type(value), "_label"):
@@ -205,8 +208,12 @@ def _state(kind, obj):
     if kind == "contextvars":
         return obj.get(_VAR, "unset")
     if kind == "hooks":
-        return (sys.unraisablehook is _SAVED_HOOKS[0] or sys.unraisablehook, sys.getprofile(), sys.gettrace(),
-                len(gc.callbacks))
+        return (
+            sys.unraisablehook is _SAVED_HOOKS[0] or sys.unraisablehook,
+            sys.getprofile(),
+            sys.gettrace(),
+            len(gc.callbacks),
+        )
     if kind == "gc":
         return (gc.isenabled(), len(gc.callbacks))
     if kind == "Element":
@@ -220,12 +227,13 @@ def _state(kind, obj):
 
 # -- forced schedules ----------------------------------------------------------------------
 
+
 class _Actor(threading.Thread):
     """One thread of the schedule: runs the steps the conductor names, one at a time."""
 
     def __init__(self, name, steps):
         threading.Thread.__init__(self, name=name)  # not a daemon: a step that never ends is a hang
-        self.steps = steps                          # [(function, pause or None, operation)]
+        self.steps = steps  # [(function, pause or None, operation)]
         self.commands = queue.SimpleQueue()
         self.current = None
 
@@ -254,8 +262,8 @@ def _record(key, value):
 class _Conductor:
     def __init__(self, actors):
         self.actors = {actor.name: actor for actor in actors}
-        self.early = {}       # reports that arrived for a step the conductor is not waiting on
-        self.pending = []     # blocked steps: (actor, index)
+        self.early = {}  # reports that arrived for a step the conductor is not waiting on
+        self.pending = []  # blocked steps: (actor, index)
 
     def wait(self, actor, index):
         """'paused', 'done' (and its result is recorded) or 'blocked'."""
@@ -330,17 +338,33 @@ def _conduct(actors, schedule, objects):
     finally:
         conductor.finish()
     for name, kind, obj in objects:
-        _record("final " + name, _canon(_outcome(lambda: _state(kind, obj))[-1]))
+        _record("final " + name, _canon(_outcome(lambda kind=kind, obj=obj: _state(kind, obj))[-1]))
 
 
 # -- free mode ---------------------------------------------------------------------------------
 
 # What an operation may raise on shared objects changed by other threads; anything else
 # (SystemError first of all) is a bug of the interpreter.
-_EXPECTED = (LookupError, ValueError, TypeError, RuntimeError, AttributeError, StopIteration,
-             BufferError, CallbackError, ReferenceError, OverflowError, ArithmeticError, OSError,
-             NotImplementedError, RecursionError, UnicodeError, EOFError, pickle.PicklingError,
-             copy.Error)
+_EXPECTED = (
+    LookupError,
+    ValueError,
+    TypeError,
+    RuntimeError,
+    AttributeError,
+    StopIteration,
+    BufferError,
+    CallbackError,
+    ReferenceError,
+    OverflowError,
+    ArithmeticError,
+    OSError,
+    NotImplementedError,
+    RecursionError,
+    UnicodeError,
+    EOFError,
+    pickle.PicklingError,
+    copy.Error,
+)
 
 
 def _run_free(actors, rounds):
@@ -358,9 +382,11 @@ def _run_free(actors, rounds):
                     outcome = _outcome(function)
                     if outcome[0] == "raised":
                         exc = outcome[2]
-                        check(isinstance(exc, _EXPECTED) and not isinstance(exc, SystemError),  # noqa: F821
-                              "%s raises only what the operation can" % operation,
-                              "%s.%d: %s: %s" % (actor.name, index, outcome[1], _message(exc)))
+                        check(  # noqa: F821 -- the harness's check(): this text runs inside a program
+                            isinstance(exc, _EXPECTED) and not isinstance(exc, SystemError),
+                            "%s raises only what the operation can" % operation,
+                            "%s.%d: %s: %s" % (actor.name, index, outcome[1], _message(exc)),
+                        )
         finally:
             _tls.step = None
 
@@ -372,7 +398,6 @@ def _run_free(actors, rounds):
     emit("free mode finished", len(workers))  # noqa: F821
 
 
-
 # == section: K ==
 def _label_of(other):
     return other.label if getattr(type(other), "_carrier", None) == "K" else str(type(other).__name__)
@@ -380,8 +405,9 @@ def _label_of(other):
 
 class K:
     """An element or value: hashes to its number, equals carriers of its label."""
+
     _carrier = "K"
-    __slots__ = ("label", "h", "__weakref__")
+    __slots__ = ("__weakref__", "h", "label")
 
     def __init__(self, label, h=0):
         self.label = label
@@ -420,6 +446,7 @@ class K:
 class KD(K):
     """An element in a reference cycle whose __del__ calls back: it dies in a collection,
     in the thread that collects (the program runs with the collector disabled)."""
+
     __slots__ = ("cycle",)
 
     def __init__(self, label, h=0):
@@ -433,6 +460,7 @@ class KD(K):
 # == section: N ==
 class N:
     """An index or count: __index__ calls back."""
+
     _carrier = "N"
     __slots__ = ("label", "n")
 
@@ -449,6 +477,7 @@ class N:
 class It:
     """An iterable: __iter__, __len__ and every __next__ call back.  Its items may be a
     shared list, read live."""
+
     _carrier = "It"
 
     def __init__(self, label, items):
@@ -486,6 +515,7 @@ class _ItIter:
 # == section: Seq ==
 class Seq:
     """An old-style sequence: iterated through __getitem__, which calls back."""
+
     _carrier = "Seq"
 
     def __init__(self, label, items):
@@ -501,6 +531,7 @@ class Seq:
 class M:
     """A mapping argument: keys(), __getitem__, __len__ and __iter__ call back; it reads a
     dict, which may be shared."""
+
     _carrier = "M"
 
     def __init__(self, label, source):
@@ -528,6 +559,7 @@ class M:
 class F:
     """A callable (factory, key function, predicate, hook, weakref or gc callback):
     __call__ calls back, then returns what its plan says."""
+
     _carrier = "F"
 
     def __init__(self, label, result=None):
@@ -548,6 +580,7 @@ class F:
 # == section: Desc ==
 class Desc:
     """A data descriptor: __set_name__, __get__, __set__ and __delete__ call back."""
+
     _carrier = "Desc"
 
     def __init__(self, label):
@@ -668,9 +701,13 @@ def _construct(cls, count):
 
 
 def _class_state(cls):
-    return (cls.__name__, cls.__qualname__, tuple(b.__name__ for b in cls.__bases__),
-            sorted(k for k in vars(cls) if not k.startswith("__")),
-            getattr(cls.__dict__.get("__init__"), "__name__", None))
+    return (
+        cls.__name__,
+        cls.__qualname__,
+        tuple(b.__name__ for b in cls.__bases__),
+        sorted(k for k in vars(cls) if not k.startswith("__")),
+        getattr(cls.__dict__.get("__init__"), "__name__", None),
+    )
 
 
 # == section: function ==
@@ -684,8 +721,13 @@ def _f_alt(a, b="alt", *, c="alt"):
 
 
 def _function_state(function):
-    return (function.__name__, function.__qualname__, function.__defaults__, function.__kwdefaults__,
-            function.__code__.co_name)
+    return (
+        function.__name__,
+        function.__qualname__,
+        function.__defaults__,
+        function.__kwdefaults__,
+        function.__code__.co_name,
+    )
 
 
 # == section: module ==
@@ -741,7 +783,7 @@ def _use_monitoring(callback):
 
 
 # == section: keep ==
-_KEEP = [K("e%d" % i, i % 3) for i in range(6)]   # what weak containers hold, kept alive
+_KEEP = [K("e%d" % i, i % 3) for i in range(6)]  # what weak containers hold, kept alive
 
 
 # == section: gc ==
@@ -793,6 +835,7 @@ def _cached_property_once(seed):
 # == section: etree ==
 class EK(xml.etree.ElementTree.Element):
     """An element of an ElementTree whose __eq__ and __repr__ call back."""
+
     _carrier = "K"
 
     def __init__(self, label, h=0):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..scenario import Scenario
 from .api import describe
@@ -34,9 +34,9 @@ def _replace_at(slots: tuple[Slot, ...], path: Path, new: tuple[Slot, ...]) -> t
     """`slots` with the slot at `path` replaced by the slots `new` (none: deleted)."""
     head, rest = path[0], path[1:]
     if not rest:
-        return slots[:head] + new + slots[head + 1:]
+        return slots[:head] + new + slots[head + 1 :]
     slot = slots[head]
-    return slots[:head] + (dataclasses.replace(slot, window=_replace_at(slot.window, rest, new)),) + slots[head + 1:]
+    return (*slots[:head], dataclasses.replace(slot, window=_replace_at(slot.window, rest, new)), *slots[head + 1 :])
 
 
 def _slot_at(slots: tuple[Slot, ...], path: Path) -> Slot:
@@ -55,6 +55,7 @@ def _valid(plan: InterleavePlan) -> bool:
 
 
 # -- shrink passes ---------------------------------------------------------------------------
+
 
 def drop_actor(scenario: Scenario) -> Iterator[Scenario]:
     plan: InterleavePlan = scenario.plan
@@ -102,8 +103,9 @@ def drop_raises(scenario: Scenario) -> Iterator[Scenario]:
 
 def drop_objects(scenario: Scenario) -> Iterator[Scenario]:
     plan: InterleavePlan = scenario.plan
-    text = " ".join([" ".join((slot.step.obj, *slot.step.args)) for _, slot in plan.slots()]
-                    + [o.make for o in plan.objects])
+    text = " ".join(
+        [" ".join((slot.step.obj, *slot.step.args)) for _, slot in plan.slots()] + [o.make for o in plan.objects]
+    )
     for obj in plan.objects:
         if not re.search(rf"\b{obj.name}\b", text):
             candidate = dataclasses.replace(plan, objects=tuple(o for o in plan.objects if o is not obj))
@@ -128,6 +130,7 @@ SHRINK_PASSES = (drop_actor, drop_slot, drop_pause, drop_raises, drop_objects, d
 
 # -- mutations -----------------------------------------------------------------------------
 
+
 def _builder(scenario: Scenario, rng: random.Random) -> _Builder:
     builder = _Builder(rng, catalog_for(scenario.caps))
     plan: InterleavePlan = scenario.plan
@@ -141,8 +144,10 @@ def _builder(scenario: Scenario, rng: random.Random) -> _Builder:
 
 def _finish(scenario: Scenario, plan: InterleavePlan, builder: _Builder) -> Scenario | None:
     from .build import SECTION_ORDER
-    plan = dataclasses.replace(plan, objects=tuple(builder.objects),
-                               sections=tuple(s for s in SECTION_ORDER if s in builder.sections))
+
+    plan = dataclasses.replace(
+        plan, objects=tuple(builder.objects), sections=tuple(s for s in SECTION_ORDER if s in builder.sections)
+    )
     if plan.mode is Mode.FREE and not free_mode_safe(plan.schedule):
         return None
     return _with(scenario, plan) if _valid(plan) else None
@@ -164,8 +169,9 @@ def move_pause(scenario: Scenario, rng: random.Random) -> Scenario | None:
     if rng.random() < 0.5 or operation is None or len(operation.callbacks) < 2:
         new_pause = Pause(pause.callback, pause.label, max(1, pause.nth + rng.choice((-1, 1, 2))))
     else:
-        new_pause = Pause(rng.choice(sorted(operation.callbacks - {pause.callback}, key=lambda c: c.value)),
-                          pause.label, 1)
+        new_pause = Pause(
+            rng.choice(sorted(operation.callbacks - {pause.callback}, key=lambda c: c.value)), pause.label, 1
+        )
     new = dataclasses.replace(slot, step=dataclasses.replace(slot.step, pause=new_pause))
     candidate = dataclasses.replace(plan, schedule=_replace_at(plan.schedule, path, (new,)))
     return _with(scenario, candidate) if _valid(candidate) else None
@@ -177,8 +183,11 @@ def swap_operation(scenario: Scenario, rng: random.Random) -> Scenario | None:
     path, slot = rng.choice(list(plan.slots()))
     builder = _builder(scenario, rng)
     receiver = slot.step.operation.split(".")[0]
-    choices = [op for op in builder.catalog.by_receiver(receiver) if op.name != slot.step.operation
-               and (slot.step.pause is None or op.pausable)]
+    choices = [
+        op
+        for op in builder.catalog.by_receiver(receiver)
+        if op.name != slot.step.operation and (slot.step.pause is None or op.pausable)
+    ]
     if not choices:
         return None
     step = builder.step(rng.choice(choices), pause=slot.step.pause is not None)
@@ -195,9 +204,9 @@ def add_window_step(scenario: Scenario, rng: random.Random) -> Scenario | None:
     builder = _builder(scenario, rng)
     receiver = slot.step.operation.split(".")[0]
     operation = rng.choice(builder.catalog.by_receiver(receiver) or list(builder.catalog.operations))
-    busy = {s.actor for p, s in plan.slots() if p == path[:len(p)]}
+    busy = {s.actor for p, s in plan.slots() if p == path[: len(p)]}
     actor = next(f"t{i}" for i in range(1, 9) if f"t{i}" not in busy)
-    window = slot.window + (Slot(actor, builder.step(operation, pause=False)),)
+    window = (*slot.window, Slot(actor, builder.step(operation, pause=False)))
     new = dataclasses.replace(slot, window=window)
     return _finish(scenario, dataclasses.replace(plan, schedule=_replace_at(plan.schedule, path, (new,))), builder)
 

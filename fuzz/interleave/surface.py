@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from tandem.oracle.errors import InterpreterError
@@ -26,7 +26,7 @@ SNAPSHOTS = Path(__file__).parent
 Surface = dict[str, dict[str, "str | None"]]
 
 # Runs inside the interpreter; prints one JSON object.  Keep it 3.11-compatible.
-SCRIPT = r'''
+SCRIPT = r"""
 import collections, contextvars, functools, inspect, io, json, pickle, sys, tracemalloc, types, weakref
 import xml.etree.ElementTree
 receivers = json.loads(sys.argv[1])
@@ -56,7 +56,7 @@ for kind, expression in receivers:
         methods[name] = signature
     found[kind] = methods
 print(json.dumps(found, sort_keys=True))
-'''
+"""
 
 
 def _query() -> tuple[str, str]:
@@ -69,15 +69,18 @@ def introspect(python: str | os.PathLike) -> Surface:
     receivers, protocols = _query()
     env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0"}
     try:
-        proc = subprocess.run([str(python), "-I", "-c", SCRIPT, receivers, protocols], capture_output=True,
-                              timeout=120, env=env, cwd="/")
+        proc = subprocess.run(
+            [str(python), "-I", "-c", SCRIPT, receivers, protocols], capture_output=True, timeout=120, env=env, cwd="/"
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise InterpreterError(f"{python}: the API surface could not be read: {exc}") from exc
     try:
         data = json.loads(proc.stdout.decode().strip().splitlines()[-1])
     except (ValueError, IndexError, UnicodeDecodeError):
-        raise InterpreterError(f"{python}: the API surface could not be read (exit {proc.returncode}): "
-                               f"{proc.stderr.decode(errors='replace')[-300:]}") from None
+        raise InterpreterError(
+            f"{python}: the API surface could not be read (exit {proc.returncode}): "
+            f"{proc.stderr.decode(errors='replace')[-300:]}"
+        ) from None
     return data
 
 
@@ -100,14 +103,18 @@ def of_interpreter(path: str) -> Surface:
 def common(*surfaces: Surface) -> Surface:
     """What every surface offers, with the first one's signatures."""
     first, *rest = surfaces
-    return {kind: {name: sig for name, sig in methods.items() if all(name in s.get(kind, {}) for s in rest)}
-            for kind, methods in first.items() if all(kind in s for s in rest)}
+    return {
+        kind: {name: sig for name, sig in methods.items() if all(name in s.get(kind, {}) for s in rest)}
+        for kind, methods in first.items()
+        if all(kind in s for s in rest)
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _snapshot_text(version: tuple[int, int]) -> str:
-    candidates = sorted((tuple(int(x) for x in p.stem.split("-")[1].split(".")), p)
-                        for p in SNAPSHOTS.glob("surface-*.json"))
+    candidates = sorted(
+        (tuple(int(x) for x in p.stem.split("-")[1].split(".")), p) for p in SNAPSHOTS.glob("surface-*.json")
+    )
     usable = [p for v, p in candidates if v <= version] or [candidates[0][1]]
     return usable[-1].read_text()
 
@@ -122,8 +129,9 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tandem.fuzz.interleave.surface PYTHON  (writes surface-X.Y.json here)", file=sys.stderr)
         return 2
     data = introspect(argv[0])
-    version = subprocess.run([argv[0], "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    version = subprocess.run(
+        [argv[0], "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     atomic_write_text(SNAPSHOTS / f"surface-{version}.json", json.dumps(data, sort_keys=True, indent=1) + "\n")
     print(f"wrote surface-{version}.json: {sum(len(m) for m in data.values())} methods of {len(data)} kinds")
     return 0

@@ -28,8 +28,16 @@ TANDEM = str(Path(sys.executable).with_name("tandem"))
 
 
 def _campaign(out, target, oracle, runs=6, **overrides):
-    config = CampaignConfig(out=out, target=target, oracle=oracle, families=("init_race", "shared_containers"),
-                            jobs=2, runs=runs, limits=Limits(deadline=60.0), **overrides)
+    config = CampaignConfig(
+        out=out,
+        target=target,
+        oracle=oracle,
+        families=("init_race", "shared_containers"),
+        jobs=2,
+        runs=runs,
+        limits=Limits(deadline=60.0),
+        **overrides,
+    )
     return Campaign(config, signature, signature_id)
 
 
@@ -59,9 +67,11 @@ def test_findings_are_confirmed_deduplicated_and_replayable(tmp_path, ft_debug, 
     # A family whose programs diverge between debug and release stands in for a bug.
     from tandem.fuzz.campaign import work
 
-    monkeypatch.setattr(work, "render",
-                        lambda scenario: "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
-                                         f"# {scenario.seed}\n")
+    monkeypatch.setattr(
+        work,
+        "render",
+        lambda scenario: f"import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n# {scenario.seed}\n",
+    )
     out = tmp_path / "campaign"
     state = _campaign(out, ft_debug, ft, confirm=2).run()
     assert state.findings == {"result_divergence": 1}  # six hits, one bucket
@@ -82,28 +92,47 @@ def test_mutations_keep_programs_valid(ft):
     import random
 
     from tandem.oracle.executor import run
-    from tandem.oracle.normalize import observe
     from tandem.oracle.model import Case
+    from tandem.oracle.normalize import observe
 
     rng = random.Random(7)
-    pool = [build(family, seed, caps) for family in ("init_race", "shared_containers", "type_mutation")
-            for seed in range(3)]
-    for round_ in range(6):
+    pool = [
+        build(family, seed, caps) for family in ("init_race", "shared_containers", "type_mutation") for seed in range(3)
+    ]
+    for _round in range(6):
         parent, other = rng.choice(pool), rng.choice(pool)
         child = mutate.mutate(parent, rng, other)
         assert Scenario.loads(child.dumps()) == child
         assert any(n.startswith("mutated:") for n in child.notes)
         observation = observe(run(Case(render(child)), ft, Limits(deadline=60.0)))
         assert observation.finished and not observation.violations and not observation.thread_exceptions, (
-            child.notes, observation.violations, observation.thread_exceptions)
+            child.notes,
+            observation.violations,
+            observation.thread_exceptions,
+        )
 
 
 def test_sigkill_loses_nothing_and_resume_continues(tmp_path):
     out = tmp_path / "campaign"
-    command = [TANDEM, "fuzz", "--out", str(out), "--time", "10m", "--target", "ft", "--oracle", "ft",
-               "--families", "hierarchy", "--jobs", "2"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    command = [
+        TANDEM,
+        "fuzz",
+        "--out",
+        str(out),
+        "--time",
+        "10m",
+        "--target",
+        "ft",
+        "--oracle",
+        "ft",
+        "--families",
+        "hierarchy",
+        "--jobs",
+        "2",
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out / "state.json").exists():
         time.sleep(0.5)
@@ -112,19 +141,45 @@ def test_sigkill_loses_nothing_and_resume_continues(tmp_path):
     process.wait()
     state = json.loads((out / "state.json").read_text())  # complete JSON: written atomically
     assert state["runs"] >= 1
-    resumed = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "2", "--resume", "--target", "ft",
-                              "--oracle", "ft", "--families", "hierarchy"], capture_output=True, text=True, cwd=ROOT)
+    resumed = subprocess.run(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--runs",
+            "2",
+            "--resume",
+            "--target",
+            "ft",
+            "--oracle",
+            "ft",
+            "--families",
+            "hierarchy",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     after = json.loads((out / "state.json").read_text())
     assert after["runs"] >= state["runs"]
 
 
 def test_fuzz_command_errors(tmp_path):
-    bad = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "x"), "--runs", "1", "--families", "nope"],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [TANDEM, "fuzz", "--out", str(tmp_path / "x"), "--runs", "1", "--families", "nope"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode == 2 and "unknown family nope" in bad.stderr
-    nothing = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "y"), "--runs", "1", "--resume"],
-                             capture_output=True, text=True, cwd=ROOT)
+    nothing = subprocess.run(
+        [TANDEM, "fuzz", "--out", str(tmp_path / "y"), "--runs", "1", "--resume"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert nothing.returncode == 2 and "nothing to resume" in nothing.stderr
 
 
@@ -149,8 +204,13 @@ def test_a_divergence_no_rerun_shows_is_an_unconfirmed_bucket_not_lost(tmp_path,
         if servers is not None and not mark.exists():  # pretend the first forked run diverged
             mark.touch()
             from tandem.oracle.model import Difference, Kind, Side
-            return dataclasses.replace(verdict, kind=Kind.RESULT_DIVERGENCE, side=Side.TARGET,
-                                       differences=(Difference("result 'x'", "1", "2"),))
+
+            return dataclasses.replace(
+                verdict,
+                kind=Kind.RESULT_DIVERGENCE,
+                side=Side.TARGET,
+                differences=(Difference("result 'x'", "1", "2"),),
+            )
         return verdict
 
     monkeypatch.setattr(work, "_judge", judge)  # the local pool's executors are forked: they see it
@@ -171,11 +231,36 @@ def test_runs_without_teardown_still_find_what_happens_after_the_program(tmp_pat
     programs = tmp_path / "programs"
     programs.mkdir()
     (programs / "atexit_abort.py").write_text(
-        "import atexit, os, sys\nif hasattr(sys, 'gettotalrefcount'):\n    atexit.register(os.abort)\n")
+        "import atexit, os, sys\nif hasattr(sys, 'gettotalrefcount'):\n    atexit.register(os.abort)\n"
+    )
     out = tmp_path / "campaign"
-    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "4", "--jobs", "2", "--target", "ft-debug",
-                           "--oracle", "ft", "--programs", str(programs), "--programs-share", "1",
-                           "--teardown-share", "0", "--confirm", "2"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--runs",
+            "4",
+            "--jobs",
+            "2",
+            "--target",
+            "ft-debug",
+            "--oracle",
+            "ft",
+            "--programs",
+            str(programs),
+            "--programs-share",
+            "1",
+            "--teardown-share",
+            "0",
+            "--confirm",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     assert "4 without teardown" in done.stdout
     state = json.loads((out / "state.json").read_text())
@@ -185,8 +270,12 @@ def test_runs_without_teardown_still_find_what_happens_after_the_program(tmp_pat
     bucket = json.loads((bucket_dir / "bucket.json").read_text())
     assert bucket["kind"] == "crash" and bucket["count"] == 4 and bucket["reproduction_rate"] == 1.0
     assert json.loads((out / "stats.jsonl").read_text().splitlines()[-1])["without_teardown"] == 4
-    refused = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "c2"), "--runs", "1", "--teardown-share", "2"],
-                             capture_output=True, text=True, cwd=ROOT)
+    refused = subprocess.run(
+        [TANDEM, "fuzz", "--out", str(tmp_path / "c2"), "--runs", "1", "--teardown-share", "2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert refused.returncode == 2 and "--teardown-share 2.0: give a fraction between 0 and 1" in refused.stderr
     assert not (tmp_path / "c2").exists()
 
@@ -197,11 +286,36 @@ def test_programs_are_mixed_into_the_campaign_and_their_findings_kept(tmp_path, 
     (programs / "fine.py").write_text("emit('x', sum(range(10)))\n")
     # Misbehaves on the debug target only: a finding with a known side.
     (programs / "sub" / "aborts.py").write_text(
-        "import os, sys\nif hasattr(sys, 'gettotalrefcount'):\n    os.abort()\n")
+        "import os, sys\nif hasattr(sys, 'gettotalrefcount'):\n    os.abort()\n"
+    )
     out = tmp_path / "campaign"
-    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "8", "--jobs", "2", "--target", "ft-debug",
-                           "--oracle", "ft", "--families", "hierarchy", "--programs", str(programs),
-                           "--programs-share", "1", "--confirm", "2"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--runs",
+            "8",
+            "--jobs",
+            "2",
+            "--target",
+            "ft-debug",
+            "--oracle",
+            "ft",
+            "--families",
+            "hierarchy",
+            "--programs",
+            str(programs),
+            "--programs-share",
+            "1",
+            "--confirm",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 1, done.stderr[-2000:]  # 1: findings
     state = json.loads((out / "state.json").read_text())
     assert state["per_family"] == {"programs": 8} and state["programs_run"] == 8
@@ -214,17 +328,42 @@ def test_programs_are_mixed_into_the_campaign_and_their_findings_kept(tmp_path, 
     assert not list((out / "queue").iterdir()), "programs have no scenario to mutate"
     empty = tmp_path / "empty"
     empty.mkdir()
-    refused = subprocess.run([TANDEM, "fuzz", "--out", str(tmp_path / "c2"), "--runs", "1", "--programs", str(empty)],
-                             capture_output=True, text=True, cwd=ROOT)
+    refused = subprocess.run(
+        [TANDEM, "fuzz", "--out", str(tmp_path / "c2"), "--runs", "1", "--programs", str(empty)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert refused.returncode == 2 and "no .py files" in refused.stderr
     assert not (tmp_path / "c2").exists()
 
 
 def test_ctrl_c_stops_cleanly_and_prints_the_summary(tmp_path):
     out = tmp_path / "campaign"
-    process = subprocess.Popen([TANDEM, "fuzz", "--out", str(out), "--time", "10m", "--jobs", "2", "--target", "ft",
-                                "--oracle", "ft", "--families", "hierarchy", "--timeout", "30"],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--time",
+            "10m",
+            "--jobs",
+            "2",
+            "--target",
+            "ft",
+            "--oracle",
+            "ft",
+            "--families",
+            "hierarchy",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until it has done some work
         state = out / "state.json"

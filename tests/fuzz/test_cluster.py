@@ -3,6 +3,7 @@ scheduler` and two `dask worker --nthreads 1` processes, started and stopped her
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -61,8 +62,9 @@ class Cluster:
     def __init__(self, tmp: Path):
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         self.logs = tmp
-        self.scheduler = self._start("scheduler", "scheduler", "--host", "127.0.0.1", "--port",
-                                     self.address.rsplit(":", 1)[1], "--no-dashboard")
+        self.scheduler = self._start(
+            "scheduler", "scheduler", "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1], "--no-dashboard"
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -71,25 +73,29 @@ class Cluster:
             except OSError:
                 assert time.monotonic() < deadline, (tmp / "scheduler.log").read_text()[-2000:]
                 time.sleep(0.3)
-        self.workers = [self._start(f"worker{i}", "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1",
-                                    "--no-dashboard") for i in range(2)]
+        self.workers = [
+            self._start(
+                f"worker{i}", "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"
+            )
+            for i in range(2)
+        ]
         from distributed import Client
+
         with Client(self.address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
 
     def _start(self, name: str, *argv: str) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 -- open for the process's life
-        return subprocess.Popen([DASK, *argv], stdout=log, stderr=subprocess.STDOUT, cwd=self.logs,
-                                start_new_session=True)
+        return subprocess.Popen(
+            [DASK, *argv], stdout=log, stderr=subprocess.STDOUT, cwd=self.logs, start_new_session=True
+        )
 
     def all_pids(self) -> dict[int, str]:
         return _descendants({p.pid for p in [self.scheduler, *self.workers]})
 
     def kill(self, process: subprocess.Popen, sig=signal.SIGKILL) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def stop(self) -> None:
         for process in [*self.workers, self.scheduler]:
@@ -129,9 +135,29 @@ def _programs(tmp_path: Path, pause: float) -> Path:
 
 
 def _fuzz(out: Path, programs: Path, *extra: str, runs: int = 10, share: str = "0.5") -> list[str]:
-    return [TANDEM, "fuzz", "--out", str(out), "--runs", str(runs), "--target", "ft-debug", "--oracle", "ft",
-            "--families", "hierarchy", "--programs", str(programs), "--programs-share", share, "--confirm", "2",
-            "--no-minimize", "--no-gdb", *extra]
+    return [
+        TANDEM,
+        "fuzz",
+        "--out",
+        str(out),
+        "--runs",
+        str(runs),
+        "--target",
+        "ft-debug",
+        "--oracle",
+        "ft",
+        "--families",
+        "hierarchy",
+        "--programs",
+        str(programs),
+        "--programs-share",
+        share,
+        "--confirm",
+        "2",
+        "--no-minimize",
+        "--no-gdb",
+        *extra,
+    ]
 
 
 def _shape(out: Path) -> dict:
@@ -139,30 +165,45 @@ def _shape(out: Path) -> dict:
     buckets = {}
     for bucket_dir in sorted((out / "findings").iterdir()):
         bucket = json.loads((bucket_dir / "bucket.json").read_text())
-        buckets[bucket_dir.name] = {"keys": sorted(bucket), "signature": bucket["signature"], "kind": bucket["kind"],
-                                    "count": bucket["count"], "status": bucket["status"],
-                                    "files": sorted(p.suffix or p.name for p in bucket_dir.iterdir())}
+        buckets[bucket_dir.name] = {
+            "keys": sorted(bucket),
+            "signature": bucket["signature"],
+            "kind": bucket["kind"],
+            "count": bucket["count"],
+            "status": bucket["status"],
+            "files": sorted(p.suffix or p.name for p in bucket_dir.iterdir()),
+        }
     state = json.loads((out / "state.json").read_text())
-    return {"entries": sorted(p.name for p in out.iterdir()), "buckets": buckets, "state_keys": sorted(state),
-            "per_family": state["per_family"], "program_verdicts": state["program_verdicts"],
-            "runs": state["runs"], "stats_keys": sorted(json.loads((out / "stats.jsonl").read_text().splitlines()[-1]))}
+    return {
+        "entries": sorted(p.name for p in out.iterdir()),
+        "buckets": buckets,
+        "state_keys": sorted(state),
+        "per_family": state["per_family"],
+        "program_verdicts": state["program_verdicts"],
+        "runs": state["runs"],
+        "stats_keys": sorted(json.loads((out / "stats.jsonl").read_text().splitlines()[-1])),
+    }
 
 
 def test_a_cluster_campaign_finds_what_the_local_pool_finds(tmp_path, cluster):
     programs = _programs(tmp_path, 0.0)
-    local = subprocess.run(_fuzz(tmp_path / "local", programs, "--jobs", "2"), capture_output=True, text=True,
-                           cwd=ROOT)
+    local = subprocess.run(_fuzz(tmp_path / "local", programs, "--jobs", "2"), capture_output=True, text=True, cwd=ROOT)
     assert local.returncode == 1, local.stderr[-2000:]  # 1: findings
-    remote = subprocess.run(_fuzz(tmp_path / "dask", programs, "--scheduler", cluster.address), capture_output=True,
-                            text=True, cwd=ROOT)
+    remote = subprocess.run(
+        _fuzz(tmp_path / "dask", programs, "--scheduler", cluster.address), capture_output=True, text=True, cwd=ROOT
+    )
     assert remote.returncode == 1, remote.stderr[-2000:]
     shape = _shape(tmp_path / "dask")
     assert shape == _shape(tmp_path / "local")
     (bucket,) = shape["buckets"].values()
     assert bucket["kind"] == "crash" and bucket["status"] == "confirmed"
     assert shape["program_verdicts"]["sub/aborts.py"] == {"crash": bucket["count"]}
-    listed = subprocess.run([TANDEM, "triage", "--json", str(tmp_path / "local"), str(tmp_path / "dask")],
-                            capture_output=True, text=True, cwd=ROOT)
+    listed = subprocess.run(
+        [TANDEM, "triage", "--json", str(tmp_path / "local"), str(tmp_path / "dask")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert listed.returncode == 0, listed.stderr
     ((merged,),) = json.loads(listed.stdout)  # the two campaigns' buckets are one finding
     assert merged["signature"] == bucket["signature"] and merged["count"] == 2 * bucket["count"]
@@ -173,8 +214,13 @@ def test_killing_a_worker_mid_campaign_loses_no_finding_and_no_process(tmp_path,
     programs = _programs(tmp_path, 0.5)
     out = tmp_path / "campaign"
     runs = 24
-    campaign = subprocess.Popen(_fuzz(out, programs, "--scheduler", cluster.address, runs=runs, share="1"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    campaign = subprocess.Popen(
+        _fuzz(out, programs, "--scheduler", cluster.address, runs=runs, share="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     victim = cluster.workers[0]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # until the victim runs programs: fork servers and their children
@@ -204,8 +250,13 @@ def test_a_lost_scheduler_stops_the_campaign_with_its_state_saved(tmp_path, clus
     programs = _programs(tmp_path, 0.5)
     out = tmp_path / "campaign"
     runs = 40
-    campaign = subprocess.Popen(_fuzz(out, programs, "--scheduler", cluster.address, runs=runs, share="1"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    campaign = subprocess.Popen(
+        _fuzz(out, programs, "--scheduler", cluster.address, runs=runs, share="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # until some work is done and saved
         state = out / "state.json"
@@ -222,8 +273,9 @@ def test_a_lost_scheduler_stops_the_campaign_with_its_state_saved(tmp_path, clus
     assert 2 <= saved["runs"] < runs
     (bucket_dir,) = (out / "findings").iterdir()  # what was found before is kept
     assert json.loads((bucket_dir / "bucket.json").read_text())["count"] >= 1
-    resumed = subprocess.run(_fuzz(out, programs, "--resume", "--jobs", "2", runs=runs, share="1"),
-                             capture_output=True, text=True, cwd=ROOT)
+    resumed = subprocess.run(
+        _fuzz(out, programs, "--resume", "--jobs", "2", runs=runs, share="1"), capture_output=True, text=True, cwd=ROOT
+    )
     assert resumed.returncode == 1, resumed.stderr[-3000:]
     after = json.loads((out / "state.json").read_text())
     # the budget is the campaign's total; what was in flight when the scheduler went is lost
@@ -239,9 +291,32 @@ def test_new_buckets_are_minimized_on_the_cluster(tmp_path, cluster):
     programs.mkdir()
     (programs / "program.py").write_text(program)
     out = tmp_path / "campaign"
-    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "2", "--target", "ft-debug", "--oracle", "ft",
-                           "--programs", str(programs), "--programs-share", "1", "--no-gdb", "--confirm", "2",
-                           "--scheduler", cluster.address], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--runs",
+            "2",
+            "--target",
+            "ft-debug",
+            "--oracle",
+            "ft",
+            "--programs",
+            str(programs),
+            "--programs-share",
+            "1",
+            "--no-gdb",
+            "--confirm",
+            "2",
+            "--scheduler",
+            cluster.address,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     (bucket_dir,) = (out / "findings").iterdir()
     bucket = json.loads((bucket_dir / "bucket.json").read_text())

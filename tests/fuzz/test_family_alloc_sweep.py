@@ -17,10 +17,16 @@ LIMITS = Limits(deadline=120.0)
 
 
 def _sweep(caps: Capabilities, names: list[str], count: int = 40, span: int = 1) -> Case:
-    operations = [{"name": n, "body": alloc_sweep.HAND_OPERATIONS[n][0], "after": alloc_sweep.HAND_OPERATIONS[n][1]}
-                  for n in names]
-    scenario = Scenario(family="alloc_sweep", seed=0, caps=caps,
-                        settings={"operations": operations, "start": 0, "count": count, "span": span})
+    operations = [
+        {"name": n, "body": alloc_sweep.HAND_OPERATIONS[n][0], "after": alloc_sweep.HAND_OPERATIONS[n][1]}
+        for n in names
+    ]
+    scenario = Scenario(
+        family="alloc_sweep",
+        seed=0,
+        caps=caps,
+        settings={"operations": operations, "start": 0, "count": count, "span": span},
+    )
     return Case(render(scenario), name="alloc_sweep.py")
 
 
@@ -47,10 +53,23 @@ def test_sweep_reaches_a_real_error_path_bug(ft_debug):
 def test_sweep_reports_a_lost_cause_as_a_failed_check(ft_debug):
     # an operation whose MemoryError is replaced by an unrelated error: the check names it
     caps = Capabilities.of(ft_debug)
-    scenario = Scenario(family="alloc_sweep", seed=0, caps=caps, settings={
-        "operations": [{"name": "swallowing", "body": "try:\n    bytes(5000)\nexcept MemoryError:\n"
-                        "    raise KeyError('lost') from None", "after": ""}],
-        "start": 0, "count": 3, "span": 1})
+    scenario = Scenario(
+        family="alloc_sweep",
+        seed=0,
+        caps=caps,
+        settings={
+            "operations": [
+                {
+                    "name": "swallowing",
+                    "body": "try:\n    bytes(5000)\nexcept MemoryError:\n    raise KeyError('lost') from None",
+                    "after": "",
+                }
+            ],
+            "start": 0,
+            "count": 3,
+            "span": 1,
+        },
+    )
     observation = observe(run(Case(render(scenario)), ft_debug, LIMITS))
     labels = [label for label, _, _ in observation.violations]
     assert labels == ["error lost its MemoryError cause: swallowing raised KeyError"]
@@ -68,19 +87,36 @@ def test_default_mix_has_sweeps_on_debug_targets_with_testcapi(ft_debug, ft):
 
 def test_operations_that_map_memory_run_under_an_address_space_limit(ft_debug, ft):
     caps = Capabilities.common(ft_debug, ft)
-    mapping = [{"name": n, "body": alloc_sweep.MAPPING_OPERATIONS[n][0], "after": alloc_sweep.MAPPING_OPERATIONS[n][1],
-                "errors": alloc_sweep.MAPPING_OPERATIONS[n][3]}
-               for n in ("large_buffer", "mmap_module", "thread_start", "runtime_code")]
-    scenario = Scenario(family="alloc_sweep", seed=0, caps=caps, settings={
-        "operations": [], "start": 0, "count": 1, "span": 1, "mapping": mapping, "headrooms_mb": [0, 2],
-        "env": {"MIMALLOC_ARENA_RESERVE": "4M"}})
+    mapping = [
+        {
+            "name": n,
+            "body": alloc_sweep.MAPPING_OPERATIONS[n][0],
+            "after": alloc_sweep.MAPPING_OPERATIONS[n][1],
+            "errors": alloc_sweep.MAPPING_OPERATIONS[n][3],
+        }
+        for n in ("large_buffer", "mmap_module", "thread_start", "runtime_code")
+    ]
+    scenario = Scenario(
+        family="alloc_sweep",
+        seed=0,
+        caps=caps,
+        settings={
+            "operations": [],
+            "start": 0,
+            "count": 1,
+            "span": 1,
+            "mapping": mapping,
+            "headrooms_mb": [0, 2],
+            "env": {"MIMALLOC_ARENA_RESERVE": "4M"},
+        },
+    )
     verdict = judge_once(Case(render(scenario)), ft_debug, ft, LIMITS)
     assert verdict.kind is Kind.AGREE, verdict.summary
     outcomes = dict(verdict.target.observations)
     # set_nomemory cannot make these fail: the limit does
     assert "'MemoryError'" in outcomes["sweep large_buffer (memory limit)"]
     assert "'MemoryError'" in outcomes["sweep mmap_module (memory limit)"]
-    assert "'own error'" in outcomes["sweep thread_start (memory limit)"]   # can't start new thread
+    assert "'own error'" in outcomes["sweep thread_start (memory limit)"]  # can't start new thread
 
 
 def test_shrink_passes_drop_operations_and_narrow_the_range():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-
 from tandem.fuzz.family import build
 from tandem.fuzz.generators import hostile, shared_containers
 from tandem.fuzz.render import render
@@ -29,8 +28,11 @@ def test_containers_family_covers_every_container_action_and_hostile_mode():
         modes.update(o["mode"] for o in scenario.hostile)
         methods.update((o["role"], o["method"]) for o in scenario.hostile)
         for container in scenario.settings["containers"]:
-            produced = [w for w in scenario.workers if w.params["container"] == container
-                        and w.action in shared_containers.PRODUCERS]
+            produced = [
+                w
+                for w in scenario.workers
+                if w.params["container"] == container and w.action in shared_containers.PRODUCERS
+            ]
             assert produced, "every container has something to lose"
     assert set(containers) == set(shared_containers.CONTAINERS)
     assert set(actions) == {a for group in shared_containers.ACTIONS.values() for a in group}
@@ -74,8 +76,9 @@ def test_nothing_lost_check_fails_when_an_append_really_is_lost(ft, ft_debug):
     assert "no list item lost or duplicated" in labels
 
 
-def Side_both():  # noqa: N802 - reads as a constant in the assertion above
+def Side_both():
     from tandem.oracle.model import Side
+
     return Side.BOTH
 
 
@@ -107,8 +110,7 @@ def test_memory_faults_declare_a_small_arena_reserve_on_free_threaded_targets(ft
 
 def test_lltrace_programs_run_on_the_debug_target(ft_debug, ft):
     caps = Capabilities.common(ft_debug, ft)
-    scenario = next(s for s in (build("faults", seed, caps) for seed in range(200))
-                    if s.settings["kind"] == "lltrace")
+    scenario = next(s for s in (build("faults", seed, caps) for seed in range(200)) if s.settings["kind"] == "lltrace")
     verdict = judge_once(Case(render(scenario)), ft_debug, ft, LIMITS)
     assert verdict.kind is Kind.AGREE, verdict.summary
     assert verdict.target.stdout == ""  # the trace went to /dev/null, not into the comparison

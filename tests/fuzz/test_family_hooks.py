@@ -21,6 +21,8 @@ from tests.conftest import known_upstream_crash
 
 CAPS = Capabilities(testinternalcapi=True, stack_trampoline=True, monitoring=True, setprofile_all_threads=True)
 LIMITS = Limits(deadline=60.0)
+
+
 # Real CPython bugs these programs find, tolerated where a test only asks "is the program
 # valid": free-threaded debug builds check `interp->eval_frame == NULL` again in
 # DISPATCH_INLINED after CALL checked it, so a thread installing the perf trampoline or a
@@ -58,26 +60,39 @@ def test_covers_every_hook_operation_and_work():
         if "stack_trampoline" in settings["hooks"]:
             assert settings["trampoline_activations"] == 1
     assert set(kinds) >= set(hooks.HOOK_KINDS) | {"monitoring DISABLE"}
-    for op in ("setprofile_all_threads", "settrace_all_threads", "monitoring_use", "monitoring_events",
-               "monitoring_local", "monitoring_restart", "monitoring_off", "monitoring_free", "trampoline",
-               "eval_frame_record", "gc_freeze", "gc_unfreeze", "gc_collect"):
+    for op in (
+        "setprofile_all_threads",
+        "settrace_all_threads",
+        "monitoring_use",
+        "monitoring_events",
+        "monitoring_local",
+        "monitoring_restart",
+        "monitoring_off",
+        "monitoring_free",
+        "trampoline",
+        "eval_frame_record",
+        "gc_freeze",
+        "gc_unfreeze",
+        "gc_collect",
+    ):
         assert ops[op] > 0, op
     assert set(work) == set(hooks.WORK)
 
 
 def test_caps_decide_which_hooks_are_used():
-    bare = Capabilities(version=(3, 11), testinternalcapi=False, stack_trampoline=False, monitoring=False,
-                        setprofile_all_threads=False)
+    bare = Capabilities(
+        version=(3, 11), testinternalcapi=False, stack_trampoline=False, monitoring=False, setprofile_all_threads=False
+    )
     for seed in range(100):
         used = set(_build(seed, bare).settings["hooks"])
         assert used <= {"setprofile", "settrace", "gc"}
         source = _source(_build(seed, bare))
-        for name in ("threading.setprofile_all_threads(", "_monitoring_use(", "_trampoline(",
-                     "_eval_frame_record()"):
+        for name in ("threading.setprofile_all_threads(", "_monitoring_use(", "_trampoline(", "_eval_frame_record()"):
             assert name not in source.split("def _raiser")[1]
     debug = dataclasses.replace(CAPS, debug=True)
-    assert (sum(w.iterations for s in range(20) for w in _build(s, debug).workers)
-            < sum(w.iterations for s in range(20) for w in _build(s).workers))
+    assert sum(w.iterations for s in range(20) for w in _build(s, debug).workers) < sum(
+        w.iterations for s in range(20) for w in _build(s).workers
+    )
 
 
 @pytest.mark.parametrize("name", ["ft", "ft-debug", "gil"])
@@ -89,10 +104,14 @@ def test_programs_are_valid_and_turn_every_hook_off(name, request):
         observation = observe(run(Case(_source(scenario)), interpreter, LIMITS))
         if interpreter.debug and interpreter.free_threaded and known_upstream_crash(observation):
             continue
-        assert (observation.finished and observation.crash is None and not observation.violations
-                and observation.exception is None and not observation.thread_exceptions
-                and not observation.unraisable), \
-            (seed, observation.violations, observation.thread_exceptions, observation.exception, observation.crash)
+        assert (
+            observation.finished
+            and observation.crash is None
+            and not observation.violations
+            and observation.exception is None
+            and not observation.thread_exceptions
+            and not observation.unraisable
+        ), (seed, observation.violations, observation.thread_exceptions, observation.exception, observation.crash)
         results = dict(observation.results)
         (final,) = results["final hooks"]
         for off in ("'profile': None", "'trace': None", "'threading profile': None", "'threading trace': None"):

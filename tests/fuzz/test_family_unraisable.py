@@ -38,8 +38,7 @@ def _events(scenario: Scenario) -> list[dict]:
 
 
 def _atexit_registrations(scenario: Scenario) -> int:
-    return (len(scenario.settings["atexit_main"])
-            + sum(len(w.params["atexit"]) * w.copies for w in scenario.workers))
+    return len(scenario.settings["atexit_main"]) + sum(len(w.params["atexit"]) * w.copies for w in scenario.workers)
 
 
 def test_covers_every_source_trigger_and_shape():
@@ -82,21 +81,45 @@ def test_covers_every_source_trigger_and_shape():
         assert seen["source " + source], source
     for source in unraisable.OBJECT_SOURCES:
         assert seen["main " + source] and seen["worker " + source], source
-    for closing in ("del_cycle closed by gc", "del closed by del", "weakref closed by del", "weakref closed by gc",
-                    "finalize closed by del", "finalize closed by gc", "generator closed by del",
-                    "generator closed by gc", "async_generator closed by del", "async_generator closed by gc"):
+    for closing in (
+        "del_cycle closed by gc",
+        "del closed by del",
+        "weakref closed by del",
+        "weakref closed by gc",
+        "finalize closed by del",
+        "finalize closed by gc",
+        "generator closed by del",
+        "generator closed by gc",
+        "async_generator closed by del",
+        "async_generator closed by gc",
+    ):
         assert seen[closing], closing
-    for feature in ("shape plain", "shape note", "shape chained", "generator finally raise",
-                    "generator finally yield", "cycle of 1", "cycle of 3", "worker gc.collect", "worker atexit",
-                    "worker class error", "copies > 1", "class error set_name", "class error init_subclass",
-                    "class error set_name_in_chain", "exception _Boom", "exception KeyError"):
+    for feature in (
+        "shape plain",
+        "shape note",
+        "shape chained",
+        "generator finally raise",
+        "generator finally yield",
+        "cycle of 1",
+        "cycle of 3",
+        "worker gc.collect",
+        "worker atexit",
+        "worker class error",
+        "copies > 1",
+        "class error set_name",
+        "class error init_subclass",
+        "class error set_name_in_chain",
+        "exception _Boom",
+        "exception KeyError",
+    ):
         assert seen[feature], feature
 
 
 def test_caps_shape_programs():
     debug = Capabilities(debug=True)
-    assert (sum(w.iterations for s in range(20) for w in _build(s, debug).workers)
-            < sum(w.iterations for s in range(20) for w in _build(s).workers))
+    assert sum(w.iterations for s in range(20) for w in _build(s, debug).workers) < sum(
+        w.iterations for s in range(20) for w in _build(s).workers
+    )
     assert _build(0, Capabilities(version=(3, 13), free_threaded=True)).settings["atexit_lock"]
     assert not _build(0, Capabilities(version=(3, 14), free_threaded=True)).settings["atexit_lock"]
     assert not _build(0, Capabilities(free_threaded=False)).settings["atexit_lock"]
@@ -109,9 +132,13 @@ def test_programs_are_valid_and_raise_every_event(name, request):
     for seed in range(4):
         scenario = _build(seed, caps)
         observation = observe(run(Case(_source(scenario)), interpreter, LIMITS))
-        assert (observation.finished and observation.crash is None and not observation.violations
-                and observation.exception is None and not observation.thread_exceptions), \
-            (seed, observation.violations, observation.thread_exceptions, observation.exception, observation.crash)
+        assert (
+            observation.finished
+            and observation.crash is None
+            and not observation.violations
+            and observation.exception is None
+            and not observation.thread_exceptions
+        ), (seed, observation.violations, observation.thread_exceptions, observation.exception, observation.crash)
         # every event fired once: counted sources, plus the atexit callbacks after the end
         expected = sum(expected_counts(scenario).values()) + _atexit_registrations(scenario)
         assert len(observation.unraisable) == expected > 0, seed
@@ -125,8 +152,11 @@ def test_programs_are_valid_and_raise_every_event(name, request):
 
 
 def test_class_errors_are_emitted_with_notes(gil):
-    scenario = next(s for s in (_build(seed, Capabilities.of(gil)) for seed in range(100))
-                    if any(c["kind"] == "init_subclass" and c["depth"] > 1 for c in s.settings["class_errors_main"]))
+    scenario = next(
+        s
+        for s in (_build(seed, Capabilities.of(gil)) for seed in range(100))
+        if any(c["kind"] == "init_subclass" and c["depth"] > 1 for c in s.settings["class_errors_main"])
+    )
     observation = observe(run(Case(_source(scenario)), gil, LIMITS))
     (errors,) = dict(observation.results)["class errors main"]
     assert "through Level1 for Leaf" in errors

@@ -30,8 +30,13 @@ CLEAN_FAMILIES = sorted(set(FAMILIES) - {"alloc_sweep"})
 def _valid(observation) -> bool:
     if known_upstream_crash(observation):
         return True
-    return (observation.finished and observation.crash is None and not observation.violations
-            and observation.exception is None and not observation.thread_exceptions)
+    return (
+        observation.finished
+        and observation.crash is None
+        and not observation.violations
+        and observation.exception is None
+        and not observation.thread_exceptions
+    )
 
 
 @pytest.mark.parametrize("name", ["ft", "ft-debug", "gil"])
@@ -41,8 +46,14 @@ def test_programs_are_valid_on_every_build(name, request):
     for family in CLEAN_FAMILIES:
         for seed in range(2 if family == "faults" else 4):
             observation = observe(run(Case(render(build(family, seed, caps))), interpreter, LIMITS))
-            assert _valid(observation), (family, seed, observation.violations, observation.thread_exceptions,
-                                         observation.exception, observation.crash)
+            assert _valid(observation), (
+                family,
+                seed,
+                observation.violations,
+                observation.thread_exceptions,
+                observation.exception,
+                observation.crash,
+            )
 
 
 # faults programs run for seconds (they allocate up to a memory limit): fewer seeds.
@@ -112,8 +123,13 @@ def test_specializations_read_off_the_bytecode_match_dis(name, request, tmp_path
     (instructions and their inline caches) instead of dis.get_instructions; on warm code
     of a specializing build both name the same instructions."""
     interpreter = request.getfixturevalue(name)
-    proc = subprocess.run([interpreter.path, "-c", SCAN_AGAINST_DIS, str(HARNESS.parent)], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [interpreter.path, "-c", SCAN_AGAINST_DIS, str(HARNESS.parent)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     count, same, names = proc.stdout.split(" ", 2)
     assert int(count) >= 4 and same == "True", proc.stdout
@@ -133,8 +149,9 @@ def test_free_threaded_313_reports_no_specializations(ft, tmp_path):
     program, report = tmp_path / "case.py", tmp_path / "report.jsonl"
     program.write_text(source)
     env = dict(scrubbed_env(tmp_path), TANDEM_SPECIALIZATIONS="1")  # the harness asked directly
-    direct = subprocess.run(harness_argv(ft, report, program), env=env, cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120)
+    direct = subprocess.run(
+        harness_argv(ft, report, program), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert direct.returncode == 0, direct.stderr[-2000:]
     end = [r for r in read_report(report)[0] if r["t"] == "end"]
     assert end and end[-1]["specializations"] == []
@@ -146,7 +163,7 @@ def test_byte_random_is_deterministic_and_local():
     b = atheris_target.scenario_for(data, Capabilities())
     assert a == b
     families = {atheris_target.scenario_for(bytes([k]) * 64, Capabilities()).family for k in range(16)}
-    assert families == set(FAMILIES) - {"alloc_sweep"}   # a release pair: no sweeps
+    assert families == set(FAMILIES) - {"alloc_sweep"}  # a release pair: no sweeps
     debug = Capabilities(debug=True, testcapi=True)
     assert {atheris_target.scenario_for(bytes([k]) * 64, debug).family for k in range(32)} == set(FAMILIES)
 
@@ -166,8 +183,9 @@ def test_atheris_target_raises_on_a_finding(monkeypatch, ft, ft_debug):
     monkeypatch.setenv("TANDEM_TARGET", "ft-debug")
     monkeypatch.setenv("TANDEM_ORACLE", "ft")
     # A render that diverges between debug and release builds stands in for a bug.
-    monkeypatch.setattr(target_module, "render",
-                        lambda scenario: "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n")
+    monkeypatch.setattr(
+        target_module, "render", lambda scenario: "import sys\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
+    )
     with pytest.raises(target_module.DifferentialFinding, match="result_divergence"):
         target_module.TestOneInput(b"\x00" * 16)
 
@@ -176,12 +194,15 @@ def test_atheris_target_skips_infrastructure_errors_and_stops_on_repeats(tmp_pat
     """A run the host cannot make (here: its temporary directory is gone) is no finding:
     the input is skipped with a message, and repeated errors stop the fuzzer with
     status 2 instead of an exception libFuzzer would save as a crash."""
-    driver = ("import tempfile\nfrom fuzz import atheris_target as t\nt._interpreters()\n"
-              f"tempfile.tempdir = {str(tmp_path / 'gone')!r}\n"
-              "for k in range(5):\n    t.TestOneInput(bytes([k]) * 16)\nprint('not stopped')\n")
+    driver = (
+        "import tempfile\nfrom fuzz import atheris_target as t\nt._interpreters()\n"
+        f"tempfile.tempdir = {str(tmp_path / 'gone')!r}\n"
+        "for k in range(5):\n    t.TestOneInput(bytes([k]) * 16)\nprint('not stopped')\n"
+    )
     env = dict(os.environ, TANDEM_TARGET="ft", TANDEM_ORACLE="ft")
-    proc = subprocess.run([sys.executable, "-c", driver], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", driver], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "input skipped (1 in a row)" in proc.stderr and "input skipped (3 in a row)" in proc.stderr
     assert "giving up" in proc.stderr and "Traceback" not in proc.stderr and "not stopped" not in proc.stdout
@@ -190,8 +211,14 @@ def test_atheris_target_skips_infrastructure_errors_and_stops_on_repeats(tmp_pat
 def test_atheris_runs_under_libfuzzer(tmp_path, ft):
     pytest.importorskip("atheris")
     env = dict(os.environ, TANDEM_TARGET="ft", TANDEM_ORACLE="ft")
-    proc = subprocess.run([sys.executable, "-m", "tandem.fuzz.atheris_target", "-runs=4", f"-artifact_prefix={tmp_path}/"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tandem.fuzz.atheris_target", "-runs=4", f"-artifact_prefix={tmp_path}/"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Done 4 runs" in proc.stderr
     assert "cov: 0 " not in proc.stderr.split("Done")[0].splitlines()[-1]  # generator coverage guides it
@@ -200,20 +227,49 @@ def test_atheris_runs_under_libfuzzer(tmp_path, ft):
 def test_atheris_fork_mode(tmp_path, ft):
     pytest.importorskip("atheris")
     env = dict(os.environ, TANDEM_TARGET="ft", TANDEM_ORACLE="ft")
-    proc = subprocess.run([str(Path(sys.executable).with_name("tandem-atheris")), "-fork=2", "-runs=4",
-                           f"-artifact_prefix={tmp_path}/"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("tandem-atheris")), "-fork=2", "-runs=4", f"-artifact_prefix={tmp_path}/"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "-fork=2: fuzzing in separate process(s)" in proc.stderr and "exiting: 0" in proc.stderr
 
 
 def test_generate_command_writes_programs_and_scenarios(tmp_path):
-    proc = subprocess.run([str(Path(sys.executable).with_name("tandem")), "generate", "--family", "init_race",
-                           "--seed", "5", "--count", "2", "--out", str(tmp_path), "--target", "ft"],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("tandem")),
+            "generate",
+            "--family",
+            "init_race",
+            "--seed",
+            "5",
+            "--count",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--target",
+            "ft",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "init_race-5.json", "init_race-5.py", "init_race-6.json", "init_race-6.py"]
-    bad = subprocess.run([str(Path(sys.executable).with_name("tandem")), "generate", "--family", "nope"],
-                         capture_output=True, text=True, cwd=ROOT)
+        "init_race-5.json",
+        "init_race-5.py",
+        "init_race-6.json",
+        "init_race-6.py",
+    ]
+    bad = subprocess.run(
+        [str(Path(sys.executable).with_name("tandem")), "generate", "--family", "nope"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode == 2 and "unknown family nope" in bad.stderr

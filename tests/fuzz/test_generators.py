@@ -66,10 +66,24 @@ def test_hierarchy_family_covers_its_features():
             seen["custom mro()"] += meta.custom_mro
         seen["depth >= 4"] += max(len(hierarchy.mro(c.name, specs)) for c in scenario.classes) >= 4
         assert all(w.action == "construct" for w in scenario.workers)
-    for feature in ("builtin object", "builtin list", "builtin dict", "builtin Exception", "builtin int",
-                    "multiple inheritance", "slots", "__new__", "__init_subclass__", "property", "descriptor",
-                    "class attributes", "no own __init__ (inherited)", "metaclass __call__", "custom mro()",
-                    "depth >= 4"):
+    for feature in (
+        "builtin object",
+        "builtin list",
+        "builtin dict",
+        "builtin Exception",
+        "builtin int",
+        "multiple inheritance",
+        "slots",
+        "__new__",
+        "__init_subclass__",
+        "property",
+        "descriptor",
+        "class attributes",
+        "no own __init__ (inherited)",
+        "metaclass __call__",
+        "custom mro()",
+        "depth >= 4",
+    ):
         assert seen[feature] > 0, f"hierarchy never generated: {feature}"
     # slotted classes are never bases: no layout conflicts
     for seed in SEEDS:
@@ -92,8 +106,13 @@ def test_init_race_family_covers_every_callable_kind_and_mutation():
     assert set(kinds) == set(INIT_KINDS)
     for op in ("set_init", "del_init", "set_new", "del_new", "set_defaults", "set_kwdefaults", "set_code"):
         assert ops[op] > 0, op
-    assert any(m.target == "RBase" for s in SEEDS for mut in build("init_race", s, CAPS).mutators
-               for m in mut.plan if m.op == "set_init"), "a base's __init__ is reassigned too"
+    assert any(
+        m.target == "RBase"
+        for s in SEEDS
+        for mut in build("init_race", s, CAPS).mutators
+        for m in mut.plan
+        if m.op == "set_init"
+    ), "a base's __init__ is reassigned too"
 
 
 def test_type_mutation_family_covers_every_mutation():
@@ -102,12 +121,28 @@ def test_type_mutation_family_covers_every_mutation():
         scenario = build("type_mutation", seed, CAPS)
         ops.update(m.op for mutator in scenario.mutators for m in mutator.plan)
         actions.update(w.action for w in scenario.workers)
-    for op in ("set_class_attr", "del_class_attr", "set_bases", "set_class", "set_name", "set_qualname",
-               "set_func_name", "dict_replace", "dict_clear", "dict_update", "gc_collect"):
+    for op in (
+        "set_class_attr",
+        "del_class_attr",
+        "set_bases",
+        "set_class",
+        "set_name",
+        "set_qualname",
+        "set_func_name",
+        "dict_replace",
+        "dict_clear",
+        "dict_update",
+        "gc_collect",
+    ):
         assert ops[op] > 0, op
     assert set(actions) == {"read", "isinstance", "repr", "write_read", "construct"}
-    grows = [m for s in SEEDS for mut in build("type_mutation", s, CAPS).mutators for m in mut.plan
-             if m.op == "set_class_attr" and m.args[0].startswith("grow_")]
+    grows = [
+        m
+        for s in SEEDS
+        for mut in build("type_mutation", s, CAPS).mutators
+        for m in mut.plan
+        if m.op == "set_class_attr" and m.args[0].startswith("grow_")
+    ]
     assert grows, "new class attributes (growing shared keys) are written"
 
 
@@ -120,8 +155,9 @@ def test_cold_start_runs_many_threads_on_one_body():
 
 def test_caps_shape_programs():
     debug = Capabilities(debug=True)
-    assert (sum(w.iterations for w in build("hierarchy", 3, debug).workers)
-            < sum(w.iterations for w in build("hierarchy", 3, CAPS).workers))
+    assert sum(w.iterations for w in build("hierarchy", 3, debug).workers) < sum(
+        w.iterations for w in build("hierarchy", 3, CAPS).workers
+    )
     gil = Capabilities(free_threaded=False)
     assert max(build("cold_start", s, gil).workers[0].copies for s in range(50)) <= 8
 

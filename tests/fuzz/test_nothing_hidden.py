@@ -30,10 +30,33 @@ def _campaign(tmp_path: Path, body: str, runs: int = 1) -> tuple[subprocess.Comp
     programs.mkdir(parents=True)
     (programs / "once.py").write_text(ONCE.format(mark=str(tmp_path / "seen")) + body)
     out = tmp_path / "campaign"
-    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", str(runs), "--jobs", "1",
-                           "--target", "ft-debug", "--oracle", "ft", "--programs", str(programs),
-                           "--programs-share", "1", "--confirm", "3", "--no-gdb", "--no-minimize"],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--runs",
+            str(runs),
+            "--jobs",
+            "1",
+            "--target",
+            "ft-debug",
+            "--oracle",
+            "ft",
+            "--programs",
+            str(programs),
+            "--programs-share",
+            "1",
+            "--confirm",
+            "3",
+            "--no-gdb",
+            "--no-minimize",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return done, out
 
 
@@ -63,8 +86,9 @@ def test_a_divergence_no_rerun_shows_is_unconfirmed_yet_reported_everywhere(tmp_
     listed = subprocess.run([TANDEM, "triage", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert listed.returncode == 0 and bucket["identifier"] in listed.stdout and "unconfirmed" in listed.stdout
     assert "1 unconfirmed" in listed.stdout
-    as_json = json.loads(subprocess.run([TANDEM, "triage", str(out), "--json"], capture_output=True, text=True,
-                                        cwd=ROOT).stdout)
+    as_json = json.loads(
+        subprocess.run([TANDEM, "triage", str(out), "--json"], capture_output=True, text=True, cwd=ROOT).stdout
+    )
     assert [[b["status"] for b in group] for group in as_json] == [["unconfirmed"]]
     page = subprocess.run([TANDEM, "report", str(out), "--html"], capture_output=True, text=True, cwd=ROOT)
     assert page.returncode == 0, page.stderr
@@ -77,8 +101,11 @@ def test_triage_merges_several_campaigns_by_signature(tmp_path, ft_debug, ft):
     first, out_one = _campaign(tmp_path / "one", "if first:\n    os.abort()\n")
     second, out_two = _campaign(tmp_path / "two", "if first:\n    os.abort()\n")
     assert first.returncode == second.returncode == 1
-    listed = json.loads(subprocess.run([TANDEM, "triage", str(out_one), str(out_two), "--json"],
-                                       capture_output=True, text=True, cwd=ROOT).stdout)
+    listed = json.loads(
+        subprocess.run(
+            [TANDEM, "triage", str(out_one), str(out_two), "--json"], capture_output=True, text=True, cwd=ROOT
+        ).stdout
+    )
     (group,) = listed
     (bucket,) = group
     # one signature in two campaigns: one bucket, sightings and runs added up; seen twice, not flaky

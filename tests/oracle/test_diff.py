@@ -8,9 +8,23 @@ from tandem.oracle.diff import compare, format_verdict
 from tandem.oracle.model import CrashInfo, Kind, Observation, Side, Unraisable
 from tandem.oracle.normalize import canonical_unraisable
 
-BASE = Observation(interpreter="x", version="3.13.15", outcome="exit", exit_code=0, signal=None, crash=None,
-                   finished=True, results=(("k", ("1",)),), observations=(), violations=(), exception=None,
-                   thread_exceptions=(), unraisable=(), stdout="", stderr_tail="")
+BASE = Observation(
+    interpreter="x",
+    version="3.13.15",
+    outcome="exit",
+    exit_code=0,
+    signal=None,
+    crash=None,
+    finished=True,
+    results=(("k", ("1",)),),
+    observations=(),
+    violations=(),
+    exception=None,
+    thread_exceptions=(),
+    unraisable=(),
+    stdout="",
+    stderr_tail="",
+)
 
 
 def obs(**changes):
@@ -27,8 +41,9 @@ def test_agree():
 
 
 def test_crash_beats_everything_and_names_the_side():
-    crashed = obs(crash=CrashInfo(Kind.CRASH, "SIGSEGV"), outcome="signal", signal="SIGSEGV",
-                  violations=(("c", 1, ""),))
+    crashed = obs(
+        crash=CrashInfo(Kind.CRASH, "SIGSEGV"), outcome="signal", signal="SIGSEGV", violations=(("c", 1, ""),)
+    )
     assert (compare(crashed, obs()).kind, compare(crashed, obs()).side) == (Kind.CRASH, Side.TARGET)
     assert compare(obs(), crashed).side is Side.ORACLE
     assert compare(crashed, crashed).side is Side.BOTH

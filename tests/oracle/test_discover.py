@@ -44,7 +44,7 @@ def layouts(tmp_path, ft, ft_debug, gil, monkeypatch):
 
 
 def test_discover_names_each_layout_with_its_variant(layouts, ft, ft_debug, gil):
-    pyenv, uv, build = layouts
+    _pyenv, _uv, build = layouts
     found = {f.name: f for f in discover((build,)) if f.interpreter is not None}
     assert found[f"{ft.version}-ft"].source == "pyenv" and found[f"{ft.version}-ft"].interpreter.free_threaded
     debug = found[f"{ft_debug.version}-ft-debug"]
@@ -54,11 +54,16 @@ def test_discover_names_each_layout_with_its_variant(layouts, ft, ft_debug, gil)
 
 
 def test_discover_add_records_names_that_resolve(layouts, tmp_path, ft):
-    pyenv, uv, build = layouts
+    pyenv, _uv, build = layouts
     project = tmp_path / "project"
     project.mkdir()
-    done = subprocess.run([TANDEM, "interpreters", "discover", "--in", str(build), "--add", "--json"],
-                          capture_output=True, text=True, cwd=project, env=os.environ)
+    done = subprocess.run(
+        [TANDEM, "interpreters", "discover", "--in", str(build), "--add", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env=os.environ,
+    )
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert any(r["name"] == f"{ft.version}-ft" and r["added"] for r in rows)
@@ -66,21 +71,29 @@ def test_discover_add_records_names_that_resolve(layouts, tmp_path, ft):
     assert Path(recorded[f"{ft.version}-ft"]) == pyenv / "versions" / f"{ft.version}t" / "bin" / "python3.13t"
     config = registry.load_config(project)
     assert registry.resolve(f"{ft.version}-ft", config).free_threaded
-    again = subprocess.run([TANDEM, "interpreters", "discover", "--in", str(build), "--add"],
-                           capture_output=True, text=True, cwd=project, env=os.environ)
+    again = subprocess.run(
+        [TANDEM, "interpreters", "discover", "--in", str(build), "--add"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env=os.environ,
+    )
     assert again.returncode == 0 and "nothing new to add" in again.stdout
 
 
 def test_discover_refuses_a_directory_without_a_build(tmp_path):
     with pytest.raises(InterpreterError, match="no built interpreter"):
         discover((tmp_path,))
-    done = subprocess.run([TANDEM, "interpreters", "discover", "--in", str(tmp_path / "absent")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [TANDEM, "interpreters", "discover", "--in", str(tmp_path / "absent")], capture_output=True, text=True
+    )
     assert done.returncode != 0 and "not a directory" in done.stderr
 
 
-@pytest.mark.skipif(not (Path.home() / ".pyenv" / "versions" / "3.13.0").is_dir(),
-                    reason="this machine has no pyenv 3.13.0 (the layout test above covers pyenv)")
+@pytest.mark.skipif(
+    not (Path.home() / ".pyenv" / "versions" / "3.13.0").is_dir(),
+    reason="this machine has no pyenv 3.13.0 (the layout test above covers pyenv)",
+)
 def test_discover_lists_this_machines_pyenv_builds(monkeypatch):
     monkeypatch.delenv("PYENV_ROOT", raising=False)
     names = {f.name: f for f in discover() if f.interpreter is not None and f.source == "pyenv"}

@@ -20,12 +20,15 @@ def run(host, source, limits=Limits(deadline=20.0), **case):
 
 
 def test_plain_program_runs_unchanged(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import sys
         print("out")
         print("err", file=sys.stderr)
         sys.exit(3)
-    """)
+    """,
+    )
     assert raw.returncode == 3 and raw.signal is None and not raw.timed_out
     assert raw.stdout.text() == "out\n"
     assert raw.stderr.text() == "err\n"
@@ -34,7 +37,9 @@ def test_plain_program_runs_unchanged(host):
 
 
 def test_api_records(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         emit("k", [1, 2])
         observe("o", 2, allowed={1, 2})
         observe("o", 2, allowed={1, 2})      # recorded once
@@ -42,7 +47,8 @@ def test_api_records(host):
         for i in range(20):
             check(i < 10, "small", detail=i)
         emit("threads", threads(lambda: 1, lambda: 2))
-    """)
+    """,
+    )
     records = raw.records
     assert {"t": "emit", "k": "k", "v": "[1, 2]"} in records
     assert sum(1 for r in records if r["t"] == "observe" and r["k"] == "o") == 1
@@ -103,23 +109,30 @@ def test_unraisable_fired_while_another_is_written_keeps_both_texts_whole(host, 
 
 
 def test_report_survives_a_crash(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import os
         emit("before", 1)
         os.abort()
-    """)
+    """,
+    )
     assert raw.signal == 6
     assert {"t": "emit", "k": "before", "v": "1"} in raw.records
     assert not any(r["t"] == "end" for r in raw.records)
 
 
 def test_python_loop_hangs_with_stack_dump(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         def spin():
             while True:
                 pass
         spin()
-    """, Limits(deadline=1.5, grace=1.0))
+    """,
+        Limits(deadline=1.5, grace=1.0),
+    )
     assert raw.timed_out and raw.returncode is None
     observation = observe(raw)
     assert observation.crash.kind is Kind.HANG
@@ -128,27 +141,32 @@ def test_python_loop_hangs_with_stack_dump(host):
 
 def test_c_loop_hangs_and_is_killed(host):
     # catastrophic backtracking: the time goes inside C, not the eval loop
-    raw = run(host, "import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')\n",
-              Limits(deadline=1.5, grace=0.5))
+    raw = run(host, "import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')\n", Limits(deadline=1.5, grace=0.5))
     assert raw.timed_out
     assert "Current thread" in raw.stderr.text() or "Thread 0x" in raw.stderr.text()
 
 
 def test_output_is_bounded(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import sys
         chunk = "x" * 1_000_000 + "\\n"
         for _ in range(60):
             sys.stdout.write(chunk)
         sys.stdout.write("THE END\\n")
-    """, Limits(deadline=60.0, output_head=1000, output_tail=100))
+    """,
+        Limits(deadline=60.0, output_head=1000, output_tail=100),
+    )
     assert raw.stdout.total == 60 * 1_000_001 + len("THE END\n")
     assert len(raw.stdout.head) == 1000 and raw.stdout.tail.endswith(b"THE END\n")
     assert raw.stdout.truncated and "bytes not kept" in raw.stdout.text()
 
 
 def test_limits_apply_inside_the_run(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import os, resource
         emit("core", resource.getrlimit(resource.RLIMIT_CORE)[0])
         try:
@@ -162,20 +180,26 @@ def test_limits_apply_inside_the_run(host):
             emit("file", "written")
         except OSError as exc:
             emit("file", type(exc).__name__)
-    """, Limits(deadline=20.0, address_space=1 << 30, file_size=1 << 20))
+    """,
+        Limits(deadline=20.0, address_space=1 << 30, file_size=1 << 20),
+    )
     results = {r["k"]: r["v"] for r in raw.records if r["t"] == "emit"}
     assert results == {"core": "0", "big": "'MemoryError'", "file": "'OSError'"}
 
 
 def test_environment_is_scrubbed_and_cwd_fresh(host, monkeypatch):
     monkeypatch.setenv("TANDEM_SECRET_FROM_HOST", "leak")
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import os
         emit("secret", os.environ.get("TANDEM_SECRET_FROM_HOST"))
         emit("seed", os.environ.get("PYTHONHASHSEED"))
         emit("cwd_empty", os.listdir("."))
         emit("extra", os.environ.get("EXTRA"))
-    """, env=(("EXTRA", "yes"),))
+    """,
+        env=(("EXTRA", "yes"),),
+    )
     results = {r["k"]: r["v"] for r in raw.records if r["t"] == "emit"}
     assert results == {"secret": "None", "seed": "'0'", "cwd_empty": "[]", "extra": "'yes'"}
 
@@ -186,12 +210,15 @@ def test_program_starts_inside_its_cgroup_and_never_sees_the_gate(host):
     before it would leave children outside the cgroup) and hides the variable."""
     from tandem.oracle.sandbox import cgroup_parent
 
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import os
         emit("gate", os.environ.get("TANDEM_CGROUP_GATE"))
         with open("/proc/self/cgroup") as handle:
             emit("inside", "/" + os.environ["TANDEM_RUN"] in handle.read())
-    """)
+    """,
+    )
     results = {r["k"]: r["v"] for r in raw.records if r["t"] == "emit"}
     assert results["gate"] == "None"
     assert results["inside"] == str(cgroup_parent() is not None)
@@ -206,12 +233,15 @@ def test_the_gate_holds_the_program_until_the_move(host, tmp_path):
         pytest.skip("no pids cgroup on this machine")
     box = Box()
     program, report = tmp_path / "case.py", tmp_path / "report.jsonl"
-    program.write_text("import os\nwith open('/proc/self/cgroup') as handle:\n"
-                       "    emit('inside', '/' + os.environ['TANDEM_RUN'] in handle.read())\n")
+    program.write_text(
+        "import os\nwith open('/proc/self/cgroup') as handle:\n"
+        "    emit('inside', '/' + os.environ['TANDEM_RUN'] in handle.read())\n"
+    )
     env = {**executor.scrubbed_env(tmp_path), **box.env, executor.CGROUP_GATE: box.id}
     try:
-        process = subprocess.Popen(executor.harness_argv(host, report, program), env=env, cwd=tmp_path,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            executor.harness_argv(host, report, program), env=env, cwd=tmp_path, start_new_session=True
+        )
         time.sleep(0.5)
         assert box.admit(process.pid)
         assert process.wait(timeout=30) == 0
@@ -236,23 +266,29 @@ def _gone(pid: int, within: float = 3.0) -> bool:
 
 
 def test_no_stray_process_and_no_leftover_directory(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import subprocess
         child = subprocess.Popen(["sleep", "300"])
         emit("child", child.pid)
-    """)
+    """,
+    )
     pid = int(next(r["v"] for r in raw.records if r["t"] == "emit"))
     assert _gone(pid)
     assert not Path(raw.workdir).exists()
 
 
 def test_damaged_report_lines_are_flagged_not_fatal(host):
-    raw = run(host, """
+    raw = run(
+        host,
+        """
         import os, glob
         with open(os.path.join(os.path.dirname(__file__), "report.jsonl"), "a") as f:
             f.write("garbage that is not json\\n")
         emit("after", 1)
-    """)
+    """,
+    )
     assert raw.report_damaged
     assert {"t": "emit", "k": "after", "v": "1"} in raw.records
 

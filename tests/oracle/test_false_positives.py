@@ -14,7 +14,9 @@ from tandem.oracle.judge import judge_once
 from tandem.oracle.model import Kind, Limits
 from tests.conftest import PROGRAMS, case_from
 
-AGREE = sorted((PROGRAMS / "agree").glob("*.py")) + sorted((Path(__file__).resolve().parents[2] / "corpus" / "seeds").glob("*.py"))
+AGREE = sorted((PROGRAMS / "agree").glob("*.py")) + sorted(
+    (Path(__file__).resolve().parents[2] / "corpus" / "seeds").glob("*.py")
+)
 
 
 def test_there_are_at_least_30_programs():

@@ -39,13 +39,16 @@ def test_same_observation_as_a_fresh_process(program, teardown, server, ft_debug
 
 
 def test_hash_seed_environment_and_hang(server):
-    case = Case("import os, sys\nemit('hash', hash('tandem'))\nemit('cwd', os.listdir('.'))\n"
-                "emit('env', sorted(k for k in os.environ if k.startswith('PYTHON')))\n")
+    case = Case(
+        "import os, sys\nemit('hash', hash('tandem'))\nemit('cwd', os.listdir('.'))\n"
+        "emit('env', sorted(k for k in os.environ if k.startswith('PYTHON')))\n"
+    )
     first, second = observe(server.run(case, Limits(), False)), observe(server.run(case, Limits(), False))
     assert first.results == second.results
     assert dict(first.results)["cwd"] == ("[]",)
-    hang = observe(server.run(Case("def spin():\n    while True:\n        pass\nspin()\n"),
-                              Limits(deadline=1.0, grace=1.0), False))
+    hang = observe(
+        server.run(Case("def spin():\n    while True:\n        pass\nspin()\n"), Limits(deadline=1.0, grace=1.0), False)
+    )
     assert hang.outcome == "hang" and any("spin" in f for f in hang.crash.python_frames)
     after = observe(server.run(case, Limits(), False))  # the server survives its child's kill
     assert after.results == first.results
@@ -84,7 +87,8 @@ def test_exit_programs_show_what_they_test(ft_debug):
     assert unraisable["main_global_with_del"] == ["'global del'"]
     assert unraisable["generator_finalized_at_exit"] == ["finally at exit"]
     assert unraisable["imported_module_teardown"] == [
-        "torn down with json; import: sys.meta_path is None, Python is likely shutting down"]
+        "torn down with json; import: sys.meta_path is None, Python is likely shutting down"
+    ]
     assert seen["exit_status"].exit_code == 3 and seen["exit_status"].stdout == "partial"
     assert seen["huge_exit_status"].exit_code == (2**40 + 7) % 2**32 % 256
     assert "late thread done" in seen["non_daemon_thread"].stdout
@@ -109,8 +113,9 @@ def test_no_teardown_does_not_tear_down_what_the_child_inherited(server, ft_debu
     """The documented blind spot: an object hung on a module the server had already
     imported (re) is finalized by a fresh process's teardown, not by a child that skips
     it; the full teardown in the same server still finalizes it."""
-    case = Case("import re\nclass Boom:\n    def __del__(self):\n        raise OSError('re torn down')\n"
-                "re.keep = Boom()\n")
+    case = Case(
+        "import re\nclass Boom:\n    def __del__(self):\n        raise OSError('re torn down')\nre.keep = Boom()\n"
+    )
     limits = Limits(deadline=30.0)
     fresh = observe(run(case, ft_debug, limits))
     full = observe(server.run(case, limits, False, teardown=True))

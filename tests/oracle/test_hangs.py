@@ -24,8 +24,9 @@ QUICK = Limits(deadline=60.0, stall_after=0.5)
 
 def test_tandem_run_answers_hang_for_a_lock_order_deadlock_on_both_sides_with_stacks():
     """Default settings: no --timeout; the verdict comes from the stacks, not the 60 s deadline."""
-    done = subprocess.run([TANDEM, "run", str(PROGRAMS / "deadlock_both.py")], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [TANDEM, "run", str(PROGRAMS / "deadlock_both.py")], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "verdict: hang (side: both)" in done.stdout
     assert done.stdout.count("deadlock: every thread waiting") >= 2  # target and oracle
@@ -48,12 +49,16 @@ def test_idle_programs_that_are_not_deadlocked_finish(ft):
     than the stall look, yet not a deadlock; each finishes and agrees."""
     sources = {
         "sleep": "import time\ntime.sleep(2.5)\nemit('slept', True)\n",
-        "timed wait": ("import threading\nevent = threading.Event()\n"
-                       "def waiter():\n    event.wait(2.5)\n"
-                       "t = threading.Thread(target=waiter)\nt.start()\nt.join()\nemit('waited', True)\n"),
-        "timed acquire": ("import threading\nlock = threading.Lock()\nlock.acquire()\n"
-                          "def taker():\n    return lock.acquire(timeout=2.5)\n"
-                          "t = threading.Thread(target=taker)\nt.start()\nt.join()\nemit('done', True)\n"),
+        "timed wait": (
+            "import threading\nevent = threading.Event()\n"
+            "def waiter():\n    event.wait(2.5)\n"
+            "t = threading.Thread(target=waiter)\nt.start()\nt.join()\nemit('waited', True)\n"
+        ),
+        "timed acquire": (
+            "import threading\nlock = threading.Lock()\nlock.acquire()\n"
+            "def taker():\n    return lock.acquire(timeout=2.5)\n"
+            "t = threading.Thread(target=taker)\nt.start()\nt.join()\nemit('done', True)\n"
+        ),
     }
     for name, source in sources.items():
         observation = observe(run(Case(source), ft, QUICK))
@@ -70,8 +75,9 @@ def test_all_waiting_reads_the_program_and_library_lines():
     assert not all_waiting(stacks, program, busy)  # one thread is computing, not waiting
     timed = [(("/lib/python3.13t/threading.py", 359, "wait"),)]
     assert all_waiting(timed, program, source, line_of=lambda f, n: "            waiter.acquire()\n")
-    assert not all_waiting(timed, program, source,
-                           line_of=lambda f, n: "            gotit = waiter.acquire(True, timeout)\n")
+    assert not all_waiting(
+        timed, program, source, line_of=lambda f, n: "            gotit = waiter.acquire(True, timeout)\n"
+    )
     assert not all_waiting([()], program, source)  # a thread with no Python frame: unknown
 
 

@@ -73,18 +73,22 @@ def test_add_refuses_a_non_interpreter(tmp_path):
 
 def test_pyproject_tool_section(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
-        f'[tool.tandem.interpreters]\nhostpy = "{sys.executable}"\n[tool.tandem.defaults]\ntarget = "hostpy"\n')
+        f'[tool.tandem.interpreters]\nhostpy = "{sys.executable}"\n[tool.tandem.defaults]\ntarget = "hostpy"\n'
+    )
     config = registry.load_config(tmp_path)
     assert config.target == "hostpy" and config.oracle == "ft"
     assert config.interpreters["hostpy"] == sys.executable
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[interpreters\n", "malformed TOML"),
-    ("[interpreters]\nx = 3\n", "must map names to path strings"),
-    ("[defaults]\ntargte = 'x'\n", "unknown key"),
-    ("[surprise]\n", "unknown table"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[interpreters\n", "malformed TOML"),
+        ("[interpreters]\nx = 3\n", "must map names to path strings"),
+        ("[defaults]\ntargte = 'x'\n", "unknown key"),
+        ("[surprise]\n", "unknown table"),
+    ],
+)
 def test_malformed_config(tmp_path, text, message):
     (tmp_path / "tandem.toml").write_text(text)
     with pytest.raises(ConfigError, match=message) as info:
@@ -94,7 +98,10 @@ def test_malformed_config(tmp_path, text, message):
 
 def test_provisioned_names_prefer_newest():
     base = Path("/x")
-    builds = [registry.Build("3.14.1", "ft", base, base / "a", {}), registry.Build("3.13.15", "ft", base, base / "b", {})]
+    builds = [
+        registry.Build("3.14.1", "ft", base, base / "a", {}),
+        registry.Build("3.13.15", "ft", base, base / "b", {}),
+    ]
     names = registry.provisioned_names(builds)
     assert names["ft"].version == "3.14.1"
     assert names["3.13-ft"].version == "3.13.15"

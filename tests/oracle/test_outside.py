@@ -87,15 +87,25 @@ def test_reading_a_process_that_has_exited_says_no_memory_map(ft_debug):
 
 def test_which_builds_have_an_interface(ft_debug, host):
     assert outside.interface_of(ft_debug) == "_testexternalinspection"
-    assert outside.interface_of(host) == ""   # the venv's 3.11: neither module
+    assert outside.interface_of(host) == ""  # the venv's 3.11: neither module
     interface, frames, error = outside.read_stack(host.path, 1, 1)
     assert (interface, frames) == ("", None) and "no out-of-process inspection module" in error
 
 
-@pytest.mark.parametrize("name, plausible", [
-    ("__init__", True), ("<module>", True), ("<genexpr>", True), ("f", True),
-    ("", False), ("\x00\x13", False), ("a b", False), ("1x", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "name, plausible",
+    [
+        ("__init__", True),
+        ("<module>", True),
+        ("<genexpr>", True),
+        ("f", True),
+        ("", False),
+        ("\x00\x13", False),
+        ("a b", False),
+        ("1x", False),
+        (None, False),
+    ],
+)
 def test_plausible_frame_names(name, plausible):
     assert outside._plausible_name(name) is plausible
 
@@ -105,15 +115,23 @@ def test_tandem_run_outside_view_end_to_end():
     frame is a finding (exit 1)."""
     tandem = str(Path(sys.executable).with_name("tandem"))
     program = str(WARM_INIT_PATH)
-    agree = subprocess.run([tandem, "run", "--target", "ft-debug", "--oracle", "ft", "--outside-view", "--json",
-                            program], capture_output=True, text=True, timeout=300)
+    agree = subprocess.run(
+        [tandem, "run", "--target", "ft-debug", "--oracle", "ft", "--outside-view", "--json", program],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert agree.returncode == 0, agree.stdout + agree.stderr
     (report,) = json.loads(agree.stdout)["runs"]
     assert report["outside_findings"] == []
     (inspection,) = report["outside"]
     assert inspection["outside"] == inspection["own"] and "__init__" in inspection["own"]
-    shim = subprocess.run([tandem, "run", "--target", "gil", "--oracle", "ft", "--outside-view", program],
-                          capture_output=True, text=True, timeout=300)
+    shim = subprocess.run(
+        [tandem, "run", "--target", "gil", "--oracle", "ft", "--outside-view", program],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert shim.returncode == 1, shim.stdout + shim.stderr
     assert "verdict: agree" in shim.stdout
     assert "outside: pause_for_inspection <- __init__ <- __init__ <- build" in shim.stdout

@@ -45,8 +45,13 @@ def _tarball(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_tarball_version_is_read_from_patchlevel(tmp_path, monkeypatch):
     monkeypatch.setenv("TANDEM_CACHE", str(tmp_path / "cache"))
-    tarball = _tarball(tmp_path, {"Python-3.13.99/configure": "#!/bin/sh\n",
-                                  "Python-3.13.99/Include/patchlevel.h": '#define PY_VERSION "3.13.99"\n'})
+    tarball = _tarball(
+        tmp_path,
+        {
+            "Python-3.13.99/configure": "#!/bin/sh\n",
+            "Python-3.13.99/Include/patchlevel.h": '#define PY_VERSION "3.13.99"\n',
+        },
+    )
     source = provision.unpack_tarball(tarball, tmp_path / "cache" / "src", "tarball:test")
     assert source.version == "3.13.99" and (source.path / "configure").is_file()
     again = provision.unpack_tarball(tarball, tmp_path / "cache" / "src", "tarball:test")
@@ -86,7 +91,9 @@ def test_compiler_failure_points_at_the_log(tmp_path, monkeypatch):
     tree = tmp_path / "Python-3.13.98"
     (tree / "Include").mkdir(parents=True)
     (tree / "Include" / "patchlevel.h").write_text('#define PY_VERSION "3.13.98"\n')
-    (tree / "configure").write_text("#!/bin/sh\necho 'checking things...'\necho 'error: no acceptable C compiler' >&2\nexit 1\n")
+    (tree / "configure").write_text(
+        "#!/bin/sh\necho 'checking things...'\necho 'error: no acceptable C compiler' >&2\nexit 1\n"
+    )
     (tree / "configure").chmod(0o755)
     source = provision.Source("3.13.98", tree, "test")
     with pytest.raises(ProvisionError) as info:

@@ -42,13 +42,20 @@ def server(tmp_path):
 
 def _provision(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TANDEM_CACHE": str(tmp_path / "cache")}
-    return subprocess.run([TANDEM, "interpreters", "provision", "--variant", "gil", *args], capture_output=True,
-                          text=True, env=env, cwd=tmp_path, timeout=1800)
+    return subprocess.run(
+        [TANDEM, "interpreters", "provision", "--variant", "gil", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=1800,
+    )
 
 
 def test_release_url_follows_the_release_servers_layout():
     assert release_url("https://m.example/ftp/python/", "3.14.0rc1") == (
-        "https://m.example/ftp/python/3.14.0/Python-3.14.0rc1.tar.xz")
+        "https://m.example/ftp/python/3.14.0/Python-3.14.0rc1.tar.xz"
+    )
     with pytest.raises(Exception, match="full version"):
         release_url("https://m.example", "3.14")
 
@@ -89,8 +96,21 @@ def test_provisioning_builds_from_a_release_server(tmp_path, server, ft):
     (directory / version).mkdir(parents=True)
     tarball = directory / version / f"Python-{version}.tar.xz"
     tree = _source_tree(ft)
-    packed = subprocess.run(["tar", "-C", str(tree.parent), "-cf", str(tarball), "--use-compress-program", "xz -0 -T0",
-                             "--exclude=.git", tree.name], capture_output=True, text=True)
+    packed = subprocess.run(
+        [
+            "tar",
+            "-C",
+            str(tree.parent),
+            "-cf",
+            str(tarball),
+            "--use-compress-program",
+            "xz -0 -T0",
+            "--exclude=.git",
+            tree.name,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert packed.returncode == 0, packed.stderr
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     done = _provision(tmp_path, "--version", version, "--source-url", base, "--sha256", digest)
@@ -100,6 +120,9 @@ def test_provisioning_builds_from_a_release_server(tmp_path, server, ft):
     meta = json.loads(built.read_text())
     assert meta["origin"] == f"url:{base}/{version}/Python-{version}.tar.xz"
     python = built.parent / meta["python"]
-    ran = subprocess.run([str(python), "-c", "import sys; print(sys.version_info[:3], sys._is_gil_enabled())"],
-                         capture_output=True, text=True)
+    ran = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.version_info[:3], sys._is_gil_enabled())"],
+        capture_output=True,
+        text=True,
+    )
     assert ran.stdout.strip() == f"{tuple(int(p) for p in version.split('.'))} True"

@@ -62,7 +62,7 @@ def _provisioned(variant: str) -> Interpreter:
     try:
         provision.provision((variant,), progress=lambda message: print(message, file=sys.stderr))
         return registry.resolve(variant, registry.Config(interpreters={}))
-    except Exception as exc:  # noqa: BLE001 - a build that cannot be made is this test's failure
+    except Exception as exc:
         pytest.fail(f"the {variant} build could not be provisioned: {exc}")
 
 
@@ -126,22 +126,51 @@ def test_campaign_on_tsan_target_buckets_the_race_with_its_stacks(tmp_path, ft_t
     programs.mkdir()
     (programs / "range_race.py").write_text(RANGE_RACE)
     out = tmp_path / "campaign"
-    fuzz = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "2", "--target", "ft-tsan", "--oracle", "ft",
-                           "--families", "hierarchy", "--programs", str(programs), "--programs-share", "1",
-                           "--confirm", "2", "--jobs", "1", "--no-minimize"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    fuzz = subprocess.run(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--runs",
+            "2",
+            "--target",
+            "ft-tsan",
+            "--oracle",
+            "ft",
+            "--families",
+            "hierarchy",
+            "--programs",
+            str(programs),
+            "--programs-share",
+            "1",
+            "--confirm",
+            "2",
+            "--jobs",
+            "1",
+            "--no-minimize",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1800,
+    )
     assert fuzz.returncode != 2, fuzz.stderr[-2000:]
     stats = [json.loads(line) for line in (out / "stats.jsonl").read_text().splitlines()]
-    assert stats[-1]["slowdown"] > 1.0   # measured at the start
+    assert stats[-1]["slowdown"] > 1.0  # measured at the start
     buckets = [json.loads(p.read_text()) for p in (out / "findings").glob("*/bucket.json")]
     races = [b for b in buckets if b["kind"] == "data_race"]
-    assert any(b["signature"].endswith("race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c")
-               for b in races), [b["signature"] for b in buckets]
-    race_dir = next(p.parent for p in (out / "findings").glob("*/bucket.json")
-                    if "rangeiter_next@rangeobject.c ~ rangeiter_next" in p.read_text())
+    assert any(
+        b["signature"].endswith("race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c") for b in races
+    ), [b["signature"] for b in buckets]
+    race_dir = next(
+        p.parent
+        for p in (out / "findings").glob("*/bucket.json")
+        if "rangeiter_next@rangeobject.c ~ rangeiter_next" in p.read_text()
+    )
     stacks = (race_dir / "sanitizer.txt").read_text()
     assert "Previous write" in stacks and "created by main thread" in stacks
-    assert "data_race" in fuzz.stdout and "rangeiter_next" in fuzz.stdout   # the closing table
+    assert "data_race" in fuzz.stdout and "rangeiter_next" in fuzz.stdout  # the closing table
     made = subprocess.run([TANDEM, "report", str(out), "--html"], capture_output=True, text=True, cwd=ROOT)
     assert made.returncode == 0, made.stderr
     page = (out / "report.html").read_text()

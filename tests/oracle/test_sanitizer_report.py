@@ -22,9 +22,19 @@ def _log(name: str) -> str:
 
 
 def _raw(log: str = "", interpreter: str = "t", returncode: int = 0) -> RawRun:
-    return RawRun(interpreter=interpreter, version="3.13.15", argv=(), returncode=returncode, signal=None,
-                  timed_out=False, duration=0.1, stdout=Captured(), stderr=Captured(),
-                  records=({"t": "start"}, {"t": "end"}), sanitizer_log=log)
+    return RawRun(
+        interpreter=interpreter,
+        version="3.13.15",
+        argv=(),
+        returncode=returncode,
+        signal=None,
+        timed_out=False,
+        duration=0.1,
+        stdout=Captured(),
+        stderr=Captured(),
+        records=({"t": "start"}, {"t": "end"}),
+        sanitizer_log=log,
+    )
 
 
 def test_tsan_race_log_gives_every_report_with_its_stacks():
@@ -40,8 +50,10 @@ def test_tsan_race_log_gives_every_report_with_its_stacks():
     assert first.thread_creations[0].frames[1].function == "do_start_joinable_thread"
     assert first.identity() == "race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c"
     # TSan could not restore the previous stack of the later reports: "?", never a new pair
-    assert [r.identity() for r in reports[1:]] == ["race rangeiter_next@rangeobject.c ~ ?",
-                                                    "race enum_next@enumobject.c ~ ?"]
+    assert [r.identity() for r in reports[1:]] == [
+        "race rangeiter_next@rangeobject.c ~ ?",
+        "race enum_next@enumobject.c ~ ?",
+    ]
 
 
 def test_race_in_a_libc_interceptor_is_named_by_its_caller():
@@ -55,25 +67,29 @@ def test_race_verdict_and_signature_keep_every_race():
     verdict = diff.compare(target, oracle)
     assert verdict.kind is Kind.DATA_RACE and verdict.side.value == "target"
     assert signature(verdict) == "data_race|target|race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c"
-    assert len(verdict.differences) == 3   # all three reports listed
+    assert len(verdict.differences) == 3  # all three reports listed
     assert "Previous write of size 8" in verdict.differences[0].target
     assert sanitizer_signatures(verdict) == [
         "data_race|target|race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c",
         "data_race|target|race rangeiter_next@rangeobject.c ~ ?",
-        "data_race|target|race enum_next@enumobject.c ~ ?"]
+        "data_race|target|race enum_next@enumobject.c ~ ?",
+    ]
 
 
 def test_known_races_are_labelled_and_not_a_finding(tmp_path):
     known = sanitizer_report.parse_known_races(
-        "# comment\nrangeiter_next@rangeobject.c ~ rangeiter_next  # shared range iterators\nenum_next\n")
+        "# comment\nrangeiter_next@rangeobject.c ~ rangeiter_next  # shared range iterators\nenum_next\n"
+    )
     target = observe(_raw(_log("tsan-enumerate-rangeiter.txt")), known_races=known)
     assert all(r.known for r in target.sanitizer_reports)
     assert target.sanitizer_reports[0].known == "rangeiter_next@rangeobject.c ~ rangeiter_next (shared range iterators)"
     verdict = diff.compare(target, observe(_raw(interpreter="o"), known_races=known))
     assert verdict.kind is Kind.AGREE
     partly = sanitizer_report.parse_known_races("enum_next\n")
-    verdict = diff.compare(observe(_raw(_log("tsan-enumerate-rangeiter.txt")), known_races=partly),
-                           observe(_raw(interpreter="o"), known_races=partly))
+    verdict = diff.compare(
+        observe(_raw(_log("tsan-enumerate-rangeiter.txt")), known_races=partly),
+        observe(_raw(interpreter="o"), known_races=partly),
+    )
     assert verdict.kind is Kind.DATA_RACE and "1 known race(s) labelled" in verdict.summary
 
 
@@ -99,11 +115,9 @@ def test_clean_log_and_other_text_give_no_report():
 
 # The expected state of each saved ASan log: type and top frames past the generic ones.
 ASAN_IDENTITIES = {
-    "asan-heap-use-after-free-ctypes.txt":
-        "heap-use-after-free PyBytes_FromStringAndSize@bytesobject.c ffi_call@libffi.so.8 "
-        "_call_function_pointer@callproc.c",
-    "asan-double-free-ctypes.txt":
-        "attempting double-free ffi_call@libffi.so.8 _call_function_pointer@callproc.c _ctypes_callproc@callproc.c",
+    "asan-heap-use-after-free-ctypes.txt": "heap-use-after-free PyBytes_FromStringAndSize@bytesobject.c ffi_call@libffi.so.8 "
+    "_call_function_pointer@callproc.c",
+    "asan-double-free-ctypes.txt": "attempting double-free ffi_call@libffi.so.8 _call_function_pointer@callproc.c _ctypes_callproc@callproc.c",
 }
 
 
@@ -138,7 +152,7 @@ def test_asan_logs_give_memory_errors_with_their_stacks(name):
 def test_memory_error_outranks_a_crash_and_a_race_outranks_divergence():
     memory = dataclasses.replace(observe(_raw(_log("tsan-ctypes-memset.txt"))), exit_code=3)
     verdict = diff.compare(memory, observe(_raw(interpreter="o")))
-    assert verdict.kind is Kind.DATA_RACE   # not the exit-status divergence
+    assert verdict.kind is Kind.DATA_RACE  # not the exit-status divergence
 
 
 def test_deadlines_and_sizes_follow_a_measured_slowdown():
@@ -147,8 +161,8 @@ def test_deadlines_and_sizes_follow_a_measured_slowdown():
     from tandem.oracle.slowdown import Slowdown
 
     limits = Limits(deadline=60.0)
-    assert adapted(limits, 1.0).deadline == 20.0                 # the floor, as before
-    assert adapted(limits, 1.0, slowdown=4.0).deadline == 80.0   # the floor, 4 times slower
+    assert adapted(limits, 1.0).deadline == 20.0  # the floor, as before
+    assert adapted(limits, 1.0, slowdown=4.0).deadline == 80.0  # the floor, 4 times slower
     assert adapted(limits, 30.0, slowdown=4.0).deadline == 240.0  # capped at the deadline, scaled
     assert Slowdown(30.0, 0, 0, 1, work_ratio=5.0).size_step == 4
     assert Slowdown(1.2, 0, 0, 1, work_ratio=0.5).size_step == 1

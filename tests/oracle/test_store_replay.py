@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from tandem.oracle import store
 from tandem.oracle.model import Kind, Side
 from tandem.oracle.replay import junit_xml, replay
@@ -55,8 +54,11 @@ def test_wrong_expectation_fails_with_a_readable_diff(tmp_path, ft_debug, ft):
 
 def test_finding_expectation_and_known_failures(tmp_path, ft_debug, ft):
     store.add_case(tmp_path, DIVERGE, expect=store.Expectation(Kind.RESULT_DIVERGENCE, Side.TARGET))
-    known = store.add_case(tmp_path / "k", DIVERGE + "# known\n", known_failures=[
-        store.KnownFailure(Kind.RESULT_DIVERGENCE, ("3.13", "3.14"), True, "debug flag")])
+    known = store.add_case(
+        tmp_path / "k",
+        DIVERGE + "# known\n",
+        known_failures=[store.KnownFailure(Kind.RESULT_DIVERGENCE, ("3.13", "3.14"), True, "debug flag")],
+    )
     (found,) = replay([tmp_path / f"{store.case_id(DIVERGE)}.json"], [ft_debug], ft)
     assert found.status == "pass"
     (flagged,) = replay([known.path], [ft_debug], ft)
@@ -67,8 +69,9 @@ def test_standalone_export_runs_on_a_bare_interpreter(tmp_path, ft):
     source = "emit('x', 6 * 7)\ncheck(False, 'fails on purpose', detail=1)\n"
     exported = tmp_path / "repro.py"
     exported.write_text(store.export_standalone(source, "header line"))
-    proc = subprocess.run([ft.path, str(exported)], capture_output=True, text=True, cwd=tmp_path,
-                          env={"PATH": os.environ["PATH"]})
+    proc = subprocess.run(
+        [ft.path, str(exported)], capture_output=True, text=True, cwd=tmp_path, env={"PATH": os.environ["PATH"]}
+    )
     assert proc.returncode == 0
     assert '[tandem] {"t": "emit", "k": "x", "v": "42"}' in proc.stderr
     assert '"label": "fails on purpose"' in proc.stderr
@@ -80,9 +83,11 @@ def test_declared_environment_reaches_every_way_a_program_runs(tmp_path, ft):
     from tandem.oracle.model import Case, Limits, declared_env
     from tandem.oracle.normalize import observe
 
-    source = ("# a reproducer\n# tandem-env: PYTHONTANDEMDEMO=on\n# tandem-env: LD_PRELOAD=/x.so\n\n"
-              "import os\nemit('demo', os.environ.get('PYTHONTANDEMDEMO'))\nemit('preload', 'LD_PRELOAD' in os.environ)\n"
-              "# tandem-env: PYTHONLATE=1\n")
+    source = (
+        "# a reproducer\n# tandem-env: PYTHONTANDEMDEMO=on\n# tandem-env: LD_PRELOAD=/x.so\n\n"
+        "import os\nemit('demo', os.environ.get('PYTHONTANDEMDEMO'))\nemit('preload', 'LD_PRELOAD' in os.environ)\n"
+        "# tandem-env: PYTHONLATE=1\n"
+    )
     assert declared_env(source) == (("PYTHONTANDEMDEMO", "on"),)  # leading comments only, allowed names only
     expected = (("demo", ("'on'",)), ("preload", ("False",)))
     assert observe(run(Case(source), ft, Limits(deadline=30.0))).results == expected
@@ -94,8 +99,9 @@ def test_declared_environment_reaches_every_way_a_program_runs(tmp_path, ft):
     exported = tmp_path / "repro.py"
     exported.write_text(store.export_standalone(source, "header"))
     assert exported.read_text().startswith("#!/usr/bin/env python3\n# tandem-env: PYTHONTANDEMDEMO=on\n")
-    proc = subprocess.run([ft.path, str(exported)], capture_output=True, text=True, cwd=tmp_path,
-                          env={"PATH": os.environ["PATH"]})
+    proc = subprocess.run(
+        [ft.path, str(exported)], capture_output=True, text=True, cwd=tmp_path, env={"PATH": os.environ["PATH"]}
+    )
     assert proc.returncode == 0 and '"k": "demo", "v": "\'on\'"' in proc.stderr, proc.stderr
 
 
@@ -104,34 +110,76 @@ def test_cli_round_trip(tmp_path):
     program = tmp_path / "p.py"
     program.write_text(AGREE)
     corpus = tmp_path / "corpus"
-    added = subprocess.run([tandem, "corpus", "add", str(program), "--to", str(corpus), "--tag", "demo",
-                            "--description", "a sum"], capture_output=True, text=True, cwd=ROOT)
+    added = subprocess.run(
+        [tandem, "corpus", "add", str(program), "--to", str(corpus), "--tag", "demo", "--description", "a sum"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert added.returncode == 0, added.stderr
     listed = subprocess.run([tandem, "corpus", "list", str(corpus), "--json"], capture_output=True, text=True)
     (entry,) = json.loads(listed.stdout)
     assert entry["tags"] == ["demo"] and entry["description"] == "a sum"
     junit = tmp_path / "out.xml"
-    replayed = subprocess.run([tandem, "replay", str(corpus), "--target", "ft", "--oracle", "ft", "--junit", str(junit)],
-                              capture_output=True, text=True, cwd=ROOT)
+    replayed = subprocess.run(
+        [tandem, "replay", str(corpus), "--target", "ft", "--oracle", "ft", "--junit", str(junit)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert 'tests="1" failures="0" errors="0"' in junit.read_text()
     (corpus / "broken.json").write_text("[]")
     (corpus / "broken.py").write_text("pass\n")
-    again = subprocess.run([tandem, "replay", str(corpus), "--target", "ft", "--oracle", "ft"],
-                           capture_output=True, text=True, cwd=ROOT)
+    again = subprocess.run(
+        [tandem, "replay", str(corpus), "--target", "ft", "--oracle", "ft"], capture_output=True, text=True, cwd=ROOT
+    )
     assert again.returncode == 1 and "broken.json: the metadata must be a JSON object" in again.stdout
 
 
 def test_pytest_plugin_makes_cases_items(tmp_path):
     store.add_case(tmp_path / "c", AGREE, tags=["demo"])
     store.add_case(tmp_path / "c", DIVERGE, tags=["other"])
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-                           "--tandem-corpus", str(tmp_path / "c"), "-k", "demo", "-q", str(tmp_path / "c"),
-                           "--junitxml", str(tmp_path / "j.xml")],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "--tandem-corpus",
+            str(tmp_path / "c"),
+            "-k",
+            "demo",
+            "-q",
+            str(tmp_path / "c"),
+            "--junitxml",
+            str(tmp_path / "j.xml"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "1 passed, 1 deselected" in proc.stdout
-    failing = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-                              "--tandem-corpus", str(tmp_path / "c"), "-q", str(tmp_path / "c")],
-                             capture_output=True, text=True, cwd=tmp_path)
+    failing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "--tandem-corpus",
+            str(tmp_path / "c"),
+            "-q",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert failing.returncode == 1 and "expected agree, got result_divergence" in failing.stdout

@@ -6,10 +6,9 @@ only, so the side that misbehaved is known.
 
 from __future__ import annotations
 
-
 from tandem.oracle.judge import judge_once
-from tandem.oracle.reproduce import judge
 from tandem.oracle.model import Kind, Limits, Side
+from tandem.oracle.reproduce import judge
 from tests.conftest import PROGRAMS, case_from
 
 VERDICTS = PROGRAMS / "verdicts"
@@ -48,7 +47,7 @@ def test_c_assert_in_debug_build(ft_debug, ft):
 def test_object_assertion_on_both(ft_debug, ft):
     verdict = run("object_assert_both.py", ft_debug, ft)
     assert (verdict.kind, verdict.side) == (Kind.ASSERTION, Side.BOTH)
-    file, function, condition = verdict.target.crash.assertion
+    _file, function, condition = verdict.target.crash.assertion
     assert function == "PyObject_GC_Track"
     assert "already tracked" in condition
 

@@ -28,8 +28,12 @@ def _divergent_campaign_env(tmp_path: Path, distinct: bool = False) -> dict:
     key = "d%d" if distinct else "d"
     (hook / "sitecustomize.py").write_text(
         "import tandem.fuzz.campaign.work as c\n"
-        "c.render = lambda s: ('import sys\\nemit(\"" + key + "\", hasattr(sys, \"gettotalrefcount\"))\\n'"
-        + (" % s.seed" if distinct else "") + ")\n")
+        "c.render = lambda s: ('import sys\\nemit(\""
+        + key
+        + '", hasattr(sys, "gettotalrefcount"))\\n\''
+        + (" % s.seed" if distinct else "")
+        + ")\n"
+    )
     return dict(os.environ, PYTHONPATH=f"{hook}:{ROOT}")
 
 
@@ -38,12 +42,13 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
     env = _divergent_campaign_env(tmp_path)
     rng = random.Random(4)
     seen_findings = set()
-    for round_ in range(3):
+    for _round in range(3):
         command = [TANDEM, "fuzz", "--out", str(out), "--time", "10m", "--families", "hierarchy", "--confirm", "1"]
         if (out / "campaign.json").exists():
             command.append("--resume")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         time.sleep(rng.uniform(3.0, 7.0))
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -57,8 +62,13 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
         seen_findings |= now
         if (out / "state.json").exists():
             json.loads((out / "state.json").read_text())
-    resumed = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "1", "--resume", "--families",
-                              "hierarchy", "--confirm", "1"], cwd=ROOT, env=env, capture_output=True, text=True)
+    resumed = subprocess.run(
+        [TANDEM, "fuzz", "--out", str(out), "--runs", "1", "--resume", "--families", "hierarchy", "--confirm", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert resumed.returncode in (0, 1), resumed.stderr[-2000:]
     assert seen_findings, "the campaign found the injected divergence before being killed"
 
@@ -72,9 +82,27 @@ def test_disk_full_is_a_clear_error_and_leaves_no_partial_file(tmp_path):
         pytest.skip("cannot mount a tmpfs here")
     try:
         env = _divergent_campaign_env(tmp_path, distinct=True)
-        proc = subprocess.run([TANDEM, "fuzz", "--out", str(mount / "c"), "--runs", "400", "--families",
-                               "hierarchy", "--confirm", "1", "--jobs", "2"], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=600)
+        proc = subprocess.run(
+            [
+                TANDEM,
+                "fuzz",
+                "--out",
+                str(mount / "c"),
+                "--runs",
+                "400",
+                "--families",
+                "hierarchy",
+                "--confirm",
+                "1",
+                "--jobs",
+                "2",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 2, (proc.returncode, proc.stderr[-1500:])
         assert "No space left on device" in proc.stderr
         leftovers = [p for p in mount.rglob("*") if p.name.startswith(".") and p.name.endswith(".tmp")]
@@ -85,12 +113,15 @@ def test_disk_full_is_a_clear_error_and_leaves_no_partial_file(tmp_path):
         subprocess.run(["umount", str(mount)])
 
 
-@pytest.mark.parametrize("setup, message", [
-    ("tandem.toml:[interpreters\n", "malformed TOML"),
-    ("tandem.toml:[interpreters]\nbad = '/nonexistent/python'\n[defaults]\ntarget = 'bad'\n", "does not exist"),
-    ("fake:#!/bin/sh\necho not python\n", "is not a Python interpreter"),
-    ("fake:#!/bin/sh\nkill -SEGV $$\n", "crashed at start-up"),
-])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        ("tandem.toml:[interpreters\n", "malformed TOML"),
+        ("tandem.toml:[interpreters]\nbad = '/nonexistent/python'\n[defaults]\ntarget = 'bad'\n", "does not exist"),
+        ("fake:#!/bin/sh\necho not python\n", "is not a Python interpreter"),
+        ("fake:#!/bin/sh\nkill -SEGV $$\n", "crashed at start-up"),
+    ],
+)
 def test_bad_configuration_exits_2_and_writes_nothing(tmp_path, setup, message):
     name, _, text = setup.partition(":")
     (tmp_path / name).write_text(text)
@@ -103,6 +134,10 @@ def test_bad_configuration_exits_2_and_writes_nothing(tmp_path, setup, message):
     proc = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     assert not (tmp_path / "out").exists()
-    run = subprocess.run([TANDEM, "run", str(program)] + (args[-4:] if name == "fake" else []), cwd=tmp_path,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [TANDEM, "run", str(program)] + (args[-4:] if name == "fake" else []),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2 and message in run.stderr

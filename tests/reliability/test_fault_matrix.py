@@ -27,44 +27,92 @@ ROWS = {
     "segfault": ("import ctypes\nctypes.string_at(0)\n", Kind.CRASH, lambda o: o.signal == "SIGSEGV"),
     "abort": ("import os\nos.abort()\n", Kind.CRASH, lambda o: o.signal == "SIGABRT"),
     "c_assertion": ("import ctypes\nctypes.pythonapi.PyThreadState_Swap(None)\n", Kind.ASSERTION, None),
-    "os_exit_mid_report": ("import os\nemit('a', 1)\nos._exit(3)\n", Kind.RESULT_DIVERGENCE,
-                           lambda o: o.exit_code == 3 and dict(o.results)["a"] == ("1",)),
-    "kills_own_group": ("import os, signal\nos.killpg(0, signal.SIGKILL)\n", Kind.CRASH,
-                        lambda o: o.signal == "SIGKILL"),
-    "ignores_sigterm_and_loops": ("import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                                  "while True:\n    pass\n", Kind.HANG, None),
+    "os_exit_mid_report": (
+        "import os\nemit('a', 1)\nos._exit(3)\n",
+        Kind.RESULT_DIVERGENCE,
+        lambda o: o.exit_code == 3 and dict(o.results)["a"] == ("1",),
+    ),
+    "kills_own_group": (
+        "import os, signal\nos.killpg(0, signal.SIGKILL)\n",
+        Kind.CRASH,
+        lambda o: o.signal == "SIGKILL",
+    ),
+    "ignores_sigterm_and_loops": (
+        "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass\n",
+        Kind.HANG,
+        None,
+    ),
     "c_loop": ("import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')\n", Kind.HANG, None),
-    "python_loop": ("def spin():\n    while True:\n        pass\nspin()\n", Kind.HANG,
-                    lambda o: any("spin" in f for f in o.crash.python_frames)),
-    "deadlock": ("import threading\na, b = threading.Lock(), threading.Lock()\nbar = threading.Barrier(2)\n"
-                 "def left():\n    with a:\n        bar.wait()\n        b.acquire()\n"
-                 "def right():\n    with b:\n        bar.wait()\n        a.acquire()\n"
-                 "threads(left, right)\n", Kind.HANG, None),
-    "non_daemon_thread_at_exit": ("import threading, time\nthreading.Thread(target=lambda: time.sleep(3600)).start()\n",
-                                  Kind.HANG, None),
-    "address_space": ("import resource\nresource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.getrlimit(resource.RLIMIT_AS)[1]))\n"
-                      "x = []\nwhile True:\n    x.append(bytearray(1 << 24))\n", Kind.EXCEPTION_DIVERGENCE,
-                      lambda o: o.exception and o.exception[0] == "MemoryError"),
-    "prints_100mb": ("import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(100):\n    sys.stdout.write(chunk)\n",
-                     Kind.RESULT_DIVERGENCE, lambda o: "bytes not kept" in o.stdout),
-    "closes_stdout_stderr": ("import os\nemit('before', 1)\nos.close(1)\nos.close(2)\nemit('after', 2)\n",
-                             Kind.RESULT_DIVERGENCE, lambda o: dict(o.results)["after"] == ("2",)),
-    "writes_huge_file": ("with open('big', 'wb') as f:\n    for _ in range(640):  # 10 GB\n"
-                         "        f.write(b'x' * (16 << 20))\n",
-                         Kind.EXCEPTION_DIVERGENCE, lambda o: o.exception and o.exception[0] == "OSError"),
-    "deletes_its_files": ("import os, shutil\nhere = os.path.dirname(__file__)\nos.chdir('/')\n"
-                          "for name in os.listdir(here):\n    p = os.path.join(here, name)\n"
-                          "    shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)\n", Kind.AGREE, None),
-    "replaces_hooks": ("import sys\nsys.unraisablehook = lambda u: None\nsys.excepthook = lambda *a: None\n"
-                       "class D:\n    def __del__(self):\n        raise ValueError\nD()\n", Kind.AGREE, None),
-    "corrupts_report": ("import os\nwith open(os.path.join(os.path.dirname(__file__), 'report.jsonl'), 'ab') as f:\n"
-                        "    f.write(b'\\x00garbage{{{\\n')\nemit('after', 1)\n", Kind.RESULT_DIVERGENCE,
-                        lambda o: o.report_damaged),
-    "c_stack_overflow": ("import sys\nsys.setrecursionlimit(10 ** 8)\nnested = []\nfor _ in range(10 ** 6):\n"
-                         "    nested = [nested]\nrepr(nested)\n", None, None),
-    "forks_survivors": ("import os, subprocess\nsubprocess.Popen(['sleep', '600'])\n"
-                        "subprocess.Popen(['setsid', 'sleep', '600'])\nemit('started', True)\n",
-                        Kind.RESULT_DIVERGENCE, None),
+    "python_loop": (
+        "def spin():\n    while True:\n        pass\nspin()\n",
+        Kind.HANG,
+        lambda o: any("spin" in f for f in o.crash.python_frames),
+    ),
+    "deadlock": (
+        "import threading\na, b = threading.Lock(), threading.Lock()\nbar = threading.Barrier(2)\n"
+        "def left():\n    with a:\n        bar.wait()\n        b.acquire()\n"
+        "def right():\n    with b:\n        bar.wait()\n        a.acquire()\n"
+        "threads(left, right)\n",
+        Kind.HANG,
+        None,
+    ),
+    "non_daemon_thread_at_exit": (
+        "import threading, time\nthreading.Thread(target=lambda: time.sleep(3600)).start()\n",
+        Kind.HANG,
+        None,
+    ),
+    "address_space": (
+        "import resource\nresource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.getrlimit(resource.RLIMIT_AS)[1]))\n"
+        "x = []\nwhile True:\n    x.append(bytearray(1 << 24))\n",
+        Kind.EXCEPTION_DIVERGENCE,
+        lambda o: o.exception and o.exception[0] == "MemoryError",
+    ),
+    "prints_100mb": (
+        "import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(100):\n    sys.stdout.write(chunk)\n",
+        Kind.RESULT_DIVERGENCE,
+        lambda o: "bytes not kept" in o.stdout,
+    ),
+    "closes_stdout_stderr": (
+        "import os\nemit('before', 1)\nos.close(1)\nos.close(2)\nemit('after', 2)\n",
+        Kind.RESULT_DIVERGENCE,
+        lambda o: dict(o.results)["after"] == ("2",),
+    ),
+    "writes_huge_file": (
+        "with open('big', 'wb') as f:\n    for _ in range(640):  # 10 GB\n        f.write(b'x' * (16 << 20))\n",
+        Kind.EXCEPTION_DIVERGENCE,
+        lambda o: o.exception and o.exception[0] == "OSError",
+    ),
+    "deletes_its_files": (
+        "import os, shutil\nhere = os.path.dirname(__file__)\nos.chdir('/')\n"
+        "for name in os.listdir(here):\n    p = os.path.join(here, name)\n"
+        "    shutil.rmtree(p) if os.path.isdir(p) else os.unlink(p)\n",
+        Kind.AGREE,
+        None,
+    ),
+    "replaces_hooks": (
+        "import sys\nsys.unraisablehook = lambda u: None\nsys.excepthook = lambda *a: None\n"
+        "class D:\n    def __del__(self):\n        raise ValueError\nD()\n",
+        Kind.AGREE,
+        None,
+    ),
+    "corrupts_report": (
+        "import os\nwith open(os.path.join(os.path.dirname(__file__), 'report.jsonl'), 'ab') as f:\n"
+        "    f.write(b'\\x00garbage{{{\\n')\nemit('after', 1)\n",
+        Kind.RESULT_DIVERGENCE,
+        lambda o: o.report_damaged,
+    ),
+    "c_stack_overflow": (
+        "import sys\nsys.setrecursionlimit(10 ** 8)\nnested = []\nfor _ in range(10 ** 6):\n"
+        "    nested = [nested]\nrepr(nested)\n",
+        None,
+        None,
+    ),
+    "forks_survivors": (
+        "import os, subprocess\nsubprocess.Popen(['sleep', '600'])\n"
+        "subprocess.Popen(['setsid', 'sleep', '600'])\nemit('started', True)\n",
+        Kind.RESULT_DIVERGENCE,
+        None,
+    ),
 }
 
 
@@ -157,13 +205,15 @@ def test_fault_row(row, how, ft_debug, ft, request):
     if how != "fresh":  # a forked child's own environ is the server's: its cgroup tells
         assert not any(_left_in_server_cgroup(s) for s in servers), "processes of the run survived"
         assert all(s.process.poll() is None for s in servers), "a fork server died with its run"
-    assert not Path(target_raw.workdir).exists() and not Path(oracle_raw.workdir).exists(), \
+    assert not Path(target_raw.workdir).exists() and not Path(oracle_raw.workdir).exists(), (
         "temporary space not reclaimed"
+    )
 
 
 def test_fork_bomb_is_capped_and_cleaned_up(ft_debug, ft):
-    from tandem.oracle.sandbox import cgroup_parent
     import os
+
+    from tandem.oracle.sandbox import cgroup_parent
 
     if cgroup_parent() is None and os.geteuid() == 0:
         pytest.skip("no pids cgroup and running as root: RLIMIT_NPROC would not bind, a fork bomb is unsafe here")
@@ -220,9 +270,10 @@ def test_fork_server_runs_are_contained_and_the_server_is_spared(ft):
     """A fork server lives in its own cgroup and its children are born there (no
     migration per run).  What a run leaves behind dies after it, including processes
     that left its session, a fork bomb is capped, and the server itself survives."""
+    import os
+
     from tandem.oracle.executor import ForkServer
     from tandem.oracle.sandbox import cgroup_parent
-    import os
 
     server = ForkServer(ft)
     try:

@@ -53,8 +53,12 @@ def test_each_text_pass_makes_its_kind_of_candidate():
 def test_minimize_a_100_line_crash_to_a_bare_reproducer_under_30_lines(tmp_path, ft_debug, ft):
     assert CRASH.read_text().count("\n") >= 100
     out = tmp_path / "repro.py"
-    done = subprocess.run([TANDEM, "minimize", str(CRASH), "--out", str(out), "--max-time", "10m"],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [TANDEM, "minimize", str(CRASH), "--out", str(out), "--max-time", "10m"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     text = out.read_text()
     assert text.count("\n") < 30, text

@@ -10,9 +10,9 @@ import pytest
 
 from tandem.fuzz.campaign import Campaign, CampaignConfig, Program
 from tandem.oracle.model import Case, Kind, Limits
+from tandem.oracle.signature import signature, signature_id
 from tandem.triage.buckets import similar
 from tandem.triage.native import native_trace, parse_backtrace
-from tandem.oracle.signature import signature, signature_id
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gdb"
 SEGFAULT = "import ctypes\nctypes.string_at(0)\n"
@@ -26,8 +26,11 @@ def _gdb() -> None:
 def test_release_segfault_frames_skip_libc_and_inlined_duplicates():
     trace = parse_backtrace((DATA / "ctypes_segv_release.txt").read_text())
     assert trace.signal == "SIGSEGV"
-    assert trace.frames[:3] == ("string_at@_ctypes.c", "_call_function_pointer@callproc.c",
-                                "_ctypes_callproc@callproc.c")
+    assert trace.frames[:3] == (
+        "string_at@_ctypes.c",
+        "_call_function_pointer@callproc.c",
+        "_ctypes_callproc@callproc.c",
+    )
     assert trace.backtrace.startswith("#0 ") and "__strlen" in trace.backtrace  # kept in the full text
 
 
@@ -38,13 +41,18 @@ def test_assertion_frames_start_at_the_failing_function():
 
 
 def test_thread_signal_line_and_no_crash():
-    text = ('[New Thread 0x7ffff6e006c0 (LWP 9)]\nThread 3 "python3" received signal SIGSEGV, Segmentation fault.\n'
-            "[Switching to Thread 0x7ffff6e006c0 (LWP 9)]\n"
-            "0x000055555579e14b in initialize_locals (...) at Python/ceval.c:1456\n"
-            "#0  initialize_locals (tstate=..., func=...) at Python/ceval.c:1456\n"
-            "#1  0x00005555557aa001 in _PyEvalFramePushAndInit (tstate=...) at Python/ceval.c:1740\n")
+    text = (
+        '[New Thread 0x7ffff6e006c0 (LWP 9)]\nThread 3 "python3" received signal SIGSEGV, Segmentation fault.\n'
+        "[Switching to Thread 0x7ffff6e006c0 (LWP 9)]\n"
+        "0x000055555579e14b in initialize_locals (...) at Python/ceval.c:1456\n"
+        "#0  initialize_locals (tstate=..., func=...) at Python/ceval.c:1456\n"
+        "#1  0x00005555557aa001 in _PyEvalFramePushAndInit (tstate=...) at Python/ceval.c:1740\n"
+    )
     trace = parse_backtrace(text)
-    assert trace.signal == "SIGSEGV" and trace.frames == ("initialize_locals@ceval.c", "_PyEvalFramePushAndInit@ceval.c")
+    assert trace.signal == "SIGSEGV" and trace.frames == (
+        "initialize_locals@ceval.c",
+        "_PyEvalFramePushAndInit@ceval.c",
+    )
     assert parse_backtrace("[Inferior 1 (process 12) exited normally]\nNo stack.\n") is None
 
 
@@ -65,9 +73,18 @@ def test_native_trace_of_a_real_crash(ft_debug):
 def test_campaign_crash_buckets_carry_native_frames(tmp_path, ft_debug, ft):
     _gdb()
     source = "import sys\nif hasattr(sys, 'gettotalrefcount'):\n    " + SEGFAULT.replace("\n", "\n    ")
-    config = CampaignConfig(out=tmp_path / "c", target=ft_debug, oracle=ft, families=("hierarchy",), jobs=1, runs=2,
-                            confirm=2, limits=Limits(deadline=30.0), programs=(Program("segv.py", source),),
-                            programs_share=1.0)
+    config = CampaignConfig(
+        out=tmp_path / "c",
+        target=ft_debug,
+        oracle=ft,
+        families=("hierarchy",),
+        jobs=1,
+        runs=2,
+        confirm=2,
+        limits=Limits(deadline=30.0),
+        programs=(Program("segv.py", source),),
+        programs_share=1.0,
+    )
     state = Campaign(config, signature, signature_id, native=native_trace).run()
     assert state.findings == {"crash": 1}
     (bucket_dir,) = (tmp_path / "c" / "findings").iterdir()
@@ -87,8 +104,12 @@ def test_reproduce_command_reports_rate_and_native_frames(tmp_path):
     program = tmp_path / "segv.py"
     program.write_text("import sys\nif hasattr(sys, 'gettotalrefcount'):\n    import ctypes\n    ctypes.string_at(0)\n")
     tandem = str(Path(sys.executable).with_name("tandem"))
-    done = subprocess.run([tandem, "reproduce", str(program), "-n", "2", "--native", "--target", "ft-debug",
-                           "--oracle", "ft"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [tandem, "reproduce", str(program), "-n", "2", "--native", "--target", "ft-debug", "--oracle", "ft"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 1, done.stderr  # 1: it reproduced
     assert "crash" in done.stdout and "reproduced 2/2" in done.stdout
     assert "gdb: SIGSEGV, native frames: string_at@_ctypes.c" in done.stdout

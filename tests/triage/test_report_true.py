@@ -23,9 +23,30 @@ def _campaign(tmp_path: Path, program: str) -> tuple[Path, str]:
     programs.mkdir()
     (programs / "program.py").write_text(program)
     out = tmp_path / "campaign"
-    done = subprocess.run([TANDEM, "fuzz", "--out", str(out), "--runs", "2", "--jobs", "1", "--target", "ft-debug",
-                           "--oracle", "ft", "--programs", str(programs), "--programs-share", "1", "--no-gdb"],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [
+            TANDEM,
+            "fuzz",
+            "--out",
+            str(out),
+            "--runs",
+            "2",
+            "--jobs",
+            "1",
+            "--target",
+            "ft-debug",
+            "--oracle",
+            "ft",
+            "--programs",
+            str(programs),
+            "--programs-share",
+            "1",
+            "--no-gdb",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     return out, done.stdout
 
@@ -36,8 +57,9 @@ def test_report_names_the_campaign_builds_and_checks_its_reproducer(tmp_path, ft
     bucket = json.loads((bucket_dir / "bucket.json").read_text())
     case = bucket_dir / f"{bucket['smallest']}.json"
     # gil on the command line: the report still names what the campaign ran
-    made = subprocess.run([TANDEM, "report", str(case), "--target", "gil", "--oracle", "gil"],
-                          capture_output=True, text=True, cwd=ROOT)
+    made = subprocess.run(
+        [TANDEM, "report", str(case), "--target", "gil", "--oracle", "gil"], capture_output=True, text=True, cwd=ROOT
+    )
     assert made.returncode == 0, made.stderr
     text = made.stdout
     assert f"target `ft-debug`: CPython {ft_debug.version} --disable-gil --with-pydebug" in text
@@ -50,8 +72,12 @@ def test_report_names_the_campaign_builds_and_checks_its_reproducer(tmp_path, ft
     # two lines cannot be made smaller: no minimized reproducer, the original is printed
     assert bucket["minimized"] is None and not (bucket_dir / "minimized.py").exists()
     # bisect on the bucket's case is remembered next to it, and the report says it
-    bisected = subprocess.run([TANDEM, "bisect", str(case), "--interpreters", "ft", "ft-debug", "--oracle", "ft",
-                               "-n", "1"], capture_output=True, text=True, cwd=ROOT)
+    bisected = subprocess.run(
+        [TANDEM, "bisect", str(case), "--interpreters", "ft", "ft-debug", "--oracle", "ft", "-n", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bisected.returncode == 0, bisected.stderr
     assert json.loads((bucket_dir / "bisect.json").read_text())["first_bad"] == "ft-debug"
     again = subprocess.run([TANDEM, "report", str(case), "--no-check"], capture_output=True, text=True, cwd=ROOT)
@@ -87,7 +113,9 @@ def test_a_shim_reproducer_runs_bare_and_under_tandem_alike(tmp_path, ft):
 @pytest.mark.slow
 def test_each_new_bucket_is_minimized_at_the_end_of_the_campaign(tmp_path, ft_debug, ft):
     filler = "".join(f"value_{i} = sum(range({i + 10}))\nprint(value_{i})\n" for i in range(10))
-    program = "import sys\n" + filler + "for k in range(3):\n    print(k)\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
+    program = (
+        "import sys\n" + filler + "for k in range(3):\n    print(k)\nemit('debug', hasattr(sys, 'gettotalrefcount'))\n"
+    )
     out, stdout = _campaign(tmp_path, program)
     (bucket_dir,) = (out / "findings").iterdir()
     bucket = json.loads((bucket_dir / "bucket.json").read_text())
@@ -98,10 +126,12 @@ def test_each_new_bucket_is_minimized_at_the_end_of_the_campaign(tmp_path, ft_de
     assert original.source == program  # the original stays next to the minimized one
     text = (bucket_dir / "minimized.py").read_text()
     assert "emit('debug'" in text and "value_3" not in text and "def emit(" in text
-    made = subprocess.run([TANDEM, "report", str(bucket_dir / f"{bucket['smallest']}.json")], capture_output=True,
-                          text=True, cwd=ROOT)
+    made = subprocess.run(
+        [TANDEM, "report", str(bucket_dir / f"{bucket['smallest']}.json")], capture_output=True, text=True, cwd=ROOT
+    )
     assert made.returncode == 0, made.stderr
-    assert (f"Minimized by the campaign from {program.count(chr(10))} to {bucket['minimized_lines']} lines"
-            in made.stdout)
+    assert (
+        f"Minimized by the campaign from {program.count(chr(10))} to {bucket['minimized_lines']} lines" in made.stdout
+    )
     assert "value_3" not in made.stdout.split("## Reproducer")[1].split("## ")[0]  # the minimized one is printed
     assert "it reproduced." in made.stdout

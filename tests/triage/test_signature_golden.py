@@ -27,16 +27,31 @@ def raw_from_log(path: Path) -> RawRun:
             body.append(line)
     stderr = "".join(body).replace(header["harness"], HARNESS_DIR)
     number = lambda text: None if text == "None" else int(text)  # noqa: E731
-    return RawRun(interpreter="target", version=header["interpreter"].split()[-1], argv=(),
-                  returncode=number(header["returncode"]), signal=number(header["signal"]),
-                  timed_out=header["timed_out"] == "True", duration=1.0, stdout=Captured(),
-                  stderr=Captured(stderr.encode(), b"", len(stderr.encode())), records=(),
-                  workdir=header["workdir"])
+    return RawRun(
+        interpreter="target",
+        version=header["interpreter"].split()[-1],
+        argv=(),
+        returncode=number(header["returncode"]),
+        signal=number(header["signal"]),
+        timed_out=header["timed_out"] == "True",
+        duration=1.0,
+        stdout=Captured(),
+        stderr=Captured(stderr.encode(), b"", len(stderr.encode())),
+        records=(),
+        workdir=header["workdir"],
+    )
 
 
 def clean_oracle(raw: RawRun) -> RawRun:
-    return dataclasses.replace(raw, interpreter="oracle", returncode=0, signal=None, timed_out=False,
-                               stderr=Captured(), records=({"t": "end", "status": "ok"},))
+    return dataclasses.replace(
+        raw,
+        interpreter="oracle",
+        returncode=0,
+        signal=None,
+        timed_out=False,
+        stderr=Captured(),
+        records=({"t": "end", "status": "ok"},),
+    )
 
 
 def test_there_are_golden_logs():
@@ -77,5 +92,8 @@ def test_two_c_assertions_under_one_generated_name_have_two_signatures():
 
 
 def test_a_crash_in_program_code_is_named_by_its_signal_alone():
-    assert _signature_of(_renamed("abort.log", "stop", "mutator_3")) == \
-        _signature_of(_renamed("abort.log", "stop", "hook_9")) == "crash|target|SIGABRT"
+    assert (
+        _signature_of(_renamed("abort.log", "stop", "mutator_3"))
+        == _signature_of(_renamed("abort.log", "stop", "hook_9"))
+        == "crash|target|SIGABRT"
+    )

@@ -6,41 +6,88 @@ import dataclasses
 
 from tandem.oracle import store
 from tandem.oracle.model import CrashInfo, Difference, Kind, Observation, Side, Verdict
-from tandem.triage.buckets import similar
-from tandem.triage.report import Build, markdown
 from tandem.oracle.reproduce import Pair
 from tandem.oracle.signature import signature, signature_id
+from tandem.triage.buckets import similar
+from tandem.triage.report import Build, markdown
 
-BASE = Observation(interpreter="ft-debug", version="3.13.15", outcome="exit", exit_code=0, signal=None, crash=None,
-                   finished=True, results=(), observations=(), violations=(), exception=None, thread_exceptions=(),
-                   unraisable=(), stdout="", stderr_tail="")
+BASE = Observation(
+    interpreter="ft-debug",
+    version="3.13.15",
+    outcome="exit",
+    exit_code=0,
+    signal=None,
+    crash=None,
+    finished=True,
+    results=(),
+    observations=(),
+    violations=(),
+    exception=None,
+    thread_exceptions=(),
+    unraisable=(),
+    stdout="",
+    stderr_tail="",
+)
 
 
 def crashed(headline, assertion=None, frames=()):
-    return dataclasses.replace(BASE, crash=CrashInfo(Kind.ASSERTION if assertion else Kind.CRASH, headline,
-                                                     assertion=assertion, python_frames=frames))
+    return dataclasses.replace(
+        BASE,
+        crash=CrashInfo(
+            Kind.ASSERTION if assertion else Kind.CRASH, headline, assertion=assertion, python_frames=frames
+        ),
+    )
 
 
 def test_assertion_signature_ignores_line_numbers_and_paths():
-    one = Verdict(Kind.ASSERTION, Side.TARGET, "", (), crashed(
-        "python3.13: Include/internal/pycore_dict.h:272: _PyDict_NotifyEvent: Assertion ...",
-        ("pycore_dict.h", "_PyDict_NotifyEvent", "Py_REFCNT((PyObject*)mp) > 0")), BASE)
-    other = dataclasses.replace(one, target=crashed(
-        "python3.13: Include/internal/pycore_dict.h:275: _PyDict_NotifyEvent: Assertion ...",
-        ("pycore_dict.h", "_PyDict_NotifyEvent", "Py_REFCNT((PyObject*)mp) > 0")))
-    assert signature(one) == signature(other) == \
-        "assertion|target|pycore_dict.h:_PyDict_NotifyEvent|Py_REFCNT((PyObject*)mp) > 0"
+    one = Verdict(
+        Kind.ASSERTION,
+        Side.TARGET,
+        "",
+        (),
+        crashed(
+            "python3.13: Include/internal/pycore_dict.h:272: _PyDict_NotifyEvent: Assertion ...",
+            ("pycore_dict.h", "_PyDict_NotifyEvent", "Py_REFCNT((PyObject*)mp) > 0"),
+        ),
+        BASE,
+    )
+    other = dataclasses.replace(
+        one,
+        target=crashed(
+            "python3.13: Include/internal/pycore_dict.h:275: _PyDict_NotifyEvent: Assertion ...",
+            ("pycore_dict.h", "_PyDict_NotifyEvent", "Py_REFCNT((PyObject*)mp) > 0"),
+        ),
+    )
+    assert (
+        signature(one)
+        == signature(other)
+        == "assertion|target|pycore_dict.h:_PyDict_NotifyEvent|Py_REFCNT((PyObject*)mp) > 0"
+    )
     assert len(signature_id(signature(one))) == 12
 
 
 def test_crash_signature_names_the_library_call_never_program_frames():
     frames = ("<stdlib>/threading.py:settrace_all_threads", "<run>/case.py:switcher_0", "<run>/case.py:_init_body")
     one = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=frames), BASE)
-    other = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=(
-        "<stdlib>/threading.py:settrace_all_threads", "<run>/case.py:constructor_1")), BASE)
+    other = Verdict(
+        Kind.CRASH,
+        Side.TARGET,
+        "",
+        (),
+        crashed("SIGSEGV", frames=("<stdlib>/threading.py:settrace_all_threads", "<run>/case.py:constructor_1")),
+        BASE,
+    )
     assert signature(one) == signature(other) == "crash|target|SIGSEGV|threading.settrace_all_threads"
-    in_program = Verdict(Kind.CRASH, Side.TARGET, "", (), crashed("SIGSEGV", frames=(
-        "<run>/case.py:switcher_0", "<harness>/_child.py:runner", "<stdlib>/threading.py:run")), BASE)
+    in_program = Verdict(
+        Kind.CRASH,
+        Side.TARGET,
+        "",
+        (),
+        crashed(
+            "SIGSEGV", frames=("<run>/case.py:switcher_0", "<harness>/_child.py:runner", "<stdlib>/threading.py:run")
+        ),
+        BASE,
+    )
     assert signature(in_program) == "crash|target|SIGSEGV"
 
 
@@ -53,9 +100,9 @@ def test_a_plain_re_run_matches_a_crash_named_by_its_gdb_frames():
 
     named = signature(segv(native=("_odict_resize@odictobject.c", "_odict_get_index@odictobject.c")))
     assert named == "crash|target|SIGSEGV|_odict_resize@odictobject.c|_odict_get_index@odictobject.c"
-    assert matches(segv(), named)                                   # no C frames: kind, side, signal
+    assert matches(segv(), named)  # no C frames: kind, side, signal
     assert matches(segv(("<stdlib>/ctypes/__init__.py:string_at",)), named)
-    assert not matches(segv(native=("dict_resize@dictobject.c",)), named)   # other C frames: another bug
+    assert not matches(segv(native=("dict_resize@dictobject.c",)), named)  # other C frames: another bug
     oracle_side = dataclasses.replace(segv(), side=Side.ORACLE, target=BASE, oracle=segv().target)
     assert not matches(oracle_side, named)
     plain = signature(segv(("<stdlib>/ctypes/__init__.py:string_at",)))
@@ -63,12 +110,20 @@ def test_a_plain_re_run_matches_a_crash_named_by_its_gdb_frames():
 
 
 def test_divergence_signatures_name_what_differed():
-    verdict = Verdict(Kind.RESULT_DIVERGENCE, Side.TARGET, "", (Difference("result 'b'", "1", "2"),
-                                                                Difference("result 'a'", "1", "2")), BASE, BASE)
+    verdict = Verdict(
+        Kind.RESULT_DIVERGENCE,
+        Side.TARGET,
+        "",
+        (Difference("result 'b'", "1", "2"), Difference("result 'a'", "1", "2")),
+        BASE,
+        BASE,
+    )
     assert signature(verdict) == "result_divergence|target|result 'a'|result 'b'"
     violated = dataclasses.replace(BASE, violations=(("no list item lost or duplicated", 1, "x"),))
-    assert signature(Verdict(Kind.INVARIANT_VIOLATION, Side.BOTH, "", (), violated, violated)) == \
-        "invariant_violation|both|no list item lost or duplicated"
+    assert (
+        signature(Verdict(Kind.INVARIANT_VIOLATION, Side.BOTH, "", (), violated, violated))
+        == "invariant_violation|both|no list item lost or duplicated"
+    )
 
 
 def test_similar_merges_reordered_and_deeper_evidence_only():
@@ -79,13 +134,32 @@ def test_similar_merges_reordered_and_deeper_evidence_only():
 
 
 def test_markdown_report_has_the_parts_of_a_bug_report(ft_debug, ft):
-    case = store.CorpusCase("abc123", "emit('x', 1)\n", store.Expectation(Kind.CRASH, Side.TARGET),
-                            description="crash in the init race", signature="crash|target|SIGSEGV")
-    verdict = {"target": {"interpreter": "ft-debug", "crash": {"headline": "SIGSEGV", "python_frames": ["f"]},
-                          "stderr_tail": "Fatal Python error: Segmentation fault"}, "differences": []}
+    case = store.CorpusCase(
+        "abc123",
+        "emit('x', 1)\n",
+        store.Expectation(Kind.CRASH, Side.TARGET),
+        description="crash in the init race",
+        signature="crash|target|SIGSEGV",
+    )
+    verdict = {
+        "target": {
+            "interpreter": "ft-debug",
+            "crash": {"headline": "SIGSEGV", "python_frames": ["f"]},
+            "stderr_tail": "Fatal Python error: Segmentation fault",
+        },
+        "differences": [],
+    }
     text = markdown(case, verdict, [Build.of("target", ft_debug), Build.of("oracle", ft)], {"ft-debug": (3, 10)})
-    for part in ("# crash in the init race", "--disable-gil --with-pydebug", "## Reproducer", "def emit(",
-                 "emit('x', 1)", "3/10 (30%, 95% CI 11%-60%)", "SIGSEGV", "`crash|target|SIGSEGV`"):
+    for part in (
+        "# crash in the init race",
+        "--disable-gil --with-pydebug",
+        "## Reproducer",
+        "def emit(",
+        "emit('x', 1)",
+        "3/10 (30%, 95% CI 11%-60%)",
+        "SIGSEGV",
+        "`crash|target|SIGSEGV`",
+    ):
         assert part in text, part
     assert "def check(" not in text and "def threads(" not in text  # only what the program calls
 
@@ -125,10 +199,11 @@ def test_statement_deletion_keeps_the_declared_environment():
 
 
 def test_scenario_minimization_drops_threads_and_workers(ft_debug, ft):
+    import time
+
     from tandem.fuzz.family import build
     from tandem.fuzz.scenario import Capabilities
     from tandem.triage.minimize import Reproduces, minimize_scenario
-    import time
 
     scenario = build("shared_containers", 3, Capabilities())
     assert len(scenario.workers) > 1 or scenario.workers[0].copies > 1
@@ -150,8 +225,9 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
     from tandem.triage.bisect import bisect_revisions
 
     def git(*args):
-        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True,
-                              text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(tmp_path), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()
 
     git("init", "-q")
     revisions = []
@@ -168,8 +244,9 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
         return ft if revisions.index(revision) >= 5 else gil
 
     program = "import sysconfig\nemit('ft', bool(sysconfig.get_config_var('Py_GIL_DISABLED')))\n"
-    result = bisect_revisions(program, tmp_path, revisions[0], revisions[-1], build, gil,
-                              "result_divergence|target|result 'ft'", runs=1)
+    result = bisect_revisions(
+        program, tmp_path, revisions[0], revisions[-1], build, gil, "result_divergence|target|result 'ft'", runs=1
+    )
     assert result.first_bad == revisions[5]
     assert len(built) <= 3  # a binary search, not a scan
     # Fix verification: present at c5 (older), gone at c7 once c7 "builds" without it.
@@ -179,6 +256,15 @@ def test_bisect_over_git_history_finds_the_first_bad_revision(tmp_path, ft, gil)
         built.append(revision)
         return ft if 5 <= revisions.index(revision) < 7 else gil
 
-    fixed = bisect_revisions(program, tmp_path, revisions[7], revisions[5], build_fixed, gil,
-                             "result_divergence|target|result 'ft'", runs=1, fixed=True)
+    fixed = bisect_revisions(
+        program,
+        tmp_path,
+        revisions[7],
+        revisions[5],
+        build_fixed,
+        gil,
+        "result_divergence|target|result 'ft'",
+        runs=1,
+        fixed=True,
+    )
     assert fixed.first_fixed == revisions[7] and fixed.first_bad is None and len(built) <= 2
