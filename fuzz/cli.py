@@ -162,17 +162,20 @@ def cmd_interpreters_discover(args: argparse.Namespace) -> int:
     from tandem.oracle.discover import discover
 
     found = discover(tuple(Path(d) for d in args.build_dirs or ()))
-    usable = sorted((f for f in found if f.interpreter is not None), key=lambda f: (f.interpreter.version_info, f.name))
+    usable = sorted(
+        ((f, f.interpreter) for f in found if f.interpreter is not None),
+        key=lambda pair: (pair[1].version_info, pair[0].name),
+    )
     added: list[str] = []
     if args.add and usable:
         config = _config(args)
         names = dict(config.interpreters)
-        for one in usable:
+        for one, interpreter in usable:
             name = one.name
-            if names.get(name, one.interpreter.path) != one.interpreter.path:
+            if names.get(name, interpreter.path) != interpreter.path:
                 name = f"{name}-{one.source}"  # the user's own entry keeps its name
-            if names.get(name) != one.interpreter.path:
-                names[name] = one.interpreter.path
+            if names.get(name) != interpreter.path:
+                names[name] = interpreter.path
                 added.append(name)
         if added:
             registry.save_config(dataclasses.replace(config, interpreters=names))
@@ -198,8 +201,7 @@ def cmd_interpreters_discover(args: argparse.Namespace) -> int:
         return EXIT_AGREE
     table = Table("name", "version", "free-threaded", "debug", "specializer", "source")
     table.add_column("path", overflow="fold")
-    for one in usable:
-        i = one.interpreter
+    for one, i in usable:
         table.add_row(
             one.name,
             i.version,
@@ -453,7 +455,7 @@ def _bug_report(case: store.CorpusCase) -> str:
 
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     family = FAMILIES.get(scenario.family) if scenario is not None else None
-    if family is None or family.reproducer is None:
+    if scenario is None or family is None or family.reproducer is None:
         raise TandemError(
             f"case {case.id} has no scenario of a family with a report form (interleave has one): use --standalone"
         )
@@ -551,7 +553,8 @@ def _sanitizer_summary(bucket) -> str:
     from tandem.oracle import campaign_dir
 
     lines = campaign_dir.read_sanitizer(Path(bucket.path)).splitlines()
-    shown, frames = [], 0
+    shown: list[str] = []
+    frames = 0
     for line in lines[1:]:
         if not line.startswith("    "):
             if len(shown) >= 2 * 4:
@@ -1016,13 +1019,12 @@ def cmd_report(args: argparse.Namespace) -> int:
                 f"cannot check the reproducer: the campaign's {builds[pair.index(None)].role} "
                 f"{builds[pair.index(None)].path} is gone (--no-check writes the report unchecked)"
             )
-        rate = (
-            bucket.minimized_rate
-            if minimized and bucket.minimized_rate
-            else bucket.reproduction_rate
-            if bucket is not None
-            else None
-        )
+        if bucket is None:
+            rate = None
+        elif minimized and bucket.minimized_rate:
+            rate = bucket.minimized_rate
+        else:
+            rate = bucket.reproduction_rate
         check = _check_reproducer(case, source, pair[0], pair[1], _limits(args), rate)
     text = markdown(
         case,

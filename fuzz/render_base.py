@@ -256,7 +256,7 @@ def _expected_facts(name: str, specs: dict[str, ClassSpec]) -> dict[str, Any]:
         "class_attrs": hierarchy.class_attribute_values(name, specs),
         "properties": {f"p_{c}": specs[c].property_factor for c in mro if specs[c].property_factor is not None},
         "descriptors": [f"d_{c}" for c in mro if specs[c].descriptor],
-        "slots": [specs[c].slots[0] for c in mro if specs[c].slots],
+        "slots": [slots[0] for c in mro if (slots := specs[c].slots)],
         "ancestors": mro,
     }
     return facts

@@ -75,7 +75,7 @@ def init_outcomes(version: InitVersion, scenario: Scenario) -> set[tuple]:
         return {("raise", "RecursionError")}
     mutations = [m for mut in scenario.mutators for m in mut.plan + mut.final if m.target == version.name]
     if kind == "defaults":
-        outcomes = {init(s=1)}
+        outcomes: set[tuple] = {init(s=1)}
         for m in mutations:
             if m.op == "set_defaults":
                 outcomes.add(("raise", "TypeError") if m.args[0] is None else init(s=m.args[0][0]))
@@ -96,10 +96,12 @@ def allowed_init_outcomes(scenario: Scenario) -> set[tuple]:
     for version in scenario.init_versions:
         allowed |= init_outcomes(version, scenario)
     deletes_new = any(m.op == "del_new" for mut in scenario.mutators for m in mut.plan)
-    if deletes_new and scenario.class_named(scenario.race_class).builtin == "object":
-        # Deleting an assigned __new__ leaves tp_new calling object.__new__ with the
-        # constructor's arguments, which it rejects: a TypeError in every build.
-        allowed.add(("raise", "TypeError"))
+    if deletes_new:
+        assert scenario.race_class is not None  # del_new deletes the race class's __new__
+        if scenario.class_named(scenario.race_class).builtin == "object":
+            # Deleting an assigned __new__ leaves tp_new calling object.__new__ with the
+            # constructor's arguments, which it rejects: a TypeError in every build.
+            allowed.add(("raise", "TypeError"))
     return allowed
 
 
@@ -169,6 +171,7 @@ def _render_version(code: Code, version: InitVersion) -> str:
 
 def _render_init_race(code: Code, scenario: Scenario) -> None:
     race, base = scenario.race_class, scenario.race_base
+    assert race is not None  # an init race names its class (generators/init_race.py)
     race_spec = scenario.class_named(race)
     names = {}
     for version in scenario.init_versions:

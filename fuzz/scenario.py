@@ -284,7 +284,7 @@ class Scenario:
             _check_names(fields)
             plan = fields.pop("plan", None)
             if plan is not None:
-                loader = PLAN_LOADERS.get(fields.get("family"))
+                loader = PLAN_LOADERS.get(fields.get("family", ""))
                 if loader is None:
                     raise CorpusError(
                         f"family {fields.get('family')!r} has no plan loader (fuzz.family registers them)"

@@ -11,7 +11,7 @@ standalone exports (see `install()` / `run_path()`), so it must stay importable 
 of third-party imports.
 """
 
-import _signal as signal  # not `signal`: it imports enum, slow at start-up
+import _signal as signal  # type: ignore[import-not-found]  # no stubs; not `signal`: it imports enum (slow)
 import builtins
 import faulthandler
 import os
@@ -23,7 +23,7 @@ try:  # the C half of json: string escaping without importing json (and re, enum
     from _json import encode_basestring as _encode_string
 except ImportError:  # pragma: no cover - every CPython has _json
 
-    def _encode_string(text):
+    def _encode_string(text: str, /) -> str:  # the C function's signature
         out = ['"']
         for char in text:
             if char in '"\\':
@@ -47,11 +47,11 @@ STACKS_NAME = "stacks.txt"  # executor.StallWatch reads it
 _standalone = False  # set by install() when there is no report file
 _write_lock = threading.RLock()
 _tls = threading.local()
-_emit_counts = {}
-_emit_dropped = {}
-_seen_observations = set()
-_counter_tables = []  # one {label: [passed, failed]} per thread, merged at the end
-_failures_written = {}
+_emit_counts: dict[str, int] = {}
+_emit_dropped: dict[str, int] = {}
+_seen_observations: set[tuple[str, str]] = set()
+_counter_tables: list[dict[str, list[int]]] = []  # one {label: [passed, failed]} per thread, merged at the end
+_failures_written: dict[str, int] = {}
 _real_stderr = sys.stderr
 
 
@@ -208,6 +208,7 @@ def threads(*functions, timeout=None, names=None):
     results = [None] * len(functions)
 
     def runner(index, function):
+        assert barrier is not None  # a runner exists only for a function, and then so does the barrier
         barrier.wait()
         try:
             results[index] = function()
@@ -225,7 +226,8 @@ def threads(*functions, timeout=None, names=None):
         worker.join(timeout)
         if worker.is_alive():
             _write({"t": "join_timeout", "thread": worker.name, "timeout": timeout})
-            faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
+            # The stubs refuse a None sys.__stderr__; faulthandler reads it as sys.stderr.
+            faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)  # type: ignore[arg-type]
             _finish("hang")
             os._exit(124)
     return results
@@ -255,7 +257,7 @@ class _StderrRouter:
 def _format_with_default_hook(unraisable):
     """The exact text CPython's default unraisable hook prints for this event."""
     router = sys.stderr if isinstance(sys.stderr, _StderrRouter) else None
-    buffer = []
+    buffer: list[str] = []
     # Another event can fire while this one is being written (a finalizer run at an
     # eval-breaker check inside the hook): it captures into its own buffer and gives
     # this one back, so neither text is cut.
@@ -348,7 +350,7 @@ def pause_for_inspection(label="pause"):
     directory = os.environ.get(OUTSIDE)
     if not directory:
         return False
-    frame = sys._current_frames()[threading.get_ident()]
+    frame: types.FrameType | None = sys._current_frames()[threading.get_ident()]
     own = []
     while frame is not None:
         own.append(frame.f_code.co_name)
@@ -401,7 +403,7 @@ def _code_objects(namespace):
         stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
 
 
-_specializations_seen = set()
+_specializations_seen: set[str] = set()
 _feedback = os.environ.get("TANDEM_SPECIALIZATIONS") == "1"
 
 
@@ -416,7 +418,8 @@ def record_specializations():
             _specializations_seen.update(specializations(vars(main)))
 
 
-_specialization_cache = []  # (names of specialized instructions, opcode table), built once
+# (names of specialized instructions, opcode table), built once
+_specialization_cache: list[tuple[set[str], list[tuple[str | None, int]] | None]] = []
 
 
 def _specialization_tables():
@@ -432,10 +435,15 @@ def _specialization_tables():
         try:
             size_of = getattr(dis, "_get_cache_size", None)  # 3.13+; a table before
             table = []
+            # dis' private tables are not in the stubs (one that is missing ends in the except)
             for op in range(256):
-                deop = dis._deoptop(op)
-                caches = size_of(dis._all_opname[deop]) if size_of else dis._inline_cache_entries[deop]
-                name = dis._all_opname[op]
+                deop = dis._deoptop(op)  # type: ignore[attr-defined]
+                caches = (
+                    size_of(dis._all_opname[deop])  # type: ignore[attr-defined]
+                    if size_of
+                    else dis._inline_cache_entries[deop]  # type: ignore[attr-defined]
+                )
+                name = dis._all_opname[op]  # type: ignore[attr-defined]
                 table.append((name if name in wanted else None, int(caches)))
         except Exception:
             table = None
@@ -497,7 +505,7 @@ def _finish(status, namespace=None):
     if _finished:
         return
     _finished = True
-    merged = {}
+    merged: dict[str, list[int]] = {}
     for table in list(_counter_tables):
         for label, (passed, failed) in list(table.items()):
             total = merged.setdefault(label, [0, 0])
@@ -517,10 +525,16 @@ def install(report_path=None):
         _report_fd = os.open(report_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     else:
         _standalone = True
-    faulthandler.enable(file=sys.__stderr__, all_threads=True)
+    # The stubs refuse a None sys.__stderr__; faulthandler reads it as sys.stderr.
+    faulthandler.enable(file=sys.__stderr__, all_threads=True)  # type: ignore[arg-type]
     if hasattr(faulthandler, "register") and hasattr(signal, "SIGUSR1"):
         # The executor sends SIGUSR1 before killing a hung run: all stacks, then SIGKILL.
-        faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True, chain=False)
+        faulthandler.register(
+            signal.SIGUSR1,
+            file=sys.__stderr__,  # type: ignore[arg-type]
+            all_threads=True,
+            chain=False,
+        )
         if report_path and hasattr(signal, "SIGUSR2"):
             # ... and SIGUSR2 to look at an idle run's stacks (a deadlock?) without
             # touching its stderr: they go to stacks.txt next to the report.
@@ -532,9 +546,10 @@ def install(report_path=None):
     sys.unraisablehook = _unraisable_hook
     threading.excepthook = _thread_excepthook
     api = types.ModuleType("tandem_harness")
-    api.emit, api.observe, api.check, api.threads = emit, observe, check, threads
-    api.record_specializations = record_specializations
-    api.pause_for_inspection = pause_for_inspection
+    # The stubs know a module's own attributes only, not those it is given (here and in run_source).
+    api.emit, api.observe, api.check, api.threads = emit, observe, check, threads  # type: ignore[attr-defined]
+    api.record_specializations = record_specializations  # type: ignore[attr-defined]
+    api.pause_for_inspection = pause_for_inspection  # type: ignore[attr-defined]
     sys.modules["tandem_harness"] = api
     # Paths the normalizer replaces: the stdlib (where os lives) and the directory of
     # compiled modules (where _json lives); sysconfig is not imported, it is slow.
@@ -565,19 +580,19 @@ def run_source(source, path):
     """Run `source` (compiled as file `path`) as __main__; return the exit status."""
     main = types.ModuleType("__main__")
     main.__file__ = path
-    main.__builtins__ = builtins
-    main.emit, main.observe, main.check, main.threads = emit, observe, check, threads
-    main.pause_for_inspection = pause_for_inspection
+    main.__builtins__ = builtins  # type: ignore[attr-defined]
+    main.emit, main.observe, main.check, main.threads = emit, observe, check, threads  # type: ignore[attr-defined]
+    main.pause_for_inspection = pause_for_inspection  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     sys.argv = [path]
     try:
         code = compile(source, path, "exec")
         exec(code, main.__dict__)
     except SystemExit as exc:
-        code = exc.code
-        status = code if isinstance(code, int) else (0 if code is None else 1)
-        if not isinstance(code, int) and code is not None:
-            _real_stderr.write("%s\n" % (code,))
+        exit_code = exc.code
+        status = exit_code if isinstance(exit_code, int) else (0 if exit_code is None else 1)
+        if not isinstance(exit_code, int) and exit_code is not None:
+            _real_stderr.write("%s\n" % (exit_code,))
         _write({"t": "exit", "code": status})
         _finish("exit", main.__dict__)
         return status
@@ -692,7 +707,8 @@ def _serve_child(request):
             )
             setattr(sys, name, stream)
             setattr(sys, "__%s__" % name, stream)
-        sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.__stdin__ = sys.stdin  # type: ignore[misc]  # Final to the stubs; a fresh process's is this one
         _real_stderr = sys.stderr
         _feedback = request["env"].get("TANDEM_SPECIALIZATIONS") == "1"
         install(request["report"])
@@ -734,7 +750,7 @@ def _exit_without_teardown(status, inherited):
     if not isinstance(status, int) or not -(2**31) <= status < 2**31:
         sys.exit(status)
     try:
-        threading._shutdown()
+        threading._shutdown()  # type: ignore[attr-defined]  # private (what Py_FinalizeEx calls), not in the stubs
         atexit._run_exitfuncs()
         _flush_std_files()
     except BaseException:
@@ -760,11 +776,12 @@ def _exit_without_teardown(status, inherited):
     for name in ("stdin", "stdout", "stderr"):
         setattr(sys, name, getattr(sys, "__%s__" % name, None))
     alive = []
+    module: types.ModuleType | None
     for name, module in list(sys.modules.items()):
         if isinstance(module, types.ModuleType):
             if id(module) not in kept_ids:
                 alive.append(ref(module))
-            sys.modules[name] = None
+            sys.modules[name] = None  # type: ignore[assignment]  # as finalize_modules does; the stubs say modules only
     module = None
     sys.modules.clear()
     namespace.update(builtins_before)

@@ -46,12 +46,12 @@ def _describe_exception(exception: tuple[str, str] | None) -> str:
 
 
 def _process_verdict(target: Observation, oracle: Observation) -> Verdict | None:
-    kinds = [obs.crash.kind for obs in (target, oracle) if obs.crash is not None]
-    if not kinds:
+    crashes = [obs.crash for obs in (target, oracle) if obs.crash is not None]
+    if not crashes:
         return None
-    kind = min(kinds, key=lambda k: k.severity)
+    kind = min((crash.kind for crash in crashes), key=lambda k: k.severity)
     side = Side.of(target.crash is not None, oracle.crash is not None)
-    headline = (target.crash or oracle.crash).headline
+    headline = crashes[0].headline  # the target's, if it crashed
     differences = (Difference("process", _crash_text(target), _crash_text(oracle)),)
     return Verdict(kind, side, f"{kind.value} on {side.value}: {_clip(headline, 160)}", differences, target, oracle)
 
@@ -104,7 +104,7 @@ def compare(target: Observation, oracle: Observation) -> Verdict:
 
     if target.violations or oracle.violations:
         side = Side.of(bool(target.violations), bool(oracle.violations))
-        differences = tuple(
+        check_differences = tuple(
             Difference(f"check {label!r}", _violation_text(target, label), _violation_text(oracle, label))
             for label in sorted({v[0] for v in target.violations + oracle.violations})
         )
@@ -113,7 +113,7 @@ def compare(target: Observation, oracle: Observation) -> Verdict:
             Kind.INVARIANT_VIOLATION,
             side,
             f"invariant violated on {side.value}: {_clip(first[0], 120)} ({first[1]} failure(s))",
-            differences,
+            check_differences,
             target,
             oracle,
         )

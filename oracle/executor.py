@@ -387,6 +387,7 @@ def _run_in(
     except OSError as exc:
         box.close()
         raise HarnessError(f"could not start {interpreter.path}: {exc}") from exc
+    assert process.stdout is not None and process.stderr is not None  # both asked for as pipes
     if late:
         box.admit(process.pid)
     out = _Bounded(limits.output_head, limits.output_tail)
@@ -458,9 +459,14 @@ class _Fresh:
     (a pidfd says when; without one, it is looked at every 50 ms)."""
 
     def __init__(self, process: subprocess.Popen):
+        assert process.stdout is not None and process.stderr is not None  # run() asks for both as pipes
         self.process, self.pid = process, process.pid
-        for stream in (process.stdout, process.stderr):
+        self.pipes = (process.stdout, process.stderr)
+        for stream in self.pipes:
             os.set_blocking(stream.fileno(), False)
+        self.pidfd: int | None
+        self.ready_fds: tuple[int, ...]
+        self.poll_every: float | None
         try:
             self.pidfd = os.pidfd_open(process.pid)
             self.ready_fds, self.poll_every = (self.pidfd,), None
@@ -479,8 +485,8 @@ class _Fresh:
     def close(self) -> None:
         if self.pidfd is not None:
             os.close(self.pidfd)
-        self.process.stdout.close()
-        self.process.stderr.close()
+        for stream in self.pipes:
+            stream.close()
         if self.process.returncode is None:
             _kill_group(self.process.pid)
             self.process.wait()
@@ -491,13 +497,15 @@ class _Forked:
     output pipes are held open by the host until then (_Fifos)."""
 
     def __init__(self, server: ForkServer, pid: int, output: _Fifos):
-        self.server, self.pid, self.output = server, pid, output
+        # The server's process cannot change under a run: only give_up closes it, and raises.
+        assert server.process is not None and server.process.stdout is not None  # _run_in started it
+        self.server, self.process, self.pid, self.output = server, server.process, pid, output
         self.ready_fds, self.poll_every = (server.process.stdout.fileno(),), None
 
     def ended(self) -> int | None:
-        line = self.server._line(self.server.process, 0.0)
+        line = self.server._line(self.process, 0.0)
         if line is None:
-            if self.server.process.poll() is not None or self.server.gone:
+            if self.process.poll() is not None or self.server.gone:
                 self.give_up()
             return None
         if not line.startswith("exit "):
@@ -655,6 +663,7 @@ class ForkServer:
 
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            assert self.process.stdin is not None  # the requests' pipe (_start)
             self.process.stdin.close()
             _kill_group(self.process.pid)
             self.process.wait()
@@ -669,6 +678,7 @@ class ForkServer:
         Reads the pipe itself: "pid N" and "exit S" of a short run often arrive together,
         and a buffered reader would hide the second from the next select()."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        assert process.stdout is not None  # the answers' pipe (_start)
         fd = process.stdout.fileno()
         while b"\n" not in self._pending and not self.gone:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -676,6 +686,7 @@ class ForkServer:
             ready, _, _ = select.select([fd, *streams], [], [], left)
             for stream in ready:
                 if stream != fd:
+                    assert output is not None  # the other streams selected are output's
                     output.pump(stream)
             if fd in ready:
                 chunk = os.read(fd, 4096)
@@ -749,6 +760,7 @@ class ForkServer:
         }
         payload = marshal.dumps(request, 4)
         process = self.process  # started by _run_in, together with the cgroup of `box`
+        assert process is not None and process.stdin is not None  # and _start asks for a stdin pipe
         started = time.monotonic()
         try:
             process.stdin.write(len(payload).to_bytes(4, "little") + payload)

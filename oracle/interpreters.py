@@ -187,7 +187,8 @@ def probe(path: str | os.PathLike, name: str | None = None, origin: str = "path"
         )
     feature_names = {f.name for f in dataclasses.fields(Features)}
     features = Features(**{k: bool(v) for k, v in info.get("features", {}).items() if k in feature_names})
-    version_info = tuple(int(x) for x in info["version_info"])
+    major, minor, micro = (int(x) for x in info["version_info"])  # the probe's sys.version_info[:3]
+    version_info = (major, minor, micro)
     return Interpreter(
         name=name or str(resolved),
         path=str(resolved),

@@ -173,15 +173,16 @@ def run(
     build must lay out _Py_DebugOffsets as the target does)."""
     reader = (inspector or interpreter).path
     directory = Path(tempfile.mkdtemp(prefix="tandem-outside-"))
-    result: dict[str, RawRun | BaseException] = {}
+    result: dict[str, RawRun] = {}
+    errors: list[BaseException] = []  # re-raised in the caller's thread
 
     def execute() -> None:
         try:
             result["raw"] = executor.run(
                 dataclasses.replace(case, env=(*case.env, (OUTSIDE_ENV, str(directory)))), interpreter, limits
             )
-        except BaseException as exc:  # re-raised in the caller's thread
-            result["error"] = exc
+        except BaseException as exc:
+            errors.append(exc)
 
     running = threading.Thread(target=execute, name="outside-run", daemon=True)
     inspections: list[Inspection] = []
@@ -202,8 +203,8 @@ def run(
         running.join()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    if "error" in result:
-        raise result["error"]
+    if errors:
+        raise errors[0]
     return OutsideRun(raw=result["raw"], inspections=tuple(inspections))
 
 

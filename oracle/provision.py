@@ -563,10 +563,11 @@ def build_variant(
             facts = json.loads(smoke.stdout)
             if facts["ft"] != variant.startswith("ft") or facts["debug"] != variant.endswith("debug"):
                 raise ProvisionError(f"{key}: the build is not the {variant} variant: {facts}")
+            relative_python = str(python.relative_to(installed))
             meta = {
                 "version": source.version,
                 "variant": variant,
-                "python": str(python.relative_to(installed)),
+                "python": relative_python,
                 "sanitizer": sanitizer,
                 "origin": source.origin,
                 "configure": list(CONFIGURE_FLAGS[variant]),
@@ -585,7 +586,7 @@ def build_variant(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(build_dir, ignore_errors=True)
-        progress(f"{key}: done in {time.monotonic() - started:.0f}s -> {final / meta['python']}")
+        progress(f"{key}: done in {time.monotonic() - started:.0f}s -> {final / relative_python}")
         return next(b for b in provisioned_builds(root) if b.key == key)
 
 
@@ -633,7 +634,7 @@ def provision(
     when apt has no source matching `wanted`, it comes from `fallback_url` (config,
     environment, or python.org's).
     """
-    if (source_url or sha256) and not wanted:
+    if (source_url is not None or sha256) and not wanted:
         raise ProvisionError("--source-url and --sha256 need --version X.Y.Z: the release to download")
     for variant in variants:
         if variant not in CONFIGURE_FLAGS:
@@ -651,6 +652,7 @@ def provision(
     elif tarball is not None:
         source = unpack_tarball(tarball.resolve(), sources_dir, f"tarball:{tarball.name}")
     elif source_url is not None:
+        assert wanted  # refused above without it
         downloaded, origin = fetch_release_tarball(wanted, source_url, cache_root() / "downloads", progress, sha256)
         source = unpack_tarball(downloaded, sources_dir, origin)
     else:

@@ -113,11 +113,11 @@ class CorpusItem(pytest.Item):
         if result.status == "fail":
             raise CaseFailed(result)
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CaseFailed):
             result = excinfo.value.result
             return f"expected {result.expected}, got {result.observed}\n{result.detail}"
-        return super().repr_failure(excinfo)
+        return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
         return self.path, None, f"tandem case {self.case.id}"
@@ -131,7 +131,7 @@ class CorpusError_Item(pytest.Item):
     def runtest(self):
         raise CorpusError(self.error)
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo, style=None):
         return self.error
 
 

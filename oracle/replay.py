@@ -102,7 +102,7 @@ def replay(
     """Every case under `paths` on every target; malformed files become error results."""
     loaded = list(iter_cases(paths))
     results: list[ReplayResult] = []
-    work = []
+    work: list[tuple[CorpusCase, Interpreter]] = []
     for item in loaded:
         if isinstance(item, CorpusError):
             path = str(item).split(":", 1)[0]

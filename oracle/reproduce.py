@@ -150,14 +150,14 @@ def confirmed(
     cap: int,
     limits: Limits,
     paths: Sequence[Callable[[Case], Verdict] | None] = (None,),
-    pair=None,
+    *,
+    pair: Pair,
 ) -> Verdict:
     """`first` with runs and reproductions counted: re-run on each path in turn (None is
     fresh processes on `pair`) until the signature shows again, at most `cap` runs per
     path.  The first sighting counts as a run and a hit."""
     if first.kind is Kind.AGREE or cap <= 0 or first.deadlock:
         return first
-    pair = pair or Pair(None, None)
     expected, runs, hits = signature(first), 1, 1
     for judge in paths:
         again = reproduce(

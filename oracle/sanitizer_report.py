@@ -172,11 +172,12 @@ def parse(text: str) -> tuple[SanitizerReport, ...]:
         line = lines[index]
         tsan = TSAN_HEADER.match(line)
         asan = ASAN_HEADER.match(line)
-        if not (tsan or asan):
+        header = tsan or asan
+        if header is None:
             index += 1
             continue
         sanitizer = "thread" if tsan else "address"
-        kind = (tsan or asan).group("type").strip()
+        kind = header.group("type").strip()
         stacks: list[Stack] = []
         title = _normalize_title(asan.group("rest").strip(" :")) if asan else ""
         frames: list[Frame] = []

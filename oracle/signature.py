@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Kind, Observation, Signature, Verdict
+from .model import CrashInfo, Kind, Signature, Verdict
 from .sanitizer_report import unknown
 
 STEP_POSITION = re.compile(r"(?<=[\'\" ])t\d+\.\d+ ")
@@ -65,18 +65,16 @@ def innermost_library_frame(frames: tuple[str, ...]) -> str | None:
     return named
 
 
-def _crash_frames(observation: Observation) -> list[str]:
-    crash = observation.crash
+def _crash_frames(crash: CrashInfo) -> list[str]:
     if crash.native_frames:
         return list(crash.native_frames[:NATIVE_KEPT])
     named = innermost_library_frame(crash.python_frames)
     return [named] if named else []
 
 
-def _hang_frames(observation: Observation) -> list[str]:
+def _hang_frames(crash: CrashInfo) -> list[str]:
     """What the threads of a hang wait in: the library frame of every thread dump top
     (python_frames holds one top frame per thread for a hang), sorted and distinct."""
-    crash = observation.crash
     if crash.native_frames:
         return list(crash.native_frames[:NATIVE_KEPT])
     return sorted({name for frame in crash.python_frames if (name := _module_function(frame))})
@@ -101,8 +99,8 @@ def evidence(verdict: Verdict) -> list[str]:
             return [LINE_NUMBER.sub(r"\1?", crash.headline)]
         if verdict.kind is Kind.HANG:
             # how the hang was noticed (deadline, deadlock, join timeout) is not the bug
-            return _hang_frames(side)
-        return [LINE_NUMBER.sub(r"\1?", crash.headline), *_crash_frames(side)]
+            return _hang_frames(crash)
+        return [LINE_NUMBER.sub(r"\1?", crash.headline), *_crash_frames(crash)]
     if verdict.kind is Kind.INVARIANT_VIOLATION:
         observation = side or verdict.target
         return sorted({label for label, _, _ in observation.violations}) if observation else []

@@ -44,6 +44,8 @@ def combined(buckets: list[Bucket]) -> list[Bucket]:
         status = min(seen.status, bucket.status, key=STATUS_ORDER.index)
         if status == "flaky" and seen.hits + bucket.hits > 1:
             status = "confirmed"
+        smallest = bucket if smaller else seen  # the smaller program is kept
+        minimized = seen if seen.minimized is not None else bucket  # the first minimization is kept
         by_id[bucket.identifier] = dataclasses.replace(
             seen,
             count=seen.count + bucket.count,
@@ -52,20 +54,12 @@ def combined(buckets: list[Bucket]) -> list[Bucket]:
             status=status,
             last_seen=max(seen.last_seen, bucket.last_seen),
             campaign=seen.campaign if seen.campaign == bucket.campaign else f"{seen.campaign}, {bucket.campaign}",
-            **(
-                {"smallest": bucket.smallest, "smallest_lines": bucket.smallest_lines, "path": bucket.path}
-                if smaller
-                else {}
-            ),
-            **(
-                {
-                    "minimized": bucket.minimized,
-                    "minimized_lines": bucket.minimized_lines,
-                    "minimized_rate": bucket.minimized_rate,
-                }
-                if seen.minimized is None
-                else {}
-            ),
+            smallest=smallest.smallest,
+            smallest_lines=smallest.smallest_lines,
+            path=smallest.path,
+            minimized=minimized.minimized,
+            minimized_lines=minimized.minimized_lines,
+            minimized_rate=minimized.minimized_rate,
         )
     return list(by_id.values())
 

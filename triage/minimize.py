@@ -288,7 +288,9 @@ def hoist(source: str, index: int) -> str | None:
     if index >= len(slots):
         return None
     body, position = slots[index]
-    body[position : position + 1] = body[position].body
+    statement = body[position]
+    assert isinstance(statement, _COMPOUND)  # the slots kept are those
+    body[position : position + 1] = statement.body
     return _unparse(tree, source)
 
 
@@ -320,7 +322,9 @@ def inline(source: str, index: int) -> str | None:
     if index >= len(calls):
         return None
     body, position, function = calls[index]
-    call = body[position].value
+    statement = body[position]
+    assert isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)  # what _called_once found
+    call = statement.value
     parameters = [a.arg for a in function.args.args]
     if len(call.args) > len(parameters) or call.keywords:
         return None
@@ -335,7 +339,7 @@ def unthread(source: str, index: int) -> str | None:
     """Drop a thread the bug does not need: the index-th argument of a `threads(...)`
     call removed, or `threads(f)` made a plain call `f()`."""
     tree = ast.parse(source)
-    candidates = []
+    candidates: list[tuple[ast.Call, int]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "threads":
             candidates.extend((node, position) for position in range(len(node.args)))

@@ -112,7 +112,8 @@ def parse_backtrace(text: str) -> NativeTrace | None:
     if received is None or received.group("sig") in ("SIGUSR1", "SIGPIPE", "SIGKILL"):
         return None
     after = text[received.end() :]
-    lines, frames = [], []
+    lines: list[str] = []
+    frames: list[str] = []
     for match in FRAME.finditer(after):
         if lines and match.group("n") == "0":
             break  # a second backtrace: not ours

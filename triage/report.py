@@ -47,7 +47,7 @@ def markdown(
     source: str | None = None,
     seen_in: str = "",
     check: Check | None = None,
-    minimized: tuple[int, int] | None = None,
+    minimized: tuple[int, int | None] | None = None,  # lines before and after (Bucket.minimized_lines)
     bisect: dict | None = None,
 ) -> str:
     """Title, versions and build flags, reproducer (and whether it was checked), rate,

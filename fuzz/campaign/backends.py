@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from tandem.oracle.errors import TandemError
 
-from .work import Outcome, Setup, execute, missing_interpreters
+from .work import Outcome, Setup, WorkItem, execute, missing_interpreters
 
 IN_FLIGHT_PER_EXECUTOR = 2  # one running, one waiting: no executor idles between items
 SCHEDULER_PATIENCE = 20.0  # seconds without the Dask scheduler before the campaign stops
@@ -57,7 +57,7 @@ class LocalPool:
             raise TandemError(f"this machine has no {' and no '.join(missing)}")
         self.setup, self.jobs = setup, max(1, jobs)
         self.slots = self.jobs * IN_FLIGHT_PER_EXECUTOR
-        self.futures: dict[concurrent.futures.Future, object] = {}
+        self.futures: dict[concurrent.futures.Future, WorkItem] = {}
         self.retried: set[int] = set()
         self.pool = self._pool()
 
@@ -129,7 +129,8 @@ class DaskPool:
         except (OSError, TimeoutError) as exc:
             raise TandemError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.futures: dict = {}
-        self._slots, self._slots_at, self._away_since = 0, 0.0, None
+        self._slots, self._slots_at = 0, 0.0
+        self._away_since: float | None = None
         try:
             self.client.wait_for_workers(1, timeout=connect_timeout)
         except TimeoutError:

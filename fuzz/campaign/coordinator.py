@@ -277,6 +277,7 @@ class Campaign:
             )
             self._chains[follow.number] = (item, result.case, result.verdict)
             return follow
+        assert chain is not None  # a follow-up's chain is recorded when the follow-up is made
         run_item, case, verdict = chain
         if isinstance(item, ConfirmItem):
             if not outcome.failure:
@@ -284,15 +285,16 @@ class Campaign:
                 self.state.confirmations += verdict.runs - 1
             side = native_side(verdict) if self.setup.native is not None else None
             if side is not None and status_of(verdict) != "unconfirmed":
-                follow = NativeItem(next(self._numbers), case, side, self.config.native_tries)
-                self._chains[follow.number] = (run_item, case, verdict)
-                return follow
+                native = NativeItem(next(self._numbers), case, side, self.config.native_tries)
+                self._chains[native.number] = (run_item, case, verdict)
+                return native
             return self._keep(run_item, case, verdict)
         return self._keep(run_item, case, verdict, None if outcome.failure else outcome.result)
 
     def _keep(self, run_item, case, verdict, trace=None) -> None:
         if trace is not None and trace.frames:  # a crash's top C frames become part of its signature
             side = native_side(verdict)
+            assert side is not None  # the gdb run was made for native_side of this same verdict
             observation = getattr(verdict, side)
             crash = dataclasses.replace(observation.crash, native_frames=trace.frames)
             verdict = dataclasses.replace(verdict, **{side: dataclasses.replace(observation, crash=crash)})

@@ -39,7 +39,7 @@ def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) 
     next to the original case.  A bucket seen once (flaky) is re-run first to measure
     its rate (triage.minimize.minimize_sighting); those runs count in the bucket, and
     one that shows again becomes confirmed.  One line per bucket for the closing note."""
-    notes = []
+    notes: list[str] = []
     if campaign.minimizer is None:
         return notes
     for identifier in campaign.new_buckets:

@@ -91,6 +91,9 @@ class CallItem:
     args: tuple
 
 
+WorkItem = RunItem | ConfirmItem | NativeItem | CallItem
+
+
 @dataclasses.dataclass(frozen=True)
 class RunResult:
     """What the coordinator needs of one run: small when the pair agreed."""
@@ -127,7 +130,7 @@ RAISED = re.compile(r"^'raised (\w+)")
 
 def features_of(verdict: Verdict) -> set[str]:
     """The outcomes a run reached, as coverage features for feedback."""
-    found = set()
+    found: set[str] = set()
     for observation in (verdict.target, verdict.oracle):
         if observation is None:
             continue
@@ -159,7 +162,11 @@ def case_of(item: RunItem, caps: Capabilities | None) -> tuple[Case, Scenario | 
     """The program of a run item (a fresh scenario is built here, from its seed)."""
     if item.program is not None:
         return Case(source=item.program.source, name=item.program.name), None
-    scenario = Scenario.loads(item.scenario) if item.scenario is not None else build(item.family, item.seed, caps)
+    if item.scenario is not None:
+        scenario = Scenario.loads(item.scenario)
+    else:
+        assert caps is not None  # given for an item built from its seed (_run)
+        scenario = build(item.family, item.seed, caps)
     return Case(source=render(scenario), name=f"{scenario.family}.py", scenario=scenario.to_json()), scenario
 
 
@@ -307,6 +314,7 @@ def execute(item, setup: Setup) -> Outcome:
         return Outcome(
             item.number, failure="interpreter", where=where(), message=f"{where()} has no {' and no '.join(missing)}"
         )
+    result: object
     try:
         if isinstance(item, RunItem):
             result = _run(item, setup)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from typing import Any
 
 from ..interleave.catalog import RECEIVER, Role, build_catalog
 from ..interleave.surface import snapshot
@@ -158,7 +159,7 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     chosen = sorted(rng.sample(sorted(catalog), rng.randint(1, 3)))
     operations = [{"name": name, "body": HAND_OPERATIONS[name][0], "after": HAND_OPERATIONS[name][1]} for name in hand]
     operations += [{"name": name, "body": catalog[name], "after": ""} for name in chosen]
-    settings = {
+    settings: dict[str, Any] = {
         "operations": operations,
         "start": rng.randint(0, 3),
         "count": rng.choice([40, 80, 150]),

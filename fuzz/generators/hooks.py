@@ -145,10 +145,10 @@ def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     for index, owned in enumerate(s for s in switchers if s):
         plan = [m for kind in owned for m in _plan(rng, kind, settings, workers)]
         mutators.append(Mutator(f"switcher_{index}", plan, rounds=rng.randint(5, 60) * len(plan)))
-    work = "; ".join(", ".join(w.params["work"]) for w in workers)
+    per_worker = "; ".join(", ".join(w.params["work"]) for w in workers)
     notes = [
         f"hooks: {', '.join(hooks)}",
-        f"{sum(w.copies for w in workers)} worker threads ({work}), {len(mutators)} switcher threads",
+        f"{sum(w.copies for w in workers)} worker threads ({per_worker}), {len(mutators)} switcher threads",
     ]
     return Scenario(
         family=NAME,

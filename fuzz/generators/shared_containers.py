@@ -45,13 +45,13 @@ PRODUCERS = {
 
 def build(rng: random.Random, caps: Capabilities, seed: int = 0) -> Scenario:
     chosen = rng.sample(CONTAINERS, rng.randint(1, 3))
-    workers = []
+    workers: list[Worker] = []
     for container in chosen:
         actions = list(ACTIONS[container])
         producers = [a for a in actions if a in PRODUCERS]
         picked = {rng.choice(producers)} | set(rng.sample(actions, rng.randint(1, min(3, len(actions)))))
         for action in sorted(picked):
-            params = {"container": container}
+            params: dict[str, str | int] = {"container": container}
             if action == "dd_shared_append":
                 params["keys"] = rng.randint(4, 64)
             workers.append(

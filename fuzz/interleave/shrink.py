@@ -165,6 +165,7 @@ def move_pause(scenario: Scenario, rng: random.Random) -> Scenario | None:
         return None
     path, slot = chosen
     pause = slot.step.pause
+    assert pause is not None  # _paused_slot chooses among the slots with one
     operation = next((op for op in catalog_for(scenario.caps).operations if op.name == slot.step.operation), None)
     if rng.random() < 0.5 or operation is None or len(operation.callbacks) < 2:
         new_pause = Pause(pause.callback, pause.label, max(1, pause.nth + rng.choice((-1, 1, 2))))
