@@ -680,7 +680,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             )
     dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
     if dask is None:
-        raise TandemError("`tandem worker` needs Dask distributed: pip install 'tandem[cluster]'")
+        raise TandemError("`tandem worker` needs Dask distributed: pip install 'tandem-fuzz[cluster]'")
     workers = args.nworkers or os.cpu_count() or 1
     # --preload: the executor's modules are imported at start, not by the first work item
     argv = [

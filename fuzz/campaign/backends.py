@@ -118,7 +118,7 @@ class DaskPool:
         try:
             from distributed import Client  # (imported before the loggers are quietened)
         except ImportError:
-            raise TandemError("--scheduler needs Dask distributed: pip install 'tandem[cluster]'") from None
+            raise TandemError("--scheduler needs Dask distributed: pip install 'tandem-fuzz[cluster]'") from None
         self.setup, self.address = setup, address
         # The client logs its reconnection attempts with tracebacks; what matters of them
         # (the scheduler is gone) is said once, by SchedulerLost.

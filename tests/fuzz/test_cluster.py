@@ -59,7 +59,7 @@ def _alive(processes: dict[int, str]) -> list[int]:
 
 
 class Cluster:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, workers: int = 2):
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         self.logs = tmp
         self.scheduler = self._start(
@@ -77,17 +77,21 @@ class Cluster:
             self._start(
                 f"worker{i}", "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"
             )
-            for i in range(2)
+            for i in range(workers)
         ]
+        if workers:
+            self.wait_for_workers(workers)
+
+    def wait_for_workers(self, count: int) -> None:
         from distributed import Client
 
         with Client(self.address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=120)
+            client.wait_for_workers(count, timeout=120)
 
-    def _start(self, name: str, *argv: str) -> subprocess.Popen:
+    def _start(self, name: str, *argv: str, program: str = DASK) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 -- open for the process's life
         return subprocess.Popen(
-            [DASK, *argv], stdout=log, stderr=subprocess.STDOUT, cwd=self.logs, start_new_session=True
+            [program, *argv], stdout=log, stderr=subprocess.STDOUT, cwd=self.logs, start_new_session=True
         )
 
     def all_pids(self) -> dict[int, str]:
@@ -108,22 +112,32 @@ class Cluster:
                 process.wait()
 
 
-@pytest.fixture
-def cluster(tmp_path):
+def _cluster(tmp_path: Path, workers: int):
     try:
         import distributed  # noqa: F401
     except ImportError:
         pytest.fail("Dask distributed is needed: pip install -e '.[cluster]' (ci/provision.sh does)")
     logs = tmp_path / "cluster"
     logs.mkdir()
-    made = Cluster(logs)
-    processes = made.all_pids()
+    made = Cluster(logs, workers)
     yield made
+    processes = made.all_pids()  # (workers a test started itself included)
     made.stop()
     deadline = time.monotonic() + 30
     while _alive(processes) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not _alive(processes), "cluster processes left running"
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    yield from _cluster(tmp_path, 2)
+
+
+@pytest.fixture
+def bare_scheduler(tmp_path):
+    """A Dask scheduler with no worker: the test brings its own (`tandem worker`)."""
+    yield from _cluster(tmp_path, 0)
 
 
 def _programs(tmp_path: Path, pause: float) -> Path:
@@ -339,3 +353,47 @@ def test_a_worker_without_the_interpreters_is_named(tmp_path, cluster, ft):
     assert message.count("tcp://127.0.0.1:") == 2  # both workers, by address
     assert "tandem interpreters provision" in message
     assert not (tmp_path / "c" / "state.json").exists()  # nothing was handed out, nothing ran
+
+
+def test_tandem_worker_serves_a_campaign(tmp_path, bare_scheduler):
+    """`tandem worker` checks the interpreters, then becomes `dask worker --nworkers N`
+    with the executor preloaded: a campaign over it finds the planted crash."""
+    worker = bare_scheduler._start(
+        "tandem-worker",
+        "worker",
+        bare_scheduler.address,
+        "--nworkers",
+        "2",
+        "--target",
+        "ft-debug",
+        "--oracle",
+        "ft",
+        program=TANDEM,
+    )
+    bare_scheduler.workers.append(worker)  # stopped (and checked for strays) with the cluster
+    bare_scheduler.wait_for_workers(2)
+    log = (bare_scheduler.logs / "tandem-worker.log").read_text()
+    assert "tandem worker: 2 executor(s) for ft-debug vs ft" in log and "tandem.fuzz.campaign.work" in log
+    programs = _programs(tmp_path, 0.0)
+    done = subprocess.run(
+        _fuzz(tmp_path / "c", programs, "--scheduler", bare_scheduler.address),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    (bucket,) = _shape(tmp_path / "c")["buckets"].values()
+    assert bucket["kind"] == "crash" and bucket["status"] == "confirmed"
+
+
+def test_tandem_worker_without_the_interpreters_is_refused(tmp_path):
+    missing = tmp_path / "nowhere" / "python3.13t"
+    done = subprocess.run(
+        [TANDEM, "worker", "tcp://127.0.0.1:9", "--target", str(missing), "--oracle", "ft"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "python3.13t" in done.stderr and "dask" not in done.stdout
