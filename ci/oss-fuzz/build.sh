@@ -34,4 +34,12 @@ assert hasattr(sys, "gettotalrefcount") == (sys.argv[1] == "ft-debug"), "wrong d
   rm -rf "$prefix"/lib/python3*/test "$prefix"/lib/libpython3*.a "$prefix"/lib/python3*/config-*/libpython3*.a
   echo "tandem: CPython $variant built into $prefix in $((SECONDS - started))s ($(du -sm "$prefix" | cut -f1) MB)"
 done
-compile_python_fuzzer "$SRC/tandem/fuzz/atheris_target.py" --add-data "$SRC/tandem/oracle/_child.py:tandem/oracle"
+# PyInstaller bundles modules as bytecode; the files tandem reads as text or data go in
+# as data, at their place in the tandem.* namespace: the harness (run by the target
+# interpreters), the interleave runtime (pasted into generated programs), the API
+# surface snapshots and the known-races lists.
+compile_python_fuzzer "$SRC/tandem/fuzz/atheris_target.py" \
+  --add-data "$SRC/tandem/oracle/_child.py:tandem/oracle" \
+  --add-data "$SRC/tandem/oracle/known_races:tandem/oracle/known_races" \
+  --add-data "$SRC/tandem/fuzz/interleave/runtime.py:tandem/fuzz/interleave" \
+  --add-data "$SRC/tandem/fuzz/interleave/surface-*.json:tandem/fuzz/interleave"
