@@ -175,3 +175,40 @@ def test_campaign_on_tsan_target_buckets_the_race_with_its_stacks(tmp_path, ft_t
     assert made.returncode == 0, made.stderr
     page = (out / "report.html").read_text()
     assert 'id="sanitizer"' in page and "Previous write of size" in page
+
+
+# The runtime's own failures (golden tests on their saved output: test_sanitizer_runtime.py).
+SEGFAULT = "import ctypes\nemit('before', 1)\nctypes.string_at(0)\n"
+BAD_FREE = """
+import ctypes
+libc = ctypes.CDLL(None)
+libc.free.argtypes = [ctypes.c_void_p]
+buffer = ctypes.create_string_buffer(64)
+libc.free(ctypes.addressof(buffer) + 16)   # not a pointer malloc returned
+emit('after', 1)
+"""
+
+
+def test_deadly_signal_caught_by_tsan_is_a_crash_not_exit_status_zero(ft_tsan, ft):
+    verdict = judge_once(Case(SEGFAULT), ft_tsan, ft, LIMITS)
+    assert verdict.target.exit_code == 0  # TSan exited with the status it was given
+    assert verdict.kind is Kind.CRASH and verdict.side.value == "both", verdict.summary
+    assert verdict.target.crash.native_frames[0] == "string_at@_ctypes.c"
+    assert signature(verdict) == "crash|both|SIGSEGV|string_at@_ctypes.c|_call_function_pointer@callproc.c"
+
+
+def test_runtime_check_failed_by_the_program_is_an_assertion(ft_tsan):
+    observation = observe(run(Case(BAD_FREE), ft_tsan, LIMITS))
+    assert observation.crash is not None and observation.crash.kind is Kind.ASSERTION
+    assert observation.crash.assertion[:2] == ("sanitizer_allocator_secondary.h", "ThreadSanitizer CHECK")
+
+
+@pytest.mark.parametrize("variant", ["ft-tsan", "ft-asan"])
+def test_runtime_that_cannot_start_is_an_interpreter_error(variant, request):
+    from tandem.oracle.errors import InterpreterError
+
+    interpreter = request.getfixturevalue(variant.replace("-", "_"))
+    under_limit = ("sh", "-c", 'ulimit -v 4000000; exec "$@"', "sh")  # 4 GB: less than the shadow
+    raw = run(Case("emit('x', 1)\n"), interpreter, LIMITS, wrapper=under_limit)
+    with pytest.raises(InterpreterError, match=r"runtime failed at start-up.*ulimit -v"):
+        observe(raw)
