@@ -12,7 +12,7 @@ from tandem.oracle.errors import TandemError
 from tandem.oracle.judge import adapted
 from tandem.oracle.model import Bucket, Case
 from tandem.oracle.rates import describe_rate
-from tandem.oracle.signature import native_frames_named
+from tandem.oracle.signature import native_frames_named, telling_frames
 
 from .backends import backend, call_once
 from .work import CallItem
@@ -133,7 +133,7 @@ def _other_c_frames(campaign, bucket: Bucket, source: str) -> str:
         )
     except TandemError as exc:
         return f" (gdb could not check its C frames: {exc})"
-    frames = list(getattr(trace, "frames", None) or ())[: len(named)]
+    frames = telling_frames(tuple(getattr(trace, "frames", None) or ()))[: len(named)]
     if not frames or frames == named:
         return ""
     return f" (gdb names other C frames for it: {'|'.join(frames)})"
