@@ -89,7 +89,8 @@ GENERIC_FRAME = re.compile(
     r"_?PyMem_\w+|_?PyObject_(?:Malloc|Calloc|Realloc|Free|GC_\w+|New\w*|Init\w*)|PyObject_(?:GC_\w+|Malloc|Free|Realloc)|"
     r"_PyObject_MiMalloc|_PyObject_MiFree|_PyMem_\w+|mi_\w+|_mi_\w+|_Py_Dealloc|"
     r"_Py_MergeZeroLocalRefcount|_Py_ExplicitMergeRefcount|_?Py_X?(?:INCREF|DECREF)\w*|Py_X?(?:IncRef|DecRef)|"
-    r"_Py_X?DecRef\w*|Py_CLEAR|Py_X?SETREF|"
+    r"_Py_X?DecRef\w*|Py_CLEAR|Py_X?SETREF|_?Py_X?NewRef|_Py_atomic_\w+|_Py_IsImmortal|_Py_IsOwnedByCurrentThread|"
+    r"_Py_TryIncref\w*|_Py_TryXGetRef|_Py_ThreadId|"
     r"_PyType_AllocNoTrack|PyType_GenericAlloc|_PyType_GenericAlloc\w*|"
     r"PyObject_Vectorcall\w*|_PyObject_Vectorcall\w*|_PyObject_Call\w*|PyObject_Call\w*|_PyFunction_Vectorcall|"
     r"_PyObject_MakeTpCall|_PyVectorcall_Call|PyVectorcall_\w+|cfunction_(?:call|vectorcall_\w+)|method_vectorcall\w*|"
@@ -222,7 +223,7 @@ class SanitizerReport:
         if self.category == SIGNAL:
             return " ".join([self.type, *self.native_frames(MEMORY_FRAMES_KEPT)])
         access = self.access
-        frames = [f.site for f in (access.frames if access else ()) if _telling(f)]
+        frames = telling_sites([f.site for f in (access.frames if access else ()) if _meaningful_native(f)])
         return " ".join([self.type, *frames[:MEMORY_FRAMES_KEPT]])
 
     def describe(self, frames: int = 6) -> str:
@@ -243,9 +244,19 @@ RUNTIME_FUNCTION = re.compile(r"^_{2,3}(?:interceptor|tsan|asan|lsan|sanitizer)_
 LIBC_SOURCE = ("../sysdeps/", "./nptl/", "./stdlib/", "./assert/", "./string/", "./malloc/", "./signal/", "../csu/")
 
 
-def _telling(frame: Frame) -> bool:
-    """A frame that may name a bug: not generic, not the runtime's, libc's nor unsymbolized."""
-    return not GENERIC_FRAME.match(frame.function) and _meaningful_native(frame)
+def telling_sites(sites: list[str]) -> list[str]:
+    """The sites (`function@file`) that may name a bug, in order: not generic frames, and
+    not the argument-clinic wrapper right below its `_impl` (`_elementtree_Element_remove`
+    below `_elementtree_Element_remove_impl`)."""
+    kept: list[str] = []
+    for site in sites:
+        function = site.split("@", 1)[0]
+        if GENERIC_FRAME.match(function):
+            continue
+        if kept and kept[-1].split("@", 1)[0] == f"{function}_impl":
+            continue
+        kept.append(site)
+    return kept
 
 
 def _meaningful_native(frame: Frame) -> bool:

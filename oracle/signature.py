@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 
 from .model import Kind, Observation, Signature, Verdict
-from .sanitizer_report import GENERIC_FRAME, unknown
+from .sanitizer_report import telling_sites, unknown
 
 STEP_POSITION = re.compile(r"(?<=[\'\" ])t\d+\.\d+ ")
 LINE_NUMBER = re.compile(r"(line |:)\d+")
@@ -90,8 +90,7 @@ def innermost_library_frame(frames: tuple[str, ...]) -> str | None:
 def telling_frames(frames: tuple[str, ...], kept: int = CRASH_FRAMES_KEPT) -> list[str]:
     """The first `kept` C frames (`function@file`) that are not generic helpers; the top
     frame when every one is (a crash inside the allocator, reached from nothing named)."""
-    telling = [frame for frame in frames if not GENERIC_FRAME.match(frame.split("@", 1)[0])]
-    return telling[:kept] or list(frames[:1])
+    return telling_sites(list(frames))[:kept] or list(frames[:1])
 
 
 def _crash_frames(observation: Observation) -> list[str]:

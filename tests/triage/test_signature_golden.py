@@ -164,6 +164,20 @@ def test_a_crash_in_a_lock_primitive_is_named_by_its_caller():
     )
 
 
+def test_atomics_refcount_helpers_and_clinic_wrappers_are_not_the_bug():
+    frames = (
+        "_Py_atomic_load_uint32_relaxed@pyatomic_gcc.h",
+        "_Py_NewRef@object.h",
+        "_elementtree_Element_remove_impl@_elementtree.c",
+        "_elementtree_Element_remove@_elementtree.c.h",  # its argument-clinic wrapper
+        "method_vectorcall_O@descrobject.c",
+        "list_remove@listobject.c",
+    )
+    assert _crash_with_frames(frames) == (
+        "crash|target|SIGSEGV|_elementtree_Element_remove_impl@_elementtree.c|list_remove@listobject.c"
+    )
+
+
 def test_every_frame_generic_keeps_the_top_one():
     assert _crash_with_frames(("_PyMem_DebugCheckAddress@obmalloc.c", "PyMem_Free@obmalloc.c")) == (
         "crash|target|SIGSEGV|_PyMem_DebugCheckAddress@obmalloc.c"
