@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tandem.oracle import campaign_dir, store
+from tandem.oracle import campaign_dir, sanitizers, store
 from tandem.oracle import interpreters as registry
 from tandem.oracle.diff import format_verdict
 from tandem.oracle.errors import TandemError
@@ -437,8 +437,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             header.append(case.description)
         if case.origin:
             header.append(f"origin: {case.origin}")
+        target = _export_target(args, case)
+        if target is not None:
+            header.append(f"found on: {target.name} ({target.description})")
         make = store.export_standalone if args.full_harness else store.reproducer
-        text = make(case.source, "\n".join(header), f"{case.id}.py")
+        filename = Path(args.out).name if args.out else f"{case.id}.py"
+        text = make(case.source, "\n".join(header), filename, _sanitizer_run(target))
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         Path(args.out).chmod(0o755)
@@ -446,6 +450,46 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_AGREE
+
+
+def _campaign_of(path: Path) -> Path | None:
+    """The campaign directory a finding's case lies in (findings/<bucket>/<case>.json)."""
+    for parent in list(path.resolve().parents)[:4]:
+        if campaign_dir.is_campaign(parent):
+            return parent
+    return None
+
+
+def _export_target(args: argparse.Namespace, case: store.CorpusCase):
+    """The build a case is exported for: --target, else the target of the campaign the
+    case was found in (None: a plain reproducer)."""
+    if args.target:
+        return registry.resolve(args.target, _config(args))
+    campaign = _campaign_of(Path(args.case)) if Path(args.case).exists() else None
+    if campaign is None:
+        if case.expect.kind in (Kind.DATA_RACE, Kind.MEMORY_ERROR):
+            err.print(
+                f"tandem: note: case {case.id} expects {case.expect.kind.value}: give --target (ft-tsan, ft-asan) "
+                "for a reproducer that sets the sanitizer's environment",
+                markup=False,
+            )
+        return None
+    info = campaign_dir.read_info(campaign)
+    try:
+        return registry.resolve(info.target, _config(args))
+    except TandemError:
+        try:
+            return registry.probe(info.target_path, name=info.target)
+        except TandemError as exc:
+            err.print(f"tandem: note: the campaign's target {info.target} is not here ({exc})", markup=False)
+            return None
+
+
+def _sanitizer_run(interpreter) -> sanitizers.StandaloneRun | None:
+    """What a reproducer for `interpreter` must set up: its sanitizer's environment."""
+    if interpreter is None or not interpreter.sanitizer:
+        return None
+    return sanitizers.standalone_run(interpreter.sanitizer, interpreter.path)
 
 
 def _bug_report(case: store.CorpusCase) -> str:
@@ -876,7 +920,9 @@ def cmd_minimize(args: argparse.Namespace) -> int:
         f"reproduction rate: {result.rate:.0%} on {target.name} vs {oracle.name} "
         f"(original {rate:.0%})\nlines: {result.lines_before} -> {result.lines_after}"
     )
-    text = store.reproducer(result.source, header, f"{case.id}-min.py")
+    text = store.reproducer(
+        result.source, header, Path(args.out).name if args.out else f"{case.id}-min.py", _sanitizer_run(target)
+    )
     if args.out:
         store.atomic_write_text(Path(args.out), text)
         Path(args.out).chmod(0o755)
@@ -1201,6 +1247,11 @@ def build_parser() -> argparse.ArgumentParser:
         "conductor; prints each step's result)",
     )
     export.add_argument("--out", help="file to write (default: stdout)")
+    export.add_argument(
+        "--target",
+        help="with --standalone: the build the case reproduces on; a sanitizer build's run environment is set "
+        "by the file itself (default: the target of the campaign the case lies in)",
+    )
     export.set_defaults(handler=cmd_export)
 
     replay = commands.add_parser("replay", help="replay corpus cases and check their expected verdicts")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sanitizer_report
+from .errors import HarnessError, InterpreterError
 from .model import DEADLOCK_HEADLINE, IDLE_HEADLINE, CrashInfo, Kind, Observation, RawRun, Unraisable
 
 HARNESS_DIR = str(Path(__file__).parent)
@@ -187,9 +188,16 @@ def _native_frames(stderr: str) -> tuple[str, ...]:
 
 
 def classify_crash(
-    raw: RawRun, stderr: str, finished: bool, replacements: tuple[tuple[str, str], ...]
+    raw: RawRun,
+    stderr: str,
+    finished: bool,
+    replacements: tuple[tuple[str, str], ...],
+    reports: tuple[sanitizer_report.SanitizerReport, ...] = (),
 ) -> CrashInfo | None:
-    """Why the process did not end on its own, or None if it did."""
+    """Why the process did not end on its own, or None if it did.  `reports` are the
+    run's sanitizer reports: a runtime that caught a deadly signal, failed a CHECK or
+    printed a line not understood ended the process itself, with the status it was told
+    to use (TSan's is 0): that is a crash all the same."""
     native_frames = _native_frames(stderr)
     join_timeout = any(r.get("t") == "join_timeout" for r in raw.records)
     if raw.timed_out or join_timeout:
@@ -209,11 +217,12 @@ def classify_crash(
             native_frames=native_frames,
         )
     python_frames = _python_frames(stderr, replacements)
+    runtime = sanitizer_report.runtime_failures(reports)
     # A process that exited by itself (os._exit, sys.exit in a thread, ...) did not crash
     # unless the interpreter said so on the way out: its status is compared as a result.
     said_so = bool(GLIBC_ASSERT.search(stderr) or CPYTHON_ASSERT.search(stderr) or FATAL.search(stderr))
     abnormal = raw.signal is not None or (not finished and raw.returncode not in (0, 1, None) and said_so)
-    if not abnormal:
+    if not abnormal and not runtime:
         return None
     for pattern in (GLIBC_ASSERT, CPYTHON_ASSERT):
         match = pattern.search(stderr)
@@ -237,11 +246,51 @@ def classify_crash(
                 python_frames=python_frames,
                 native_frames=native_frames,
             )
+    if runtime:
+        return _runtime_crash(raw, runtime[0], python_frames, native_frames)
     return CrashInfo(
         Kind.CRASH,
         signal_name(raw.signal) if raw.signal is not None else f"exit status {raw.returncode} after a fatal report",
         python_frames=python_frames,
         native_frames=native_frames,
+    )
+
+
+def _runtime_crash(
+    raw: RawRun,
+    failure: sanitizer_report.SanitizerReport,
+    python_frames: tuple[str, ...],
+    native_frames: tuple[str, ...],
+) -> CrashInfo:
+    """A sanitizer runtime's own failure as a crash: a deadly signal it caught (the
+    signal, and the C frames of its stack: the form gdb gives elsewhere), a CHECK of
+    the runtime failed (an assertion at the runtime's site), a line not understood (a
+    crash named by the line, so that it is seen and the parser taught)."""
+    check = failure.check
+    if check is not None:
+        file, condition = check
+        return CrashInfo(
+            Kind.ASSERTION,
+            f"{failure.tool}: {failure.type}",
+            assertion=(file, f"{failure.tool} CHECK", condition),
+            python_frames=python_frames,
+            native_frames=failure.native_frames() or native_frames,
+        )
+    if failure.signal:
+        headline = signal_name(raw.signal) if raw.signal is not None else failure.signal
+        if failure.type == "stack-overflow":
+            headline += " (stack-overflow)"
+        return CrashInfo(
+            Kind.CRASH,
+            headline,
+            python_frames=python_frames,
+            native_frames=failure.native_frames() or native_frames,
+        )
+    return CrashInfo(
+        Kind.CRASH,
+        f"{failure.tool} runtime: {failure.type}",
+        python_frames=python_frames,
+        native_frames=failure.native_frames() or native_frames,
     )
 
 
@@ -252,17 +301,34 @@ def sanitizer_reports(
     raw: RawRun, known: tuple[sanitizer_report.KnownRace, ...] | None = None
 ) -> tuple[sanitizer_report.SanitizerReport, ...]:
     """Every sanitizer report of the run, known races labelled (default: the lists of
-    sanitizer_report.known_races_for the run's version)."""
-    if not raw.sanitizer_log:
+    sanitizer_report.known_races_for the run's version): its log, then what a runtime
+    wrote to stderr (before its log was open, or outside it) that the log lacks."""
+    text = raw.sanitizer_log
+    extra = sanitizer_report.runtime_text(raw.stderr.text()) if raw.stderr.total else ""
+    extra = "".join(line for line in extra.splitlines(keepends=True) if line.strip() not in text)
+    if not text and not extra:
         return ()
     if known is None:
         known = sanitizer_report.known_races_for(raw.version)
-    return sanitizer_report.label_known(sanitizer_report.parse(raw.sanitizer_log), known)
+    return sanitizer_report.label_known(sanitizer_report.parse(text + extra), known)
+
+
+def check_runtime(raw: RawRun, reports: tuple[sanitizer_report.SanitizerReport, ...]) -> None:
+    """Raise when a sanitizer runtime failed for want of memory or address space, or
+    before the program started: such a run says nothing about the program (an
+    InterpreterError when the interpreter cannot start at all, else a HarnessError)."""
+    started = any(r.get("t") == "start" for r in raw.records)
+    problem = sanitizer_report.infrastructure_problem(reports, started)
+    if problem is None:
+        return
+    message, at_start = problem
+    raise (InterpreterError if at_start else HarnessError)(f"{raw.interpreter}: {message}")
 
 
 def observe(raw: RawRun, known_races: tuple[sanitizer_report.KnownRace, ...] | None = None) -> Observation:
     """Interpret one run.  Pure for a given known-races list: the same RawRun always
-    gives the same Observation."""
+    gives the same Observation, or the same error when a sanitizer runtime failed for
+    reasons of its own (check_runtime)."""
     replacements = path_replacements(raw)
     norm = lambda text: normalize_text(str(text), replacements)  # noqa: E731
     records = raw.records
@@ -310,7 +376,9 @@ def observe(raw: RawRun, known_races: tuple[sanitizer_report.KnownRace, ...] | N
                 if isinstance(counts, list) and len(counts) == 2 and counts[1]:
                     check_totals[str(label)] = max(check_totals.get(str(label), 0), int(counts[1]))
             specializations = tuple(sorted(record.get("specializations") or ()))
-    crash = classify_crash(raw, stderr, finished, replacements)
+    reports = sanitizer_reports(raw, known_races)
+    check_runtime(raw, reports)
+    crash = classify_crash(raw, stderr, finished, replacements, reports)
     if crash is None:
         outcome = "exit"
     elif crash.kind is Kind.HANG:
@@ -337,5 +405,5 @@ def observe(raw: RawRun, known_races: tuple[sanitizer_report.KnownRace, ...] | N
         specializations=specializations,
         report_damaged=raw.report_damaged,
         duration=raw.duration,
-        sanitizer_reports=sanitizer_reports(raw, known_races),
+        sanitizer_reports=reports,
     )

@@ -60,7 +60,11 @@ def replay_case(case: CorpusCase, target: Interpreter, oracle: Interpreter, limi
     else:
         wanted = f"{expect.kind.value}|" + (f"{expect.side.value}|" if expect.side else "")
         hits = found.hits if (found.signature + "|").startswith(wanted) else 0
-    known = [k for k in case.known_failures if k.matches(target.version, target.free_threaded, target.debug)]
+    known = [
+        k
+        for k in case.known_failures
+        if k.matches(target.version, target.free_threaded, target.debug, target.sanitizer)
+    ]
     passed = hits == runs if expect.kind is Kind.AGREE else hits > 0 and hits / runs >= expect.min_rate
     status = "pass" if passed else "fail"
     if not passed and known:

@@ -5,8 +5,10 @@ Shared by provisioning (make runs the new interpreter) and the executor (every r
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
+import shlex
 import shutil
 from pathlib import Path
 
@@ -122,3 +124,53 @@ def read_logs(run_dir: Path) -> str:
     """Every process's report log of a run (the interpreter's and its children's), in pid order."""
     logs = sorted(run_dir.glob(f"{LOG_NAME}.*"), key=lambda p: (len(p.name), p.name))
     return "".join(p.read_text(errors="replace") for p in logs)
+
+
+# -- reproducers -------------------------------------------------------------------------
+
+CONFIGURE_FLAGS = {"thread": "--with-thread-sanitizer", "address": "--with-address-sanitizer"}
+TOOL_NAMES = {"thread": "ThreadSanitizer", "address": "AddressSanitizer"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StandaloneRun:
+    """How a reproducer of a finding on a sanitizer build runs there as tandem ran it:
+    the executor's *SAN_OPTIONS without its log file (reports go to stderr), the
+    suppressions file of the build, and the launcher where this machine needs one."""
+
+    sanitizer: str
+    environment: tuple[tuple[str, str], ...]  # without suppressions (added where the file exists)
+    suppressions: str  # the build's suppressions file, or ""
+    interpreter: str  # the build's interpreter path
+    launcher: tuple[str, ...] = ()  # `setarch <arch> -R` where the kernel needs it
+
+    @property
+    def tool(self) -> str:
+        return TOOL_NAMES[self.sanitizer]
+
+    @property
+    def configure_flag(self) -> str:
+        return CONFIGURE_FLAGS[self.sanitizer]
+
+    def full_environment(self) -> dict[str, str]:
+        env = dict(self.environment)
+        if self.suppressions:
+            name = next(iter(env))
+            env[name] += f":suppressions={self.suppressions}"
+        return env
+
+    def command(self, filename: str) -> str:
+        """The shell line that runs `filename` on the build with tandem's environment."""
+        words = [f"{name}={shlex.quote(value)}" for name, value in self.full_environment().items()]
+        return " ".join([*words, *map(shlex.quote, (*self.launcher, self.interpreter, filename))])
+
+
+def standalone_run(sanitizer: str, interpreter_path: str) -> StandaloneRun:
+    suppressions = suppressions_file(prefix_of(interpreter_path), sanitizer)
+    return StandaloneRun(
+        sanitizer,
+        tuple(options(sanitizer, None).items()),
+        str(suppressions) if suppressions else "",
+        interpreter_path,
+        tuple(launcher_prefix(sanitizer)),
+    )

@@ -4,8 +4,10 @@ names a generator chose, so the same bug in the next program lands in the same b
 kind + the misbehaving side + the most specific evidence available:
   - an assertion: its file, function and condition (line numbers dropped);
   - a fatal error: its message;
-  - a crash or hang with C frames (from gdb, see triage/native.py, or the build's own C
-    stack dump): the signal and the top C frames;
+  - a crash with C frames (from gdb, see triage/native.py, a sanitizer runtime that
+    caught the signal, or the build's own C stack dump): the signal and its top two C
+    frames past the generic ones (allocators, reference counting, call dispatch, the
+    runners below the program: sanitizer_report.GENERIC_FRAME);  a hang's top C frames;
   - otherwise the signal and, per thread that matters, the innermost frame that is not
     the program's: a stdlib function such as `threading.settrace_all_threads` or
     `ctypes.string_at`, reached from the program.  Frames of the program file
@@ -17,14 +19,33 @@ kind + the misbehaving side + the most specific evidence available:
   - divergences: the result keys that differed, the failed invariant labels (both are
     labels the program declared), the unraisable message with object reprs elided.
 Addresses, line numbers and thread ids are normalized away.
+
+One bug, one bucket, where the evidence says so; two bugs, two.  Decisions (each changed
+bucket identities; a campaign made before them files the same bugs under other ids):
+  - a crash keeps two C frames past the generic ones, not the top three as printed.  The
+    top three split one bug by whatever lay below it: `Py_DECREF@object.h|Py_XDECREF@
+    object.h|list_dealloc@listobject.c` named PyList_New's failure path by two refcount
+    helpers, and three frames past them name its callers (list_repeat, BUILD_LIST, ...):
+    the same failure reached from two callers.  Where it struck and the caller that got
+    there still tell apart two bugs striking in one function from different callers.
+  - a memory error likewise: its type and two frames past the generic ones (libffi's
+    among them now), not three;
+  - a deadly signal a sanitizer runtime caught is a crash like any other (the runtime's
+    stack gives its C frames), on ft-asan too, where it was a memory error named `SEGV`:
+    the same bug on ft-tsan, ft-asan and ft-debug under gdb is one signature;
+  - a race's site skips accessor helpers inlined from headers (`Py_SET_TYPE`,
+    `PyFunction_GET_CODE`) as it skipped atomics, and names a frame of ceval.c's
+    included bodies (generated_cases.c.h) by ceval.c: `_PyEval_EvalFrameDefault` is one
+    function whichever part of it raced.
+  - an assertion stays its site and condition only, whatever called it.
 """
 
 from __future__ import annotations
 
 import re
 
-from .model import CrashInfo, Kind, Signature, Verdict
-from .sanitizer_report import unknown
+from .model import Kind, Observation, Signature, Verdict
+from .sanitizer_report import telling_sites, unknown
 
 STEP_POSITION = re.compile(r"(?<=[\'\" ])t\d+\.\d+ ")
 LINE_NUMBER = re.compile(r"(line |:)\d+")
@@ -32,7 +53,8 @@ OBJECT_REPR = re.compile(r"<[^<>]*(?:<[^<>]*>[^<>]*)*>")
 STDLIB_PATH = re.compile(r"/lib/python\d+\.\d+t?d?/(?:site-packages/)?(.+)$")
 PROGRAM_PREFIX = "<run>/"
 HARNESS_PREFIX = "<harness>/"
-NATIVE_KEPT = 3
+NATIVE_KEPT = 3  # a hang's C frames
+CRASH_FRAMES_KEPT = 2  # a crash's C frames past the generic ones (see the decisions above)
 NATIVE_FRAME = re.compile(r"^[A-Za-z_][\w.]*@[\w./+-]+\.(?:c|cc|cpp|h)$")  # function@file.c
 
 
@@ -65,16 +87,24 @@ def innermost_library_frame(frames: tuple[str, ...]) -> str | None:
     return named
 
 
-def _crash_frames(crash: CrashInfo) -> list[str]:
+def telling_frames(frames: tuple[str, ...], kept: int = CRASH_FRAMES_KEPT) -> list[str]:
+    """The first `kept` C frames (`function@file`) that are not generic helpers; the top
+    frame when every one is (a crash inside the allocator, reached from nothing named)."""
+    return telling_sites(list(frames))[:kept] or list(frames[:1])
+
+
+def _crash_frames(observation: Observation) -> list[str]:
+    crash = observation.crash
     if crash.native_frames:
-        return list(crash.native_frames[:NATIVE_KEPT])
+        return telling_frames(crash.native_frames)
     named = innermost_library_frame(crash.python_frames)
     return [named] if named else []
 
 
-def _hang_frames(crash: CrashInfo) -> list[str]:
+def _hang_frames(observation: Observation) -> list[str]:
     """What the threads of a hang wait in: the library frame of every thread dump top
     (python_frames holds one top frame per thread for a hang), sorted and distinct."""
+    crash = observation.crash
     if crash.native_frames:
         return list(crash.native_frames[:NATIVE_KEPT])
     return sorted({name for frame in crash.python_frames if (name := _module_function(frame))})
@@ -99,8 +129,8 @@ def evidence(verdict: Verdict) -> list[str]:
             return [LINE_NUMBER.sub(r"\1?", crash.headline)]
         if verdict.kind is Kind.HANG:
             # how the hang was noticed (deadline, deadlock, join timeout) is not the bug
-            return _hang_frames(crash)
-        return [LINE_NUMBER.sub(r"\1?", crash.headline), *_crash_frames(crash)]
+            return _hang_frames(side)
+        return [LINE_NUMBER.sub(r"\1?", crash.headline), *_crash_frames(side)]
     if verdict.kind is Kind.INVARIANT_VIOLATION:
         observation = side or verdict.target
         return sorted({label for label, _, _ in observation.violations}) if observation else []

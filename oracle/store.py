@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import CorpusError
 from .model import Kind, Side, declared_env
+from .sanitizers import StandaloneRun
 
 SCHEMA_VERSION = 1
 HARNESS = Path(__file__).with_name("_child.py")
@@ -87,22 +88,30 @@ class Expectation:
 @dataclasses.dataclass(frozen=True)
 class KnownFailure:
     """A bug the case reproduces on some interpreters (an upstream issue not yet fixed
-    there): on a target matching `versions` (minor versions, "3.13") and
-    `free_threaded`, the verdict may be `kind` instead of the expectation."""
+    there): on a target matching `versions` (minor versions, "3.13"), `free_threaded`,
+    `debug` and `sanitizer`, the verdict may be `kind` instead of the expectation.  None
+    matches any build; `sanitizer` is "thread" or "address" (an ft-tsan or ft-asan
+    variant: a data race or memory error only its detector sees) or "none" (a build
+    without one)."""
 
     kind: Kind
     versions: tuple[str, ...]
     free_threaded: bool | None = None
     note: str = ""
     debug: bool | None = None  # only on debug (True) or release (False) builds
+    sanitizer: str | None = None
 
-    def matches(self, version: str, free_threaded: bool, debug: bool = False) -> bool:
+    def matches(self, version: str, free_threaded: bool, debug: bool = False, sanitizer: str = "") -> bool:
         minor = ".".join(version.split(".")[:2])
         return (
             (minor in self.versions or not self.versions)
             and (self.free_threaded is None or self.free_threaded == free_threaded)
             and (self.debug is None or self.debug == debug)
+            and (self.sanitizer is None or self.sanitizer == (sanitizer or "none"))
         )
+
+
+SANITIZER_VALUES = ("thread", "address", "none")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,6 +147,7 @@ class CorpusCase:
                     "free_threaded": k.free_threaded,
                     "note": k.note,
                     **({"debug": k.debug} if k.debug is not None else {}),
+                    **({"sanitizer": k.sanitizer} if k.sanitizer is not None else {}),
                 }
                 for k in self.known_failures
             ]
@@ -191,6 +201,9 @@ def load_case(json_path: Path) -> CorpusCase:
     known = []
     for entry in data.get("known_failures", []):
         try:
+            sanitizer = entry.get("sanitizer")
+            if sanitizer is not None and sanitizer not in SANITIZER_VALUES:
+                raise ValueError(f"sanitizer {sanitizer!r} is not one of {', '.join(SANITIZER_VALUES)} or null")
             known.append(
                 KnownFailure(
                     Kind(entry["kind"]),
@@ -198,9 +211,10 @@ def load_case(json_path: Path) -> CorpusCase:
                     entry.get("free_threaded"),
                     entry.get("note", ""),
                     entry.get("debug"),
+                    sanitizer,
                 )
             )
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise CorpusError(f"{where}: malformed known_failures entry ({exc})") from None
     return CorpusCase(
         id=str(data.get("id") or json_path.stem),
@@ -323,24 +337,79 @@ if __name__ == "__main__":
 """
 
 
-def export_standalone(source: str, header: str = "", filename: str = "case.py") -> str:
+def export_standalone(
+    source: str, header: str = "", filename: str = "case.py", sanitizer_run: StandaloneRun | None = None
+) -> str:
     """One file that runs on a bare interpreter: the harness inlined, then the program.
 
     Run by hand, results and failed checks are printed to stderr as `[tandem] {...}`
-    lines; run under tandem, it reports like any program."""
+    lines; run under tandem, it reports like any program.  `sanitizer_run`: the finding's
+    sanitizer build, whose run environment the file sets for itself (sanitizer_block)."""
     harness = HARNESS.read_text(encoding="utf-8")
     harness = harness[: harness.index("\ndef main(argv):")]
     env = declared_env(source)
     lines = ["#!/usr/bin/env python3"]
     lines += [f"# tandem-env: {name}={value}" for name, value in env]  # still leading: tandem honours it
     lines += [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines += sanitizer_header(sanitizer_run, filename)
     lines.append("# The tandem harness is inlined below; the program under test is PROGRAM.")
     return (
         "\n".join(lines)
         + "\n"
+        + sanitizer_block(sanitizer_run)
         + harness.rstrip()
         + "\n"
         + STANDALONE_MAIN.format(program=source, filename=filename, env=dict(env))
+    )
+
+
+# A finding on a sanitizer build reproduces there only with the runtime's options tandem
+# used (oracle/sanitizers.py: suppressions, halt_on_error, leaks off, ...).  The file says
+# the command line, and when run on such a build with none of the variables set, it
+# re-executes itself with them; under tandem (tandem_harness loaded), or on another build,
+# it does nothing.  The suppressions file is the build's copy of CPython's
+# Tools/tsan/suppressions_free_threading.txt: on another machine it may be elsewhere.
+SANITIZER_REEXEC = """import os as _os
+import sys as _sys
+import sysconfig as _sysconfig
+
+_SANITIZER_ENV = {env!r}  # what tandem ran this program with on a {tool} build
+_SUPPRESSIONS = {suppressions!r}
+if (
+    "tandem_harness" not in _sys.modules
+    and {flag!r} in (_sysconfig.get_config_var("CONFIG_ARGS") or "")
+    and not any(_name in _os.environ for _name in _SANITIZER_ENV)
+):
+    if _SUPPRESSIONS and _os.path.isfile(_SUPPRESSIONS):
+        _SANITIZER_ENV[{first!r}] += ":suppressions=" + _SUPPRESSIONS
+    elif _SUPPRESSIONS:
+        print("[tandem] no " + _SUPPRESSIONS + ": give CPython's Tools/tsan/suppressions_free_threading.txt "
+              "as suppressions= in {first}, or known races are reported too", file=_sys.stderr)
+    _os.execve(_sys.executable, [_sys.executable, *_sys.argv], dict(_os.environ, **_SANITIZER_ENV))
+"""
+
+
+def sanitizer_header(run: StandaloneRun | None, filename: str) -> list[str]:
+    """Comment lines: the exact command tandem's executor would run the file with."""
+    if run is None:
+        return []
+    return [
+        f"# Found on a {run.tool} build; tandem ran it there as:",
+        f"#   {run.command(filename)}",
+        f"# Run on that build without {' or '.join(name for name, _ in run.environment)} in the environment,",
+        "# this file re-executes itself with them; the runtime's reports go to stderr.",
+    ]
+
+
+def sanitizer_block(run: StandaloneRun | None) -> str:
+    if run is None:
+        return ""
+    env = dict(run.environment)
+    return (
+        SANITIZER_REEXEC.format(
+            env=env, tool=run.tool, suppressions=run.suppressions, flag=run.configure_flag, first=next(iter(env))
+        )
+        + "\n"
     )
 
 
@@ -453,14 +522,19 @@ if any(_os.environ.get(_k) != _v for _k, _v in _wanted.items()):
 """
 
 
-def reproducer(source: str, header: str = "", filename: str = "case.py") -> str:
+def reproducer(
+    source: str, header: str = "", filename: str = "case.py", sanitizer_run: StandaloneRun | None = None
+) -> str:
     """A reproducer for a bug report or a bare interpreter: a comment header, the
     start-up environment the program declares (re-executing itself with it), the shim
-    of the harness functions it calls (none when it calls none), then the program."""
+    of the harness functions it calls (none when it calls none), then the program.
+    `sanitizer_run`: the finding's sanitizer build, whose run environment the file names
+    and sets for itself (sanitizer_block)."""
     env = declared_env(source)
     lines = ["#!/usr/bin/env python3"]
     lines += [f"# tandem-env: {name}={value}" for name, value in env]  # still leading: tandem honours it
     lines += [f"# {line}" if line else "#" for line in header.splitlines()]
     lines.append(f"# {filename}: runs on a bare interpreter as it is.")
-    prefix = REEXEC.format(env=dict(env)) if env else ""
+    lines += sanitizer_header(sanitizer_run, filename)
+    prefix = sanitizer_block(sanitizer_run) + (REEXEC.format(env=dict(env)) if env else "")
     return "\n".join(lines) + "\n" + prefix + with_shim(source)

@@ -36,7 +36,7 @@ GDB_COMMANDS = (
     "bt 60",
 )
 GDB_STARTUP = 15.0  # seconds added to the deadline: gdb reads the interpreter's symbols
-FRAMES_KEPT = 5
+FRAMES_KEPT = 8  # a signature keeps two past the generic ones (oracle/signature.py): room for them
 
 RECEIVED = re.compile(r"^(?:Program|Thread \d+ .*?) received signal (?P<sig>SIG[A-Z0-9]+)", re.M)
 FRAME = re.compile(

@@ -7,12 +7,12 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from tandem.oracle import campaign_dir, store
+from tandem.oracle import campaign_dir, sanitizers, store
 from tandem.oracle.errors import TandemError
 from tandem.oracle.judge import adapted
 from tandem.oracle.model import Bucket, Case
 from tandem.oracle.rates import describe_rate
-from tandem.oracle.signature import native_frames_named
+from tandem.oracle.signature import native_frames_named, telling_frames
 
 from .backends import backend, call_once
 from .work import CallItem
@@ -103,8 +103,10 @@ def minimize_new_buckets(campaign, say: Callable[[str], None] = lambda _: None) 
             f"{campaign.config.oracle.name} (original {rate})\n"
             f"lines: {result.lines_before} -> {result.lines_after}"
         )
+        target = campaign.config.target
+        run = sanitizers.standalone_run(target.sanitizer, target.path) if target.sanitizer else None
         name = campaign_dir.write_minimized(
-            Path(bucket.path), store.reproducer(result.source, header, campaign_dir.MINIMIZED)
+            Path(bucket.path), store.reproducer(result.source, header, campaign_dir.MINIMIZED, run)
         )
         bucket = dataclasses.replace(
             campaign.buckets[identifier], minimized=name, minimized_lines=result.lines_after, minimized_rate=result.rate
@@ -133,7 +135,7 @@ def _other_c_frames(campaign, bucket: Bucket, source: str) -> str:
         )
     except TandemError as exc:
         return f" (gdb could not check its C frames: {exc})"
-    frames = list(getattr(trace, "frames", None) or ())[: len(named)]
+    frames = telling_frames(tuple(getattr(trace, "frames", None) or ()))[: len(named)]
     if not frames or frames == named:
         return ""
     return f" (gdb names other C frames for it: {'|'.join(frames)})"

@@ -175,3 +175,108 @@ def test_campaign_on_tsan_target_buckets_the_race_with_its_stacks(tmp_path, ft_t
     assert made.returncode == 0, made.stderr
     page = (out / "report.html").read_text()
     assert 'id="sanitizer"' in page and "Previous write of size" in page
+
+
+# The runtime's own failures (golden tests on their saved output: test_sanitizer_runtime.py).
+SEGFAULT = "import ctypes\nemit('before', 1)\nctypes.string_at(0)\n"
+BAD_FREE = """
+import ctypes
+libc = ctypes.CDLL(None)
+libc.free.argtypes = [ctypes.c_void_p]
+buffer = ctypes.create_string_buffer(64)
+libc.free(ctypes.addressof(buffer) + 16)   # not a pointer malloc returned
+emit('after', 1)
+"""
+
+
+def test_deadly_signal_caught_by_tsan_is_a_crash_not_exit_status_zero(ft_tsan, ft):
+    verdict = judge_once(Case(SEGFAULT), ft_tsan, ft, LIMITS)
+    assert verdict.target.exit_code == 0  # TSan exited with the status it was given
+    assert verdict.kind is Kind.CRASH and verdict.side.value == "both", verdict.summary
+    assert verdict.target.crash.native_frames[0] == "string_at@_ctypes.c"
+    assert signature(verdict) == "crash|both|SIGSEGV|string_at@_ctypes.c|_call_function_pointer@callproc.c"
+
+
+def test_runtime_check_failed_by_the_program_is_an_assertion(ft_tsan):
+    observation = observe(run(Case(BAD_FREE), ft_tsan, LIMITS))
+    assert observation.crash is not None and observation.crash.kind is Kind.ASSERTION
+    assert observation.crash.assertion[:2] == ("sanitizer_allocator_secondary.h", "ThreadSanitizer CHECK")
+
+
+@pytest.mark.parametrize("variant", ["ft-tsan", "ft-asan"])
+def test_runtime_that_cannot_start_is_an_interpreter_error(variant, request):
+    from tandem.oracle.errors import InterpreterError
+
+    interpreter = request.getfixturevalue(variant.replace("-", "_"))
+    under_limit = ("sh", "-c", 'ulimit -v 4000000; exec "$@"', "sh")  # 4 GB: less than the shadow
+    raw = run(Case("emit('x', 1)\n"), interpreter, LIMITS, wrapper=under_limit)
+    with pytest.raises(InterpreterError, match=r"runtime failed at start-up.*ulimit -v"):
+        observe(raw)
+
+
+# `tandem export --standalone` of a case found on ft-tsan: the file names the command
+# line tandem ran it with and, run bare on the build, sets the runtime's environment itself.
+RACE_PRINTING_OPTIONS = "import os\nprint('options:', os.environ.get('TSAN_OPTIONS'))\n" + RANGE_RACE
+
+
+def test_export_of_a_tsan_finding_reproduces_on_the_bare_build(tmp_path, ft_tsan, ft):
+    import os
+    import shlex
+
+    from tandem.oracle import campaign_dir, store
+    from tandem.oracle.model import Side
+
+    campaign = tmp_path / "campaign"
+    campaign_dir.write_info(
+        campaign, campaign_dir.CampaignInfo("ft-tsan", ft_tsan.path, ft_tsan.version, "ft", ft.path, ft.version)
+    )
+    case = store.add_case(
+        campaign / "findings" / "0123456789ab",
+        RACE_PRINTING_OPTIONS,
+        expect=store.Expectation(Kind.DATA_RACE, Side.TARGET),
+        signature="data_race|target|race rangeiter_next@rangeobject.c ~ rangeiter_next@rangeobject.c",
+    )
+    reproducer = tmp_path / "race.py"
+    made = subprocess.run(
+        [TANDEM, "export", str(case.path), "--standalone", "--out", str(reproducer)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert made.returncode == 0, made.stderr
+    text = reproducer.read_text()
+    suppressions = sanitizers.suppressions_file(sanitizers.prefix_of(ft_tsan.path), "thread")
+    command = next(line.strip("# ").strip() for line in text.splitlines() if line.startswith("#   TSAN_OPTIONS="))
+    assert f"suppressions={suppressions}" in command and "halt_on_error=0" in command
+    assert command.endswith(f"{ft_tsan.path} race.py")
+
+    bare = {k: v for k, v in os.environ.items() if not k.endswith("SAN_OPTIONS")}
+    for argv in ([ft_tsan.path, str(reproducer)], ["sh", "-c", command]):  # bare, then the header's command
+        done = subprocess.run(argv, capture_output=True, text=True, env=bare, cwd=tmp_path, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert f"suppressions={suppressions}" in done.stdout and "halt_on_error=0" in done.stdout
+        assert "WARNING: ThreadSanitizer: data race" in done.stderr and "rangeiter_next" in done.stderr
+        assert "[tandem] emit raced = True" in done.stderr
+    on_ft = subprocess.run([ft.path, str(reproducer)], capture_output=True, text=True, env=bare, timeout=600)
+    assert on_ft.returncode == 0 and "options: None" in on_ft.stdout  # another build: nothing re-executed
+    judged = subprocess.run(  # under tandem the file leaves the environment to the executor
+        [TANDEM, "run", str(reproducer), "--target", "ft-tsan", "--oracle", "ft", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1200,
+    )
+    (report,) = json.loads(judged.stdout)["runs"]
+    assert report["verdict"]["kind"] == "data_race", shlex.join(judged.args) + "\n" + judged.stderr[-2000:]
+
+
+def test_corpus_known_failure_names_the_tsan_build(tmp_path, ft_tsan, ft_debug, ft):
+    from tandem.oracle import store
+    from tandem.oracle.replay import replay
+
+    known = store.KnownFailure(Kind.DATA_RACE, ("3.13",), True, "rangeiter_next races", sanitizer="thread")
+    case = store.add_case(tmp_path, RANGE_RACE, known_failures=[known])
+    (on_tsan,) = replay([case.path], [ft_tsan], ft, LIMITS)
+    assert on_tsan.status == "known" and on_tsan.detail == "rangeiter_next races", on_tsan.detail
+    (on_default,) = replay([case.path], [ft_debug], ft, LIMITS)
+    assert on_default.status == "pass"  # the default pair does not see this race

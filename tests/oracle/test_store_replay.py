@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tandem.oracle import store
+from tandem.oracle.errors import CorpusError
 from tandem.oracle.model import Kind, Side
 from tandem.oracle.replay import junit_xml, replay
 
@@ -63,6 +66,42 @@ def test_finding_expectation_and_known_failures(tmp_path, ft_debug, ft):
     assert found.status == "pass"
     (flagged,) = replay([known.path], [ft_debug], ft)
     assert flagged.status == "known" and flagged.detail == "debug flag"
+
+
+def test_known_failure_can_name_a_sanitizer_build(tmp_path):
+    tsan_only = store.KnownFailure(Kind.DATA_RACE, ("3.13",), True, "race", sanitizer="thread")
+    assert tsan_only.matches("3.13.15", True, False, "thread")
+    assert not tsan_only.matches("3.13.15", True, True, "") and not tsan_only.matches("3.13.15", True, False, "address")
+    plain_only = store.KnownFailure(Kind.CRASH, ("3.13",), True, sanitizer="none")
+    assert plain_only.matches("3.13.15", True, True, "") and not plain_only.matches("3.13.15", True, False, "thread")
+    assert store.KnownFailure(Kind.CRASH, ("3.13",)).matches("3.13.15", True, False, "address")  # None: any build
+    case = store.add_case(tmp_path, "emit('x', 1)\n", known_failures=[tsan_only])
+    assert store.load_case(case.path).known_failures == (tsan_only,)
+    assert '"sanitizer": "thread"' in case.path.read_text()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "c.py").write_text("pass\n")
+    (bad / "c.json").write_text(
+        '{"schema": 1, "known_failures": [{"kind": "crash", "versions": ["3.13"], "sanitizer": "tsan"}]}'
+    )
+    with pytest.raises(CorpusError, match="sanitizer 'tsan'"):
+        store.load_case(bad / "c.json")
+
+
+def test_reproducer_of_a_sanitizer_finding_sets_its_environment():
+    import ast
+
+    from tandem.oracle.sanitizers import StandaloneRun
+
+    run = StandaloneRun("thread", (("TSAN_OPTIONS", "halt_on_error=0:exitcode=0"),), "/s/supp.txt", "/b/python3.13t")
+    for text in (
+        store.reproducer("emit('x', 1)\n", "case", "r.py", run),
+        store.export_standalone("emit('x', 1)\n", "case", "r.py", run),
+    ):
+        ast.parse(text)
+        assert "#   TSAN_OPTIONS=halt_on_error=0:exitcode=0:suppressions=/s/supp.txt /b/python3.13t r.py" in text
+        assert "'--with-thread-sanitizer' in" in text and "_os.execve(" in text
+    assert "TSAN_OPTIONS" not in store.reproducer("emit('x', 1)\n", "case", "r.py")
 
 
 def test_standalone_export_runs_on_a_bare_interpreter(tmp_path, ft):

@@ -51,6 +51,7 @@ def clean_oracle(raw: RawRun) -> RawRun:
         timed_out=False,
         stderr=Captured(),
         records=({"t": "end", "status": "ok"},),
+        sanitizer_log="",
     )
 
 
@@ -97,3 +98,116 @@ def test_a_crash_in_program_code_is_named_by_its_signal_alone():
         == _signature_of(_renamed("abort.log", "stop", "hook_9"))
         == "crash|target|SIGABRT"
     )
+
+
+# -- crashes named by C frames (decisions in oracle/signature.py's docstring) ------------
+
+GDB = Path(__file__).resolve().parents[1] / "data" / "gdb"
+SANITIZER = Path(__file__).resolve().parents[1] / "data" / "sanitizer"
+
+
+def _crash_with_frames(frames: tuple[str, ...]) -> str:
+    """The signature of a target SIGSEGV whose C frames (gdb's, as the campaign adds
+    them to a crash: coordinator._keep) are `frames`."""
+    raw = RawRun("target", "3.13.15", (), -11, 11, False, 1.0, Captured(), Captured(), ({"t": "start"},))
+    target = observe(raw)
+    target = dataclasses.replace(target, crash=dataclasses.replace(target.crash, native_frames=frames))
+    return signature(compare(target, observe(clean_oracle(raw))))
+
+
+def _gdb_frames(name: str, old: str = "", new: str = "") -> tuple[str, ...]:
+    from tandem.triage.native import parse_backtrace
+
+    text = (GDB / name).read_text()
+    return parse_backtrace(text.replace(old, new) if old else text).frames
+
+
+def test_pylist_new_failure_is_named_past_the_refcount_helpers():
+    # _testcapi.set_nomemory sweep on ft-debug: PyList_New frees a list whose item array
+    # failed to allocate, with stale items; the top three frames printed were
+    # Py_DECREF@object.h|Py_XDECREF@object.h|list_dealloc@listobject.c
+    assert (
+        _crash_with_frames(_gdb_frames("sweep_pylist_new_decref.txt"))
+        == "crash|target|SIGSEGV|list_dealloc@listobject.c|PyList_New@listobject.c"
+    )
+
+
+def test_the_same_failure_reached_from_another_caller_has_one_signature():
+    by_build_list = _gdb_frames("sweep_pylist_new_decref.txt")
+    by_other_caller = _gdb_frames("sweep_pylist_new_decref.txt", "_PyList_FromArraySteal (", "list_repeat (")
+    assert by_build_list != by_other_caller
+    assert _crash_with_frames(by_build_list) == _crash_with_frames(by_other_caller)
+
+
+def test_a_crash_in_the_same_function_from_another_caller_stays_apart():
+    # list_dealloc striking on stale items reached from list_ass_slice is not PyList_New's bug
+    other = _gdb_frames("sweep_pylist_new_decref.txt", "PyList_New (", "list_ass_slice (")
+    assert _crash_with_frames(other) != _crash_with_frames(_gdb_frames("sweep_pylist_new_decref.txt"))
+
+
+def test_a_crash_inside_the_allocator_is_named_by_who_freed():
+    # the same PyList_New failure striking in the debug allocator's check of a stale items
+    # pointer: formerly _PyMem_DebugCheckAddress|_PyMem_DebugRawFree|_PyMem_DebugFree, the
+    # state of any bad free at all; _testcapi's hook_ffree is the sweep's, not the bug's
+    assert (
+        _crash_with_frames(_gdb_frames("sweep_pylist_new_free.txt"))
+        == "crash|target|SIGSEGV|free_list_items@listobject.c|list_dealloc@listobject.c"
+    )
+
+
+def test_a_crash_in_a_lock_primitive_is_named_by_its_caller():
+    # formerly PyThread_acquire_lock_timed|PyThread_acquire_lock|PyUnstable_WritePerfMapEntry:
+    # every crash on a bad lock shared its first two frames
+    assert (
+        _crash_with_frames(_gdb_frames("sweep_perf_map_lock.txt"))
+        == "crash|target|SIGSEGV|PyUnstable_WritePerfMapEntry@sysmodule.c|perf_map_write_entry@perf_trampoline.c"
+    )
+
+
+def test_atomics_refcount_helpers_and_clinic_wrappers_are_not_the_bug():
+    frames = (
+        "_Py_atomic_load_uint32_relaxed@pyatomic_gcc.h",
+        "_Py_NewRef@object.h",
+        "_elementtree_Element_remove_impl@_elementtree.c",
+        "_elementtree_Element_remove@_elementtree.c.h",  # its argument-clinic wrapper
+        "method_vectorcall_O@descrobject.c",
+        "list_remove@listobject.c",
+    )
+    assert _crash_with_frames(frames) == (
+        "crash|target|SIGSEGV|_elementtree_Element_remove_impl@_elementtree.c|list_remove@listobject.c"
+    )
+
+
+def test_every_frame_generic_keeps_the_top_one():
+    assert _crash_with_frames(("_PyMem_DebugCheckAddress@obmalloc.c", "PyMem_Free@obmalloc.c")) == (
+        "crash|target|SIGSEGV|_PyMem_DebugCheckAddress@obmalloc.c"
+    )
+
+
+def test_one_segfault_under_gdb_tsan_and_asan_has_one_signature():
+    """ctypes.string_at(0): gdb's frames on a release build, and the stack each sanitizer
+    runtime printed when it caught the signal itself (tests/data/sanitizer/runtime-*)."""
+    import json
+
+    from tandem.oracle import sanitizer_report
+
+    expected = "crash|target|SIGSEGV|string_at@_ctypes.c|_call_function_pointer@callproc.c"
+    assert _crash_with_frames(_gdb_frames("ctypes_segv_release.txt")) == expected
+    for name in ("runtime-tsan-segv-ctypes", "runtime-asan-segv-ctypes"):
+        meta = json.loads((SANITIZER / f"{name}.json").read_text())
+        raw = RawRun(
+            meta["interpreter"],
+            "3.13.15",
+            (),
+            meta["returncode"],
+            meta["signal"],
+            False,
+            1.0,
+            Captured(),
+            Captured(),
+            ({"t": "start"},),
+            sanitizer_log=(SANITIZER / f"{name}.log").read_text(),
+        )
+        (report,) = sanitizer_report.parse(raw.sanitizer_log)
+        assert report.category == sanitizer_report.SIGNAL
+        assert signature(compare(observe(raw), observe(clean_oracle(raw)))) == expected
