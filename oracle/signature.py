@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Kind, Observation, Signature, Verdict
+from .model import CrashInfo, Kind, Signature, Verdict
 from .sanitizer_report import telling_sites, unknown
 
 STEP_POSITION = re.compile(r"(?<=[\'\" ])t\d+\.\d+ ")
@@ -93,18 +93,16 @@ def telling_frames(frames: tuple[str, ...], kept: int = CRASH_FRAMES_KEPT) -> li
     return telling_sites(list(frames))[:kept] or list(frames[:1])
 
 
-def _crash_frames(observation: Observation) -> list[str]:
-    crash = observation.crash
+def _crash_frames(crash: CrashInfo) -> list[str]:
     if crash.native_frames:
         return telling_frames(crash.native_frames)
     named = innermost_library_frame(crash.python_frames)
     return [named] if named else []
 
 
-def _hang_frames(observation: Observation) -> list[str]:
+def _hang_frames(crash: CrashInfo) -> list[str]:
     """What the threads of a hang wait in: the library frame of every thread dump top
     (python_frames holds one top frame per thread for a hang), sorted and distinct."""
-    crash = observation.crash
     if crash.native_frames:
         return list(crash.native_frames[:NATIVE_KEPT])
     return sorted({name for frame in crash.python_frames if (name := _module_function(frame))})
@@ -129,8 +127,8 @@ def evidence(verdict: Verdict) -> list[str]:
             return [LINE_NUMBER.sub(r"\1?", crash.headline)]
         if verdict.kind is Kind.HANG:
             # how the hang was noticed (deadline, deadlock, join timeout) is not the bug
-            return _hang_frames(side)
-        return [LINE_NUMBER.sub(r"\1?", crash.headline), *_crash_frames(side)]
+            return _hang_frames(crash)
+        return [LINE_NUMBER.sub(r"\1?", crash.headline), *_crash_frames(crash)]
     if verdict.kind is Kind.INVARIANT_VIOLATION:
         observation = side or verdict.target
         return sorted({label for label, _, _ in observation.violations}) if observation else []
