@@ -34,11 +34,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from tandem.oracle import store
-from tandem.oracle.model import Kind
-from tests.reliability.test_fault_matrix import DEBUG_ONLY, FORK_BOMB, ROWS, fault_source
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the fault-matrix rows live in the test suite (tests.reliability)
+
+from tandem.oracle import store  # noqa: E402
+from tandem.oracle.model import Kind  # noqa: E402
+from tests.reliability.test_fault_matrix import DEBUG_ONLY, FORK_BOMB, ROWS, fault_source  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
 CGROUPS = Path("/sys/fs/cgroup/pids/tandem")
