@@ -9,6 +9,7 @@ import pytest
 
 from tandem.fuzz.family import FAMILIES, build
 from tandem.fuzz.interleave import api, shrink
+from tandem.fuzz.interleave.build import SECTION_ORDER
 from tandem.fuzz.interleave.catalog import RECEIVER, Role, build_catalog, parameters
 from tandem.fuzz.interleave.plan import Callback, InterleavePlan, Mode, Pause, SharedObject, Slot, Step
 from tandem.fuzz.interleave.surface import snapshot
@@ -27,26 +28,7 @@ RECEIVERS = set(RECEIVER)
 
 
 def _plan(objects, schedule, mode=Mode.FORCED, sections=None, raises=()) -> InterleavePlan:
-    sections = sections or (
-        "K",
-        "KD",
-        "N",
-        "It",
-        "Seq",
-        "M",
-        "F",
-        "Desc",
-        "DM",
-        "classes",
-        "function",
-        "module",
-        "hooks",
-        "keep",
-        "gc",
-        "functools",
-        "etree",
-        "contextvars",
-    )
+    sections = sections or SECTION_ORDER
     return InterleavePlan(mode, tuple(SharedObject(*o) for o in objects), tuple(schedule), raises, 1, sections)
 
 
