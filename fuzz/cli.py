@@ -913,7 +913,13 @@ def cmd_minimize(args: argparse.Namespace) -> int:
     predicate = Reproduces(Pair(target, oracle), expected, rate, fraction=args.fraction, limits=limits, jobs=args.jobs)
     scenario = Scenario.from_json(case.scenario) if case.scenario else None
     result = minimize(
-        case.source, scenario, render, predicate, max_seconds=_duration(args.max_time), **_family_minimizing(scenario)
+        case.source,
+        scenario,
+        render,
+        predicate,
+        max_seconds=_duration(args.max_time),
+        say=lambda line: err.print(line, markup=False),
+        **_family_minimizing(scenario),
     )
     header = (
         f"tandem minimized reproducer of case {case.id}\nsignature: {expected}\n"

@@ -186,12 +186,16 @@ def native_frames_named(text: str) -> list[str]:
 def matches(verdict: Verdict, expected: str) -> bool:
     """The matching rule of every re-run (oracle/reproduce.py): the same signature.
 
-    One allowance: a crash's C frames come from one extra run under gdb (triage/native.py),
-    so a plain re-run of a crash bucket named by them has none.  Such a run matches on
-    kind, side and signal; whoever needs the C frames to agree as well runs gdb once on
-    the result (the campaign does after minimizing)."""
+    Two allowances:
+    - a run with several sanitizer reports files each one as a bucket (see
+      sanitizer_signatures), so it matches any of them, not only its first: which race
+      a run reports first is its threads' timing;
+    - a crash's C frames come from one extra run under gdb (triage/native.py), so a
+      plain re-run of a crash bucket named by them has none.  Such a run matches on
+      kind, side and signal; whoever needs the C frames to agree as well runs gdb once
+      on the result (the campaign does after minimizing)."""
     found = signature(verdict)
-    if found == expected:
+    if found == expected or expected in sanitizer_signatures(verdict):
         return True
     if verdict.kind is not Kind.CRASH or not native_frames_named(expected):
         return False

@@ -5,7 +5,8 @@ Buckets are read through oracle/campaign_dir.py (findings/<id>/ and unconfirmed/
 `combined()` merges the buckets of several campaign directories (machines, nights) by
 signature id: counts, runs and hits add up, the earliest sighting and the smallest
 reproducer win, a confirmation anywhere confirms.  Two signatures are near duplicates
-when kind and side agree and their evidence is the same set of items in another order,
+when kind and side agree (for a crash, assertion, fatal error, memory error or hang,
+`both` agrees with either side) and their evidence is the same set of items in another order,
 or one's evidence is a prefix of the other's (a deeper stack of the same crash), or they
 differ only in that one has native frames (function@file, from gdb) and the other has
 none (the crash did not reproduce under the debugger): `similar()` says so and
@@ -64,10 +65,20 @@ def combined(buckets: list[Bucket]) -> list[Bucket]:
     return list(by_id.values())
 
 
+# kinds whose evidence names the bug itself: seen on one side in some runs and on both in
+# others, it is the same bug (a flaky crash in both builds, a sweep that kills one first)
+_SIDE_FREE = frozenset({"crash", "assertion", "fatal_error", "memory_error", "hang"})
+
+
 def similar(a: str, b: str) -> bool:
-    """Same kind and side, and the same evidence up to order or depth."""
+    """Same kind and side (or, for a crash, assertion, fatal error, memory error or hang,
+    one side `both` and the other target or oracle), and the same evidence up to order
+    or depth."""
     left, right = a.split("|"), b.split("|")
-    if left[:2] != right[:2]:
+    if left[0] != right[0]:
+        return False
+    sides = {left[1], right[1]} if len(left) > 1 and len(right) > 1 else set()
+    if len(sides) > 1 and not (left[0] in _SIDE_FREE and "both" in sides):
         return False
     first, second = left[2:], right[2:]
     if not any("@" in item for item in first) or not any("@" in item for item in second):

@@ -7,11 +7,15 @@ The minimizer is a predicate plus passes kept in lists (shrinkray's shape):
   - SCENARIO_PASSES shrink the scenario IR first (drop threads, workers, mutators,
     mutations, unused __init__ versions, hostile objects; halve iterations, rounds,
     copies): each candidate is re-rendered, so it still checks itself soundly.
-  - Then STATEMENT deletion on the program text (an AST pass: statements removed in
-    chunks, then one by one; empty bodies become `pass`), and TEXT_PASSES: drop a
-    thread from `threads(...)`, inline a function into its caller, hoist statements out
-    of functions, loops, `with` blocks and threads' targets, replace expressions by
-    constants; both in turn until neither makes progress.
+  - Then, on the program text, in turn until none makes progress: deletion of UNUSED
+    definitions and no-ops (all at once, then one at a time); STATEMENT deletion (an AST
+    pass: statements removed in chunks from the end, then one by one; module-level
+    statements first, then every body; empty bodies become `pass`); and TEXT_PASSES:
+    drop a thread from `threads(...)`, inline a function into its caller, hoist
+    statements out of functions, loops, `with` blocks and threads' targets, replace
+    expressions by constants.
+  - A candidate whose run stops on an error deletion makes (NameError, a missing
+    import: `broken`) is rejected at that run.
 Passes run in a fixed order until none makes progress, and candidates are tried in a
 fixed order, so the result is deterministic for a deterministic predicate.
 """
@@ -19,9 +23,11 @@ fixed order, so the result is deterministic for a deterministic predicate.
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import dataclasses
 import math
+import symtable
 import time
 from collections.abc import Callable, Iterator
 
@@ -41,6 +47,9 @@ class Reproduces:
     max_tries: int = 12
     calls: int = 0
     jobs: int = 1  # runs in flight at once (fresh processes)
+    # globals the original reads without defining (the harness's emit/check/threads...):
+    # a candidate reading any other undefined name is refused unrun (see `undefined`)
+    free_names: frozenset[str] | None = None
 
     @property
     def tries(self) -> int:
@@ -77,20 +86,87 @@ class Reproduces:
         one run, which is what makes rare races minimizable at all."""
         try:
             compile(source, "candidate", "exec")
+            if self.free_names is not None and undefined(source) - self.free_names:
+                return False  # it would stop on a NameError: no run can tell more
         except (SyntaxError, ValueError):
             return False
         tries, needed = self.tries, self.needed
         unreachable = bar_unreachable(needed / tries, tries)
         hang_expected = self.expected.startswith(Kind.HANG.value + "|")
+        counted = [0]
 
         def stop(hits: int, runs: int, last: Verdict) -> bool:
-            return hits >= needed or unreachable(hits, runs, last) or (last.kind is Kind.HANG and not hang_expected)
+            missed, counted[0] = hits == counted[0], hits
+            return (
+                hits >= needed
+                or unreachable(hits, runs, last)
+                or (last.kind is Kind.HANG and not hang_expected)
+                or (missed and broken(last))
+            )
 
         found = reproduce(
             Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop, jobs=self.jobs
         )
         self.calls += found.runs
-        return found.hits >= needed
+        if found.hits < needed:
+            return False
+        if found.hits / found.runs >= self.rate:
+            return True
+        # it met the bar, but less often than the original: a candidate that lost most of
+        # the race meets `needed` of `tries` by luck now and then, and every such luck
+        # would lower the rate the next candidates are held to; one more independent
+        # test makes that luck rare (0.26 -> 0.07 for a 20% candidate against 2 of 5)
+        counted[0] = 0
+        again = reproduce(
+            Case(source), self.pair, tries, expected=self.expected, limits=self.limits, stop_when=stop, jobs=self.jobs
+        )
+        self.calls += again.runs
+        return again.hits >= needed
+
+
+def undefined(source: str) -> frozenset[str]:
+    """Global names the program reads that neither it nor the builtins define (symtable:
+    reads in functions and classes that resolve to module scope, module-level reads, and
+    what functions bind with `global`).  A deletion that leaves one would end in a
+    NameError; the harness's own functions are undefined in every generated program,
+    hence the comparison with the original."""
+    table = symtable.symtable(source, "candidate", "exec")
+    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    read: set[str] = set()
+
+    def walk(scope: symtable.SymbolTable) -> None:
+        for symbol in scope.get_symbols():
+            name = symbol.get_name()
+            if scope.get_type() == "module" or symbol.is_global():
+                if symbol.is_referenced():
+                    read.add(name)
+                if symbol.is_declared_global() and symbol.is_assigned():
+                    bound.add(name)
+        for child in scope.get_children():
+            walk(child)
+
+    walk(table)
+    return frozenset(read - bound - set(dir(builtins)) - {"__file__", "__builtins__", "__spec__", "__loader__"})
+
+
+# errors a deletion makes: a name no longer defined, a module no longer imported
+_BROKEN = frozenset({"NameError", "UnboundLocalError", "ImportError", "ModuleNotFoundError"})
+
+
+def broken(verdict: Verdict) -> bool:
+    """A run that did not show the finding and shows why: the program itself stopped on an
+    error a deletion makes (both sides reject it, or a thread of the target died of a
+    NameError).  Such a candidate is rejected at its first run: the rest would cost a
+    rare race's whole `tries` to learn the same thing, and a reproducer that ends in a
+    NameError is not one a maintainer can read."""
+    if verdict.kind is Kind.INVALID_CASE:
+        return True
+    target = verdict.target
+    if target is None:
+        return False
+    errors = [target.exception] if target.exception else []
+    errors += list(target.thread_exceptions)
+    return any(kind.rsplit(".", 1)[-1] in _BROKEN for kind, _message in errors)
 
 
 # -- scenario passes -------------------------------------------------------------------
@@ -164,15 +240,17 @@ def _drop_hostile(s) -> Iterator:
         yield candidate
 
 
+# Threads first, then what makes every later run cheaper (fewer rounds, iterations and
+# copies: a race program spends its time in its loops), then the many single mutations.
 SCENARIO_PASSES = [
     _drop_worker,
     _drop_mutator,
+    _fewer_rounds,
+    _fewer_iterations,
+    _fewer_copies,
     _drop_mutation,
     _drop_unused_versions,
     _drop_hostile,
-    _fewer_copies,
-    _fewer_iterations,
-    _fewer_rounds,
 ]
 
 
@@ -199,6 +277,106 @@ def minimize_scenario(
     return best, best_source
 
 
+# -- unused definitions ----------------------------------------------------------------
+# A generated program carries its family's whole toolkit: helpers, classes, constants and
+# imports the finding does not use, and once threads or steps are gone, more of them.
+# Deleting what nothing names is the cheapest reduction there is: the candidate that
+# removes all of it at once usually reproduces, and costs one predicate call.
+
+
+def _bound_names(statement: ast.stmt) -> set[str] | None:
+    """The names a module-level statement only binds, or None when it does more (a call,
+    an attribute or item store, a loop): such a statement is not dead by being unnamed."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {statement.name}
+    if isinstance(statement, ast.Import | ast.ImportFrom):
+        return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+    if isinstance(statement, ast.Assign | ast.AnnAssign):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        names = set()
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    names.add(node.id)
+                elif not isinstance(node, ast.Tuple | ast.List | ast.Store | ast.Starred):
+                    return None
+        return names
+    return None
+
+
+def _noop(statement: ast.stmt, siblings: int) -> bool:
+    """A statement that does nothing: a docstring or bare constant, a `pass` next to
+    others, a `try` or `if` whose every branch is `pass`."""
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return True
+    if isinstance(statement, ast.Pass):
+        return siblings > 1
+    if isinstance(statement, ast.Try | ast.If):
+        bodies = [statement.body, statement.orelse, getattr(statement, "finalbody", [])]
+        bodies += [handler.body for handler in getattr(statement, "handlers", [])]
+        test_is_plain = isinstance(statement, ast.Try) or isinstance(statement.test, ast.Name | ast.Constant)
+        return test_is_plain and all(isinstance(s, ast.Pass) for body in bodies for s in body)
+    return False
+
+
+def _unused(tree: ast.Module) -> list[tuple[list[ast.stmt], int]]:
+    """Statements nothing needs: module-level bindings of names no other statement reads
+    (a name read in its own definition, e.g. recursion, does not count), and no-ops
+    anywhere (docstrings, surplus `pass`, empty `try`s)."""
+    found = []
+    for position, statement in enumerate(tree.body):
+        names = _bound_names(statement)
+        if names is None or "__all__" in names:
+            continue
+        read = set()
+        for other in tree.body:
+            if other is statement:
+                continue
+            for node in ast.walk(other):
+                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                    read.add(node.id)
+                elif isinstance(node, ast.Global | ast.Nonlocal):
+                    read.update(node.names)
+        if not names & read:
+            found.append((tree.body, position))
+    for body in _bodies(tree):
+        found.extend((body, position) for position, s in enumerate(body) if _noop(s, len(body)))
+    return found
+
+
+def unused(source: str, index: int) -> str | None:
+    """Candidate 0 deletes every unused statement at once; candidate k > 0 the k-th
+    alone (from the last: later statements use earlier ones)."""
+    tree = ast.parse(source)
+    found = _unused(tree)
+    if not found or index > len(found) or (index > 0 and len(found) == 1):
+        return None
+    chosen = found if index == 0 else [found[len(found) - index]]
+    doomed = {id(body[position]) for body, position in chosen}
+    for body in _bodies(tree):
+        kept = [s for s in body if id(s) not in doomed]
+        body[:] = kept or [ast.Pass()]
+    return _unparse(tree, source)
+
+
+def minimize_unused(source: str, predicate: Reproduces, deadline: float) -> str:
+    """Delete unused definitions and no-ops until none is left that can go: all at once
+    first, then one at a time; each deletion may leave more unused, so repeat."""
+    best, index = source, 0
+    while time.monotonic() < deadline:
+        try:
+            candidate = unused(best, index)
+        except (SyntaxError, ValueError, RecursionError):
+            candidate = None
+        if candidate is None:
+            break
+        if candidate != best and predicate(candidate):
+            best, index = candidate, 0
+        else:
+            index += 1
+    return best
+
+
 # -- statement deletion ----------------------------------------------------------------
 
 
@@ -214,15 +392,22 @@ def _bodies(tree: ast.AST) -> list[list[ast.stmt]]:
     return found
 
 
-def _statements(source: str) -> int:
-    return sum(len(body) for body in _bodies(ast.parse(source)))
+def _scope(tree: ast.AST, top: bool) -> list[list[ast.stmt]]:
+    """The bodies statement deletion works on: the module's own (`top`), or every one."""
+    assert isinstance(tree, ast.Module)
+    return [tree.body] if top else _bodies(tree)
 
 
-def _without(source: str, start: int, count: int) -> str | None:
-    """The program with statements [start, start+count) (in walk order) removed."""
+def _statements(source: str, top: bool = False) -> int:
+    return sum(len(body) for body in _scope(ast.parse(source), top))
+
+
+def _without(source: str, start: int, count: int, top: bool = False) -> str | None:
+    """The program with statements [start, start+count) (in walk order; module-level
+    ones only with `top`) removed."""
     tree = ast.parse(source)
     index = 0
-    for body in _bodies(tree):
+    for body in _scope(tree, top):
         keep = []
         for statement in body:
             if not (start <= index < start + count):
@@ -241,18 +426,21 @@ def _unparse(tree: ast.AST, source: str) -> str | None:
     return "".join(f"# tandem-env: {name}={value}\n" for name, value in declared_env(source)) + text
 
 
-def minimize_statements(source: str, predicate: Reproduces, deadline: float) -> str:
-    """Delete statements in chunks (halving) then one at a time, keeping what reproduces."""
+def minimize_statements(source: str, predicate: Reproduces, deadline: float, top: bool = False) -> str:
+    """Delete statements in chunks (halving) then one at a time, keeping what reproduces.
+    Chunks are tried from the end: a later statement uses earlier ones, never the
+    reverse, so the tail (a program's closing checks and prints) goes first, and a
+    deletion leaves the positions of the chunks still to try unchanged."""
     best = source
-    chunk = max(1, _statements(best) // 2)
+    chunk = max(1, _statements(best, top) // 2)
     while chunk >= 1 and time.monotonic() < deadline:
-        start, progressed = 0, False
-        while start < _statements(best) and time.monotonic() < deadline:
-            candidate = _without(best, start, chunk)
+        end, progressed = _statements(best, top), False
+        while end > 0 and time.monotonic() < deadline:
+            start = max(0, end - chunk)
+            candidate = _without(best, start, end - start, top)
             if candidate is not None and candidate != best and predicate(candidate):
                 best, progressed = candidate, True
-            else:
-                start += chunk
+            end = start
         if not progressed:
             chunk //= 2
     return best
@@ -355,7 +543,8 @@ def unthread(source: str, index: int) -> str | None:
 
 def constants(source: str, index: int) -> str | None:
     """Replace the index-th expression worth simplifying by a constant: an integer above
-    1 by 1 (loop counts, sizes), a call used as a value by None."""
+    1 by 1 (loop counts, sizes; from 16 up, by its half first), a call used as a value
+    by None."""
     tree = ast.parse(source)
     targets = []
     for node in ast.walk(tree):
@@ -363,6 +552,9 @@ def constants(source: str, index: int) -> str | None:
             values = value if isinstance(value, list) else [value]
             for position, child in enumerate(values):
                 if isinstance(child, ast.Constant) and type(child.value) is int and child.value > 1:
+                    if child.value >= 16:  # a loop count a race needs some of: halved first
+                        halved = ast.Constant(child.value // 2)
+                        targets.append((node, field, position, isinstance(value, list), halved))
                     targets.append((node, field, position, isinstance(value, list), ast.Constant(1)))
                 elif isinstance(child, ast.Call) and not isinstance(node, ast.Expr):
                     targets.append((node, field, position, isinstance(value, list), ast.Constant(None)))
@@ -419,24 +611,41 @@ def minimize(
     max_seconds: float = 900.0,
     extra_passes: tuple = (),
     short_form: Callable | None = None,
+    say: Callable[[str], None] = lambda _: None,
 ) -> Minimized:
     """The scenario passes (when there is a scenario; the family's own `extra_passes`
-    after the shared ones), then the family's `short_form` of the scenario (a plain
-    program without its runtime, e.g. the interleave family's bug-report form) when it
-    still reproduces, then statement deletion and the text passes in turn until neither
-    makes the program smaller."""
+    after the shared ones) within SCENARIO_SHARE of the time, then the family's
+    `short_form` of the scenario (a plain program without its runtime, e.g. the
+    interleave family's bug-report form) when it still reproduces, then the text phases
+    (unused definitions, module-level then all statement deletion, text passes) in turn
+    until none makes the program smaller.  `say` hears a line after each phase."""
     started = time.monotonic()
     deadline = started + max_seconds
     best_scenario, best = scenario, source
+    try:
+        predicate.free_names = undefined(source)
+    except (SyntaxError, ValueError):
+        predicate.free_names = None
+
+    def phase(name: str, result: str) -> str:
+        say(f"  {name}: {result.count(chr(10))} lines, {predicate.calls} runs, {time.monotonic() - started:.0f}s")
+        return result
+
     if scenario is not None and render is not None:
-        best_scenario, best = minimize_scenario(scenario, render, predicate, deadline, extra_passes)
+        share = started + max_seconds * SCENARIO_SHARE
+        best_scenario, best = minimize_scenario(scenario, render, predicate, share, extra_passes)
+        phase("scenario", best)
     if best_scenario is not None and short_form is not None and time.monotonic() < deadline:
         candidate = short_form(best_scenario)
         if len(candidate) < len(best) and predicate(candidate):
-            best = candidate
+            best = phase("short form", candidate)
     while time.monotonic() < deadline:
         before = best
-        best = minimize_text(minimize_statements(best, predicate, deadline), predicate, deadline)
+        best = phase("unused", minimize_unused(best, predicate, deadline))
+        best = phase("module statements", minimize_statements(best, predicate, deadline, top=True))
+        best = phase("unused", minimize_unused(best, predicate, deadline))
+        best = phase("statements", minimize_statements(best, predicate, deadline))
+        best = phase("text", minimize_text(best, predicate, deadline))
         if best == before:
             break
     # the rate the report gives: every run made (a stop at an unreachable bar would
@@ -447,6 +656,7 @@ def minimize(
     )
 
 
+SCENARIO_SHARE = 0.5  # of the time: the scenario passes' most (the text phases reach further)
 FLAKY_RERUNS = 40  # re-runs that measure the rate of a finding seen once, before minimizing it
 RARE_FACTOR = 4.0  # a rare finding gets up to this many times the time budget
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tandem.triage.minimize import constants, hoist, inline, unthread
+from tandem.triage.minimize import _without, broken, constants, hoist, inline, undefined, unthread, unused
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -47,6 +47,101 @@ def test_each_text_pass_makes_its_kind_of_candidate():
     assert unthread("threads(worker)\n", 0) == "worker()\n"
     assert any("range(1)" in c for c in _all(constants, SOURCE))
     assert _all(hoist, "x = 1\n") == [] and inline("x = 1\n", 0) is None
+
+
+TOOLKIT = """import re
+import sys
+import threading
+'''A docstring.'''
+LIMIT = 3
+PATTERN = re.compile("x")
+
+def helper():
+    return helper()
+
+def used():
+    try:
+        pass
+    except ImportError:
+        pass
+    return LIMIT
+
+class Unused(object):
+    pass
+SHARED = [used()]
+threads(used)
+"""
+
+
+def test_unused_definitions_go_all_at_once_then_one_at_a_time():
+    every = unused(TOOLKIT, 0)
+    # nothing reads sys/threading/PATTERN/helper (its own recursion does not count)/Unused/
+    # SHARED (a binding whose value calls is dead too: the predicate judges); the docstring
+    # and the empty try are no-ops; PATTERN still reads re, so re stays this round
+    assert every is not None
+    for gone in ("import sys", "import threading", "def helper", "class Unused", "A docstring", "try:", "PATTERN"):
+        assert gone not in every, gone
+    assert "SHARED" not in every
+    for kept in ("import re", "LIMIT = 3", "def used", "threads(used)"):
+        assert kept in every, kept
+    assert "import re" not in unused(every, 0)  # the next round: PATTERN is gone, so is re
+    singles = _all(unused, TOOLKIT)[1:]
+    assert len(singles) == 8 and all(c.count("\n") < TOOLKIT.count("\n") for c in singles)
+    assert "threads(used)" in singles[0] and "try:" not in singles[0]  # the last one first
+    assert unused("x = 1\nprint(x)\n", 0) is None
+    assert unused("obj.attr = 1\nitems[0] = 2\nfor i in range(2): pass\n", 0) is None  # stores do more
+
+
+def test_statement_deletion_can_work_on_module_level_statements_only():
+    source = "def f():\n    a = 1\n    b = 2\nx = 1\ny = 2\n"
+    assert _without(source, 1, 2, top=True) == "def f():\n    a = 1\n    b = 2\n"
+    # walk order: the module's body (f, x, y) first, then f's
+    assert _without(source, 3, 1) == "def f():\n    b = 2\nx = 1\ny = 2\n"
+
+
+def test_a_run_that_stops_on_a_deleted_name_is_broken():
+    from tandem.oracle.model import Kind, Observation, Side, Verdict
+
+    def observed(exception=None, thread_exceptions=()):
+        return Observation(
+            "t", "3.13", "exit", 0, None, None, True, (), (), (), exception, tuple(thread_exceptions), (), "", ""
+        )
+
+    agree = Verdict(Kind.AGREE, Side.BOTH, "", (), observed(), observed())
+    assert not broken(agree)
+    assert broken(Verdict(Kind.INVALID_CASE, Side.BOTH, "", (), observed(("NameError", "x")), observed()))
+    assert broken(dataclasses_replace(agree, target=observed(thread_exceptions=[("NameError", "name 'x'")])))
+    assert broken(dataclasses_replace(agree, target=observed(("ModuleNotFoundError", "no module"))))
+    assert not broken(dataclasses_replace(agree, target=observed(thread_exceptions=[("AttributeError", "x")])))
+
+
+def test_names_a_deletion_left_undefined_are_found_without_a_run():
+    program = (
+        "import threading\nclass A:\n    x = y\n    def f(self):\n        return z + len(self.x)\n"
+        "def g():\n    global q\n    q = threading.Lock()\n"
+        "print(q, __name__, [w for w in range(3)])\nemit('k', A)\n"
+    )
+    assert undefined(program) == {"y", "z", "emit"}  # class body, method, harness function
+    assert undefined(program.replace("import threading\n", "")) == {"y", "z", "emit", "threading"}
+    assert undefined("def f():\n    d = {}\n    d['a'] = 1\n") == set()
+    assert undefined("def f():\n    d['a'] = 1\n") == {"d"}  # its assignment deleted
+
+
+def test_the_predicate_refuses_a_candidate_that_reads_a_deleted_name_unrun():
+    from tandem.oracle.model import Interpreter
+    from tandem.oracle.reproduce import Pair
+    from tandem.triage.minimize import Reproduces
+
+    missing = Interpreter("missing", "/nonexistent/python3", "3.13.0", (3, 13, 0), True, False)  # a run would fail
+    predicate = Reproduces(Pair(missing, missing), "crash|target|SIGSEGV", 1.0, free_names=frozenset({"emit"}))
+    assert predicate("import os\nemit('x', os.getpid() + later)\n") is False
+    assert predicate.calls == 0
+
+
+def dataclasses_replace(verdict, **changes):
+    import dataclasses
+
+    return dataclasses.replace(verdict, **changes)
 
 
 @pytest.mark.slow

@@ -130,6 +130,11 @@ def test_similar_merges_reordered_and_deeper_evidence_only():
     assert similar("crash|target|SIGSEGV|a|b", "crash|target|SIGSEGV|b|a")
     assert similar("crash|target|SIGSEGV|a", "crash|target|SIGSEGV|a|b")
     assert not similar("crash|target|SIGSEGV|a", "crash|oracle|SIGSEGV|a")
+    # one bug seen on the target alone in some runs and on both in others: one group
+    assert similar("crash|target|SIGSEGV|a", "crash|both|SIGSEGV|a")
+    assert similar("fatal_error|both|Fatal Python error: x", "fatal_error|target|Fatal Python error: x")
+    assert not similar("result_divergence|target|result 'x'", "result_divergence|both|result 'x'")
+    assert not similar("crash|both|SIGSEGV|a", "crash|target|SIGSEGV|b")
     assert not similar("crash|target|SIGSEGV|a", "crash|target|SIGABRT|a")
 
 
