@@ -84,12 +84,19 @@ class Reproduces:
         """Kept when `needed` of `tries` runs show the signature.  The runs stop as soon
         as the answer is known either way: a candidate that reproduces at once costs
         one run, which is what makes rare races minimizable at all."""
+        return self.admissible(source) and self.reproduces(source)
+
+    def admissible(self, source: str) -> bool:
+        """Worth a run: it compiles and reads no name the deletions left undefined (it
+        would stop on a NameError: no run can tell more)."""
         try:
             compile(source, "candidate", "exec")
-            if self.free_names is not None and undefined(source) - self.free_names:
-                return False  # it would stop on a NameError: no run can tell more
+            return self.free_names is None or not undefined(source) - self.free_names
         except (SyntaxError, ValueError):
             return False
+
+    def reproduces(self, source: str) -> bool:
+        """The runs: `needed` of `tries` show the signature (see __call__)."""
         tries, needed = self.tries, self.needed
         unreachable = bar_unreachable(needed / tries, tries)
         hang_expected = self.expected.startswith(Kind.HANG.value + "|")

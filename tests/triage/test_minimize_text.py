@@ -4,6 +4,7 @@ on a 100-line crashing program that needs no harness."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -11,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tandem.triage.minimize import _without, broken, constants, hoist, inline, undefined, unthread, unused
+from tandem.triage.minimize import (
+    Reproduces,
+    _without,
+    broken,
+    constants,
+    hoist,
+    inline,
+    undefined,
+    unthread,
+    unused,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TANDEM = str(Path(sys.executable).with_name("tandem"))
@@ -171,3 +182,54 @@ def test_runs_in_flight_at_once_are_counted_in_order_and_stop_when_told(ft_debug
     assert (found.runs, found.hits, found.signature) == (4, 4, "result_divergence|target|result 'debug'")
     stopped = reproduce(diverging, Pair(ft_debug, ft), 6, jobs=2, stop_when=lambda hits, runs, last: hits >= 1)
     assert (stopped.runs, stopped.hits) == (1, 1)  # the run in flight with it is not counted
+
+
+class _KeepsTheMutation(Reproduces):
+    """The predicate with its runs replaced by a reading of the text: the candidate still
+    assigns __qualname__ in a function that `threads(...)` starts next to a reader.  The
+    admissibility rules (compiles, no name left undefined) are the real ones."""
+
+    def reproduces(self, source: str) -> bool:
+        self.calls += 1
+        tree = ast.parse(source)
+        started = {
+            arg.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "threads"
+            for arg in node.args
+            if isinstance(arg, ast.Name)
+        }
+        writers = {
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and ".__qualname__ = " in ast.unparse(node)
+        }
+        return len(started) >= 2 and bool(started & writers)
+
+    def measure(self, source: str, tries: int | None = None, early: bool = True) -> float:
+        return 1.0 if self(source) else 0.0
+
+
+def test_a_generated_race_program_loses_its_toolkit():
+    """The text phases on a real type_mutation program (a generated one whose mutator sets
+    __qualname__): what is left is the mutation, its reader and what they need."""
+    from tandem.fuzz.family import build
+    from tandem.fuzz.render import render
+    from tandem.fuzz.scenario import Capabilities
+    from tandem.oracle.model import Interpreter
+    from tandem.oracle.reproduce import Pair
+    from tandem.triage.minimize import minimize
+
+    source = next(
+        text
+        for seed in range(200)
+        if ".__qualname__ = " in (text := render(build("type_mutation", seed, Capabilities())))
+    )
+    missing = Interpreter("missing", "/nonexistent/python3", "3.13.0", (3, 13, 0), True, False)
+    predicate = _KeepsTheMutation(Pair(missing, missing), "data_race|target|race x ~ y", 1.0)
+    phases: list[str] = []
+    result = minimize(source, None, None, predicate, max_seconds=120, say=phases.append)
+    assert predicate.reproduces(result.source) and not undefined(result.source) - undefined(source)
+    assert result.lines_after * 4 < result.lines_before, result.source  # a quarter or less
+    assert "def _describe" not in result.source and "ALLOWED_" not in result.source
+    assert [line.split(":")[0].strip() for line in phases[:3]] == ["unused", "module statements", "unused"]
