@@ -312,24 +312,37 @@ def _bound_names(statement: ast.stmt) -> set[str] | None:
 
 
 def _noop(statement: ast.stmt, siblings: int) -> bool:
-    """A statement that does nothing: a docstring or bare constant, a `pass` next to
-    others, a `try` or `if` whose every branch is `pass`."""
+    """A statement that does nothing, or nothing but evaluate its header: a docstring or
+    bare constant, a `pass` next to others, an `if`, `try`, `for` or `while` whose every
+    branch is `pass` (what statement deletion leaves of a helper)."""
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
         return True
     if isinstance(statement, ast.Pass):
         return siblings > 1
-    if isinstance(statement, ast.Try | ast.If):
+    if isinstance(statement, ast.Try | ast.If | ast.For | ast.While):
         bodies = [statement.body, statement.orelse, getattr(statement, "finalbody", [])]
         bodies += [handler.body for handler in getattr(statement, "handlers", [])]
-        test_is_plain = isinstance(statement, ast.Try) or isinstance(statement.test, ast.Name | ast.Constant)
-        return test_is_plain and all(isinstance(s, ast.Pass) for body in bodies for s in body)
+        return all(isinstance(s, ast.Pass) for body in bodies for s in body)
     return False
+
+
+def _read_anywhere(tree: ast.AST) -> set[str]:
+    """Every name the program reads, as a variable, an attribute or a string (getattr)."""
+    read = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            read.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            read.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            read.add(node.value)
+    return read
 
 
 def _unused(tree: ast.Module) -> list[tuple[list[ast.stmt], int]]:
     """Statements nothing needs: module-level bindings of names no other statement reads
-    (a name read in its own definition, e.g. recursion, does not count), and no-ops
-    anywhere (docstrings, surplus `pass`, empty `try`s)."""
+    (a name read in its own definition, e.g. recursion, does not count), methods whose
+    name nothing reads, and no-ops anywhere (docstrings, surplus `pass`, empty `try`s)."""
     found = []
     for position, statement in enumerate(tree.body):
         names = _bound_names(statement)
@@ -346,6 +359,17 @@ def _unused(tree: ast.Module) -> list[tuple[list[ast.stmt], int]]:
                     read.update(node.names)
         if not names & read:
             found.append((tree.body, position))
+    # methods nothing calls by name (dunders are called by the interpreter)
+    read = _read_anywhere(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            found.extend(
+                (node.body, position)
+                for position, s in enumerate(node.body)
+                if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not (s.name.startswith("__") and s.name.endswith("__"))
+                and s.name not in read
+            )
     for body in _bodies(tree):
         found.extend((body, position) for position, s in enumerate(body) if _noop(s, len(body)))
     return found

@@ -100,7 +100,15 @@ def test_unused_definitions_go_all_at_once_then_one_at_a_time():
     assert len(singles) == 8 and all(c.count("\n") < TOOLKIT.count("\n") for c in singles)
     assert "threads(used)" in singles[0] and "try:" not in singles[0]  # the last one first
     assert unused("x = 1\nprint(x)\n", 0) is None
-    assert unused("obj.attr = 1\nitems[0] = 2\nfor i in range(2): pass\n", 0) is None  # stores do more
+    assert unused("obj.attr = 1\nitems[0] = 2\nfor i in range(2): f(i)\n", 0) is None  # stores do more
+    # what statement deletion leaves of a helper: branches and loops of `pass`
+    assert unused("obj.attr = 1\nfor i in f():\n    pass\nif g():\n    pass\n", 0) == "obj.attr = 1\n"
+    # a method nothing names goes; a called one and dunders stay
+    methods = "class A:\n    def __init__(self):\n        self.kept()\n    def kept(self):\n        pass\n"
+    methods += "    def dead(self):\n        pass\nA()\n"
+    without = unused(methods, 0)
+    assert without is not None and "def dead" not in without
+    assert "def kept" in without and "def __init__" in without
 
 
 def test_statement_deletion_can_work_on_module_level_statements_only():
