@@ -658,8 +658,13 @@ def minimize(
     except (SyntaxError, ValueError):
         predicate.free_names = None
 
+    # each phase's result, to fall back to when the final one does not meet the bar
+    checkpoints: list[tuple[str, str, object]] = [("the original", source, scenario)]
+
     def phase(name: str, result: str) -> str:
         say(f"  {name}: {result.count(chr(10))} lines, {predicate.calls} runs, {time.monotonic() - started:.0f}s")
+        if result != checkpoints[-1][1]:
+            checkpoints.append((f"the {name} phase's result", result, best_scenario))
         return result
 
     if scenario is not None and render is not None:
@@ -681,7 +686,19 @@ def minimize(
             break
     # the rate the report gives: every run made (a stop at an unreachable bar would
     # report 0 for a program that reproduces, only less often than the bar)
-    rate = predicate.measure(best, max(predicate.tries, 5), early=False)
+    tries = max(predicate.tries, 5)
+    rate = predicate.measure(best, tries, early=False)
+    # Every candidate passed the bar, but a long chain of candidates that each lost a
+    # little of the race can pass by luck one time too many (a rate of 0% was seen after
+    # 30 acceptances).  The result must meet the bar as measured: if it does not, the
+    # phases' results are measured from the newest back, and the first that does is it.
+    bar = predicate.rate * predicate.fraction
+    checkpoints.pop()  # the result itself (or the original, which then stays)
+    while rate < bar and checkpoints:
+        name, earlier, earlier_scenario = checkpoints.pop()
+        say(f"  the result shows it in {rate:.0%} of {tries} runs, under the bar of {bar:.0%}: back to {name}")
+        best, best_scenario = earlier, earlier_scenario
+        rate = predicate.measure(best, tries, early=False)
     return Minimized(
         best, best_scenario, source.count("\n"), best.count("\n"), rate, predicate.calls, time.monotonic() - started
     )

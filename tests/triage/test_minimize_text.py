@@ -241,3 +241,35 @@ def test_a_generated_race_program_loses_its_toolkit():
     assert result.lines_after * 4 < result.lines_before, result.source  # a quarter or less
     assert "def _describe" not in result.source and "ALLOWED_" not in result.source
     assert [line.split(":")[0].strip() for line in phases[:3]] == ["unused", "module statements", "unused"]
+
+
+class _LostTheRaceBelow40Lines(_KeepsTheMutation):
+    """Every candidate passes, but a program under 40 lines measures 0%: the chain of
+    acceptances went one step too far (what a rare race's luck can do)."""
+
+    def measure(self, source: str, tries: int | None = None, early: bool = True) -> float:
+        self.measured.append(source.count("\n"))
+        return 0.0 if source.count("\n") < 40 else 1.0
+
+
+def test_a_result_under_the_bar_falls_back_to_the_newest_phase_that_meets_it():
+    from tandem.fuzz.family import build
+    from tandem.fuzz.render import render
+    from tandem.fuzz.scenario import Capabilities
+    from tandem.oracle.model import Interpreter
+    from tandem.oracle.reproduce import Pair
+    from tandem.triage.minimize import minimize
+
+    source = next(
+        text
+        for seed in range(200)
+        if ".__qualname__ = " in (text := render(build("type_mutation", seed, Capabilities())))
+    )
+    missing = Interpreter("missing", "/nonexistent/python3", "3.13.0", (3, 13, 0), True, False)
+    predicate = _LostTheRaceBelow40Lines(Pair(missing, missing), "data_race|target|race x ~ y", 1.0)
+    predicate.measured = []
+    phases: list[str] = []
+    result = minimize(source, None, None, predicate, max_seconds=120, say=phases.append)
+    assert result.rate == 1.0 and result.lines_after >= 40, result.source
+    assert predicate.measured[0] < 40 and predicate.measured[-1] == result.lines_after
+    assert any("under the bar of 50%: back to the" in line for line in phases)
