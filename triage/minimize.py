@@ -375,15 +375,31 @@ def _unused(tree: ast.Module) -> list[tuple[list[ast.stmt], int]]:
     return found
 
 
+def _halvings(count: int) -> list[tuple[int, int]]:
+    """Ranges of `count` items: all of them, then halves, quarters ... single ones, each
+    size from the end (ddmin's order: one rare statement does not cost every other one
+    a candidate of its own)."""
+    ranges, size = [(0, count)], count // 2
+    while size >= 1:
+        end = count
+        while end > 0:
+            ranges.append((max(0, end - size), end))
+            end = max(0, end - size)
+        size //= 2
+    return ranges
+
+
 def unused(source: str, index: int) -> str | None:
-    """Candidate 0 deletes every unused statement at once; candidate k > 0 the k-th
-    alone (from the last: later statements use earlier ones)."""
+    """Candidate 0 deletes every unused statement at once; the next ones the later half,
+    the earlier half, then quarters ... down to single statements (from the last: later
+    statements use earlier ones)."""
     tree = ast.parse(source)
     found = _unused(tree)
-    if not found or index > len(found) or (index > 0 and len(found) == 1):
+    ranges = _halvings(len(found)) if found else []
+    if index >= len(ranges):
         return None
-    chosen = found if index == 0 else [found[len(found) - index]]
-    doomed = {id(body[position]) for body, position in chosen}
+    start, end = ranges[index]
+    doomed = {id(body[position]) for body, position in found[start:end]}
     for body in _bodies(tree):
         kept = [s for s in body if id(s) not in doomed]
         body[:] = kept or [ast.Pass()]
@@ -392,7 +408,8 @@ def unused(source: str, index: int) -> str | None:
 
 def minimize_unused(source: str, predicate: Reproduces, deadline: float) -> str:
     """Delete unused definitions and no-ops until none is left that can go: all at once
-    first, then one at a time; each deletion may leave more unused, so repeat."""
+    first, then in halves down to one at a time; each deletion may leave more unused,
+    so the candidates start over after each."""
     best, index = source, 0
     while time.monotonic() < deadline:
         try:

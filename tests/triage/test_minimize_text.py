@@ -14,6 +14,7 @@ import pytest
 
 from tandem.triage.minimize import (
     Reproduces,
+    _halvings,
     _without,
     broken,
     constants,
@@ -96,9 +97,15 @@ def test_unused_definitions_go_all_at_once_then_one_at_a_time():
     for kept in ("import re", "LIMIT = 3", "def used", "threads(used)"):
         assert kept in every, kept
     assert "import re" not in unused(every, 0)  # the next round: PATTERN is gone, so is re
-    singles = _all(unused, TOOLKIT)[1:]
-    assert len(singles) == 8 and all(c.count("\n") < TOOLKIT.count("\n") for c in singles)
-    assert "threads(used)" in singles[0] and "try:" not in singles[0]  # the last one first
+    # then halves, quarters ... single ones, each size from the end: 8 unused statements
+    # give 1 + 2 + 4 + 8 candidates, the first of them the later half
+    assert _halvings(8) == [(0, 8), (4, 8), (0, 4), (6, 8), (4, 6), (2, 4), (0, 2)] + [
+        (i, i + 1) for i in range(7, -1, -1)
+    ]
+    candidates = _all(unused, TOOLKIT)
+    assert len(candidates) == 15 and all(c.count("\n") < TOOLKIT.count("\n") for c in candidates)
+    assert "threads(used)" in candidates[-8] and "try:" not in candidates[-8]  # single ones: the last first
+    assert "import sys" in candidates[1] and "class Unused" not in candidates[1]  # the later half
     assert unused("x = 1\nprint(x)\n", 0) is None
     assert unused("obj.attr = 1\nitems[0] = 2\nfor i in range(2): f(i)\n", 0) is None  # stores do more
     # what statement deletion leaves of a helper: branches and loops of `pass`
