@@ -710,7 +710,8 @@ def minimize(
     # 30 acceptances).  The result must meet the bar as measured: if it does not, the
     # phases' results are measured from the newest back, and the first that does is it.
     bar = predicate.rate * predicate.fraction
-    checkpoints.pop()  # the result itself (or the original, which then stays)
+    if checkpoints[-1][1] == best:
+        checkpoints.pop()  # the result itself (or the original, which then stays)
     while rate < bar and checkpoints:
         name, earlier, earlier_scenario = checkpoints.pop()
         say(f"  the result shows it in {rate:.0%} of {tries} runs, under the bar of {bar:.0%}: back to {name}")
