@@ -1,5 +1,5 @@
 # Known bug (3.13t), found by a 30-minute ft-tsan campaign (init_race family: races
-# func_set_kwdefaults ~ initialize_locals and new_keys_object ~ dict lookups, 13 buckets),
+# func_set_kwdefaults ~ initialize_locals and new_keys_object ~ dict lookups, 11 buckets),
 # reduced by hand.
 # f.__kwdefaults__ replaced by new dicts while two threads call f using the keyword
 # default: func_set_kwdefaults (Objects/funcobject.c) publishes a dict built in one thread
