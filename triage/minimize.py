@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import copy
 import dataclasses
 import math
@@ -343,21 +344,24 @@ def _unused(tree: ast.Module) -> list[tuple[list[ast.stmt], int]]:
     """Statements nothing needs: module-level bindings of names no other statement reads
     (a name read in its own definition, e.g. recursion, does not count), methods whose
     name nothing reads, and no-ops anywhere (docstrings, surplus `pass`, empty `try`s)."""
+    # each module-level statement's reads, once; a name counts as read by "another
+    # statement" when more statements read it than this one
+    reads = []
+    for statement in tree.body:
+        read: set[str] = set()
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                read.add(node.id)
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                read.update(node.names)
+        reads.append(read)
+    readers = collections.Counter(name for read in reads for name in read)
     found = []
     for position, statement in enumerate(tree.body):
         names = _bound_names(statement)
         if names is None or "__all__" in names:
             continue
-        read = set()
-        for other in tree.body:
-            if other is statement:
-                continue
-            for node in ast.walk(other):
-                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
-                    read.add(node.id)
-                elif isinstance(node, ast.Global | ast.Nonlocal):
-                    read.update(node.names)
-        if not names & read:
+        if not any(readers[name] - (name in reads[position]) for name in names):
             found.append((tree.body, position))
     # methods nothing calls by name (dunders are called by the interpreter)
     read = _read_anywhere(tree)

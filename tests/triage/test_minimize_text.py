@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tandem.fuzz.family import build
+from tandem.fuzz.render import render
+from tandem.fuzz.scenario import Capabilities
+from tandem.oracle.model import Interpreter
+from tandem.oracle.reproduce import Pair
 from tandem.triage.minimize import (
     Reproduces,
     _halvings,
@@ -154,12 +159,7 @@ def test_names_a_deletion_left_undefined_are_found_without_a_run():
 
 
 def test_the_predicate_refuses_a_candidate_that_reads_a_deleted_name_unrun():
-    from tandem.oracle.model import Interpreter
-    from tandem.oracle.reproduce import Pair
-    from tandem.triage.minimize import Reproduces
-
-    missing = Interpreter("missing", "/nonexistent/python3", "3.13.0", (3, 13, 0), True, False)  # a run would fail
-    predicate = Reproduces(Pair(missing, missing), "crash|target|SIGSEGV", 1.0, free_names=frozenset({"emit"}))
+    predicate = Reproduces(_NOWHERE, "crash|target|SIGSEGV", 1.0, free_names=frozenset({"emit"}))
     assert predicate("import os\nemit('x', os.getpid() + later)\n") is False
     assert predicate.calls == 0
 
@@ -199,6 +199,20 @@ def test_runs_in_flight_at_once_are_counted_in_order_and_stop_when_told(ft_debug
     assert (stopped.runs, stopped.hits) == (1, 1)  # the run in flight with it is not counted
 
 
+# a pair that cannot run: a test whose predicate makes a run would fail loudly
+_MISSING = Interpreter("missing", "/nonexistent/python3", "3.13.0", (3, 13, 0), True, False)
+_NOWHERE = Pair(_MISSING, _MISSING)
+
+
+def _qualname_program() -> str:
+    """A generated type_mutation program whose mutator sets __qualname__."""
+    return next(
+        text
+        for seed in range(200)
+        if ".__qualname__ = " in (text := render(build("type_mutation", seed, Capabilities())))
+    )
+
+
 class _KeepsTheMutation(Reproduces):
     """The predicate with its runs replaced by a reading of the text: the candidate still
     assigns __qualname__ in a function that `threads(...)` starts next to a reader.  The
@@ -228,20 +242,10 @@ class _KeepsTheMutation(Reproduces):
 def test_a_generated_race_program_loses_its_toolkit():
     """The text phases on a real type_mutation program (a generated one whose mutator sets
     __qualname__): what is left is the mutation, its reader and what they need."""
-    from tandem.fuzz.family import build
-    from tandem.fuzz.render import render
-    from tandem.fuzz.scenario import Capabilities
-    from tandem.oracle.model import Interpreter
-    from tandem.oracle.reproduce import Pair
     from tandem.triage.minimize import minimize
 
-    source = next(
-        text
-        for seed in range(200)
-        if ".__qualname__ = " in (text := render(build("type_mutation", seed, Capabilities())))
-    )
-    missing = Interpreter("missing", "/nonexistent/python3", "3.13.0", (3, 13, 0), True, False)
-    predicate = _KeepsTheMutation(Pair(missing, missing), "data_race|target|race x ~ y", 1.0)
+    source = _qualname_program()
+    predicate = _KeepsTheMutation(_NOWHERE, "data_race|target|race x ~ y", 1.0)
     phases: list[str] = []
     result = minimize(source, None, None, predicate, max_seconds=120, say=phases.append)
     assert predicate.reproduces(result.source) and not undefined(result.source) - undefined(source)
@@ -260,20 +264,10 @@ class _LostTheRaceBelow40Lines(_KeepsTheMutation):
 
 
 def test_a_result_under_the_bar_falls_back_to_the_newest_phase_that_meets_it():
-    from tandem.fuzz.family import build
-    from tandem.fuzz.render import render
-    from tandem.fuzz.scenario import Capabilities
-    from tandem.oracle.model import Interpreter
-    from tandem.oracle.reproduce import Pair
     from tandem.triage.minimize import minimize
 
-    source = next(
-        text
-        for seed in range(200)
-        if ".__qualname__ = " in (text := render(build("type_mutation", seed, Capabilities())))
-    )
-    missing = Interpreter("missing", "/nonexistent/python3", "3.13.0", (3, 13, 0), True, False)
-    predicate = _LostTheRaceBelow40Lines(Pair(missing, missing), "data_race|target|race x ~ y", 1.0)
+    source = _qualname_program()
+    predicate = _LostTheRaceBelow40Lines(_NOWHERE, "data_race|target|race x ~ y", 1.0)
     predicate.measured = []
     phases: list[str] = []
     result = minimize(source, None, None, predicate, max_seconds=120, say=phases.append)
